@@ -1,0 +1,30 @@
+import type { RunError } from "@dfo-writeback/domain"
+
+/** CONTRACT §7's exit codes. */
+export const ExitCode = {
+  /** done, no user failed */
+  Ok: 0,
+  /** done, some user failed or the run aborted */
+  UserFailed: 1,
+  /** the run failed: LDAP connection, configuration, mass-update guard */
+  RunFailed: 2,
+  /** key not found or ambiguous */
+  KeyNotFound: 3,
+  /** usage error */
+  Usage: 64
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** The one mapping from a run-level error to an exit code. */
+export const exitCodeOf = (error: RunError): ExitCode => {
+  switch (error._tag) {
+    case "LdapConnectionError":
+    case "MassUpdateGuard":
+      return ExitCode.RunFailed
+    case "UserNotFound":
+    case "AmbiguousKey":
+      return ExitCode.KeyNotFound
+    case "InvalidRequest":
+      return ExitCode.Usage
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place errors become gRPC statuses (CONTRACT §5). The details carry the error's
+ * message, which starts with its code (`LDAP_CONNECTION_FAILED: …`), so clients can match
+ * on the prefix.
+ */
+import type { RunError } from "@dfo-writeback/domain"
+import { Metadata, status as Status } from "@grpc/grpc-js"
+import type { RunAborted, RunInProgress, ShuttingDown, Unauthenticated } from "./ServerError.js"
+
+/** Everything that can end a call with a status other than OK. */
+export type CallError = RunError | RunInProgress | RunAborted | ShuttingDown | Unauthenticated
+
+/** A status as grpc-js sends it. */
+export interface CallStatus {
+  readonly code: Status
+  readonly details: string
+  readonly metadata: Metadata
+}
+
+/** The status code of an error. Exhaustive: a new error tag does not compile until mapped. */
+export const statusCode = (error: CallError): Status => {
+  switch (error._tag) {
+    case "InvalidRequest":
+      return Status.INVALID_ARGUMENT
+    case "UserNotFound":
+      return Status.NOT_FOUND
+    case "AmbiguousKey":
+      return Status.FAILED_PRECONDITION
+    case "LdapConnectionError":
+      return Status.UNAVAILABLE
+    case "MassUpdateGuard":
+      return Status.FAILED_PRECONDITION
+    case "RunInProgress":
+      return Status.ABORTED
+    case "RunAborted":
+      return Status.UNAVAILABLE
+    case "ShuttingDown":
+      return Status.UNAVAILABLE
+    case "Unauthenticated":
+      return Status.UNAUTHENTICATED
+  }
+}
+
+/** The status a call ends with for `error`; `metadata` is sent as trailers. */
+export const toStatus = (error: CallError, metadata: Metadata = new Metadata()): CallStatus => ({
+  code: statusCode(error),
+  details: error.message,
+  metadata
+})

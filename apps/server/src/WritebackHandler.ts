@@ -1,0 +1,119 @@
+/**
+ * `WritebackService.Writeback`: validates the request, runs the writeback program and writes
+ * each event to the call as it happens, then ends the call with CONTRACT §5's status.
+ */
+import {
+  fromProtoRequest,
+  type GrpcService,
+  toProtoEvent,
+  type WritebackService
+} from "@dfo-writeback/contract"
+import { type RunSummary, validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
+import { Writeback } from "@dfo-writeback/writeback"
+import * as grpc from "@grpc/grpc-js"
+import { Cause, Effect, Exit, Option, Stream } from "effect"
+import { runIdHeader } from "./CallLog.js"
+import * as RunGate from "./RunGate.js"
+import { RunAborted, ShuttingDown } from "./ServerError.js"
+import { type CallError, type CallStatus, toStatus } from "./StatusMapping.js"
+
+/** The grpc-js call of one Writeback RPC. */
+export type Call = Parameters<GrpcService.Handlers<typeof WritebackService>["writeback"]>[0]
+
+export interface WritebackHandler {
+  /**
+   * Serves one call to its end, status included. Interrupting it (the client cancelled,
+   * the deadline passed, the server stopped) interrupts the run: no new users are started
+   * and in-flight DFØ requests are aborted.
+   */
+  readonly serve: (call: Call) => Effect.Effect<void>
+}
+
+/**
+ * Writes one message, honouring the stream's backpressure: when grpc-js's buffer is full
+ * the next event is not pulled until it has drained, so a slow client slows the run
+ * instead of growing the server's memory.
+ */
+const write = (call: Call, event: WritebackEvent): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (call.write(toProtoEvent(event))) {
+      resume(Effect.void)
+      return
+    }
+    const drained = () => resume(Effect.void)
+    call.once("drain", drained)
+    return Effect.sync(() => void call.removeListener("drain", drained))
+  })
+
+const sendStatus = (call: Call, status: CallStatus): void => {
+  // grpc-js turns an emitted error into the call's status once buffered messages are sent.
+  call.emit("error", { code: status.code, details: status.details, metadata: status.metadata })
+}
+
+/** Ends the call according to how its fiber ended. */
+const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<void> =>
+  Exit.match(exit, {
+    onSuccess: () => Effect.sync(() => void call.end()),
+    onFailure: (cause) =>
+      Option.match(Cause.failureOption(cause), {
+        onSome: (error) => Effect.sync(() => sendStatus(call, toStatus(error))),
+        onNone: () =>
+          Cause.isInterruptedOnly(cause)
+            ? // A cancelled call (or an expired deadline) has nobody left to answer.
+              call.cancelled
+              ? Effect.void
+              : Effect.sync(() => sendStatus(call, toStatus(new ShuttingDown())))
+            : Effect.logError("Writeback failed unexpectedly", cause).pipe(
+                Effect.zipRight(
+                  Effect.sync(() =>
+                    sendStatus(call, {
+                      code: grpc.status.INTERNAL,
+                      details: "INTERNAL: unexpected server error; see the server log",
+                      metadata: new grpc.Metadata()
+                    })
+                  )
+                )
+              )
+      })
+  })
+
+export const make: Effect.Effect<WritebackHandler, never, Writeback.Writeback> = Effect.gen(
+  function* () {
+    const writeback = yield* Writeback.Writeback
+    const gate = yield* RunGate.make
+
+    const stream = Effect.fn("WritebackService.Writeback")(function* (call: Call) {
+      const request = yield* validateRequest(fromProtoRequest(call.request))
+      let summary: RunSummary | undefined
+      const run = Stream.runForEach(writeback.run(request), (event) => {
+        switch (event._tag) {
+          case "RunStarted": {
+            const metadata = new grpc.Metadata()
+            metadata.set(runIdHeader, event.runId)
+            call.sendMetadata(metadata)
+            break
+          }
+          case "RunSummary":
+            summary = event
+            break
+          case "UserResult":
+            break
+        }
+        return write(call, event)
+      })
+      yield* request._tag === "AllUsers" ? gate.exclusive(run) : run
+      if (summary?.aborted === true) {
+        return yield* new RunAborted({ runId: summary.runId, abortReason: summary.abortReason })
+      }
+    })
+
+    return {
+      serve: (call) =>
+        stream(call).pipe(
+          Effect.onExit((exit) => respond(call, exit)),
+          // `respond` has turned every outcome into the call's status.
+          Effect.catchAllCause(() => Effect.void)
+        )
+    }
+  }
+)

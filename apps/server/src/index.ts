@@ -1,0 +1,8 @@
+export * as Auth from "./Auth.js"
+export * as CallLog from "./CallLog.js"
+export * as GrpcServer from "./GrpcServer.js"
+export * as RunGate from "./RunGate.js"
+export * as ServerConfig from "./ServerConfig.js"
+export * from "./ServerError.js"
+export * as StatusMapping from "./StatusMapping.js"
+export * as WritebackHandler from "./WritebackHandler.js"

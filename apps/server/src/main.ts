@@ -1,0 +1,75 @@
+/**
+ * `writeback-server`: reads every setting at once, builds the writeback program over the
+ * Portal LDAP and DFØ, and serves it over gRPC until SIGTERM/SIGINT, which drains the
+ * server and exits 0. Invalid configuration exits 2 with one line listing every problem.
+ */
+import { DfoEmployees, config as DfoConfig } from "@dfo-writeback/dfo-api"
+import { PortalDirectory } from "@dfo-writeback/portal-ldap"
+import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
+import * as GrpcServer from "./GrpcServer.js"
+import { configProblems } from "./internal/configProblems.js"
+import * as ServerConfig from "./ServerConfig.js"
+
+const write = (line: string) => void process.stdout.write(`${line}\n`)
+
+/** Read together, so one start-up message names every problem across all of them. */
+const settings = Config.all({
+  server: ServerConfig.config,
+  logging: LogFormat.OptionsConfig(write),
+  writeback: WritebackConfig.WritebackSettingsConfig,
+  ldap: PortalDirectory.config,
+  dfo: DfoConfig
+})
+
+const serve = (all: Config.Config.Success<typeof settings>) =>
+  Layer.launch(
+    GrpcServer.layer(all.server).pipe(
+      Layer.provide(Writeback.layer),
+      Layer.provide(
+        Layer.mergeAll(
+          PortalDirectory.layer(all.ldap),
+          DfoEmployees.layer(all.dfo),
+          WritebackConfig.layer(all.writeback)
+        )
+      )
+    )
+  ).pipe(
+    Effect.tapError((error) => Effect.logError(`start-up failed: ${error.message}`)),
+    Effect.provide(LogFormat.layer(all.logging))
+  )
+
+/** Before the configured logger exists, start-up problems are logged as JSON at error level. */
+const reportConfigProblems = (problems: ReadonlyArray<string>) =>
+  Effect.logError(`invalid configuration: ${problems.join("; ")}`).pipe(
+    Effect.annotateLogs("problems", problems),
+    Effect.provide(LogFormat.layer({ format: "json", level: LogLevel.Info, write }))
+  )
+
+const main = Effect.gen(function* () {
+  const provider = yield* ConfigSource.fromEnvironment(process.env).pipe(
+    Effect.tapError((error) => reportConfigProblems([error.message]))
+  )
+  const all = yield* Effect.withConfigProvider(settings, provider).pipe(
+    Effect.tapError((error) => reportConfigProblems(configProblems(error)))
+  )
+  return yield* serve(all)
+})
+
+main.pipe(
+  Effect.catchAllDefect((defect) =>
+    Effect.logFatal("writeback-server crashed", Cause.die(defect)).pipe(
+      Effect.provide(LogFormat.layer({ format: "json", level: LogLevel.Info, write })),
+      Effect.zipRight(Effect.die(defect))
+    )
+  ),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    // 2: the server could not start (configuration, TLS files, address in use); a signal's
+    // interruption is a clean stop.
+    teardown: (exit, onExit) =>
+      onExit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 2 : 0)
+  })
+)

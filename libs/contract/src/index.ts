@@ -1,0 +1,8 @@
+export * from "./gen/dfo/writeback/v1/writeback_pb.js"
+export * as HealthV1 from "./gen/grpc/health/v1/health_pb.js"
+export * as ReflectionV1 from "./gen/grpc/reflection/v1/reflection_pb.js"
+export * as GrpcService from "./GrpcService.js"
+export * as GrpcClient from "./GrpcClient.js"
+export * as HealthService from "./HealthService.js"
+export * as ServerReflection from "./ServerReflection.js"
+export * from "./DomainMapping.js"

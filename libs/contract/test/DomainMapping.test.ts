@@ -1,0 +1,104 @@
+import { create } from "@bufbuild/protobuf"
+import { RunSummary, UserResult, validateRequest } from "@dfo-writeback/domain"
+import { assert, describe, it } from "@effect/vitest"
+import { Either } from "effect"
+import {
+  fromProtoRequest,
+  KeyField,
+  toCanonicalJson,
+  toProtoEvent,
+  WritebackRequestSchema
+} from "../src/index.js"
+
+describe("DomainMapping", () => {
+  it("writes a user result as canonical JSON with enum names", () => {
+    const json = JSON.parse(
+      toCanonicalJson(
+        new UserResult({
+          idautoId: "a",
+          username: "kno001",
+          uhUsername: "",
+          sapId: "00102099",
+          outcome: "SKIPPED",
+          skipReason: "NOT_IN_SAP",
+          changes: [],
+          keptFields: ["brukerident"],
+          message: "DFØ has no employee 00102099"
+        })
+      )
+    )
+    assert.deepStrictEqual(json, {
+      user: {
+        idautoId: "a",
+        username: "kno001",
+        uhUsername: "",
+        sapId: "00102099",
+        outcome: "OUTCOME_SKIPPED",
+        skipReason: "SKIP_REASON_NOT_IN_SAP",
+        errorCode: "ERROR_CODE_UNSPECIFIED",
+        changes: [],
+        keptFields: ["brukerident"],
+        message: "DFØ has no employee 00102099"
+      }
+    })
+  })
+
+  it("writes every counter of a summary, the duration as a string (uint64)", () => {
+    const json = JSON.parse(
+      toCanonicalJson(
+        new RunSummary({
+          runId: "r",
+          total: 2,
+          skipped: 1,
+          unchanged: 0,
+          updated: 1,
+          wouldUpdate: 0,
+          updateFailed: 0,
+          fetchFailed: 0,
+          logOnly: false,
+          aborted: false,
+          abortReason: "",
+          durationMs: 1234
+        })
+      )
+    )
+    assert.strictEqual(json.summary.durationMs, "1234")
+    assert.strictEqual(json.summary.wouldUpdate, 0)
+    assert.strictEqual(json.summary.updated, 1)
+  })
+
+  it("reads a wire request for validation, naming an unknown key field", () => {
+    const ok = fromProtoRequest(
+      create(WritebackRequestSchema, { keyField: KeyField.UH_USERNAME, keyValue: "x" })
+    )
+    assert.strictEqual(ok.keyField, "uh-username")
+    assert.isTrue(Either.isRight(validateRequest(ok)))
+    const unknown = fromProtoRequest(
+      create(WritebackRequestSchema, { keyField: 9 as KeyField, keyValue: "x" })
+    )
+    const result = validateRequest(unknown)
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) assert.match(result.left.message, /KeyField\(9\)/)
+    const unset = fromProtoRequest(create(WritebackRequestSchema, { processAll: true }))
+    assert.strictEqual(unset.keyField, undefined)
+  })
+
+  it("maps every outcome to its proto enum", () => {
+    for (const outcome of ["UPDATED", "UNCHANGED", "SKIPPED", "FAILED", "WOULD_UPDATE"] as const) {
+      const event = toProtoEvent(
+        new UserResult({
+          idautoId: "",
+          username: "",
+          uhUsername: "",
+          sapId: "",
+          outcome,
+          changes: [],
+          keptFields: [],
+          message: ""
+        })
+      )
+      assert.strictEqual(event.event.case, "user")
+      if (event.event.case === "user") assert.notStrictEqual(event.event.value.outcome, 0)
+    }
+  })
+})

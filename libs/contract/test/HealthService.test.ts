@@ -1,0 +1,86 @@
+import { status } from "@grpc/grpc-js"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { GrpcClient, HealthService, HealthV1 } from "../src/index.js"
+import { serve, unary, type TestServer } from "./utils.js"
+
+const { SERVING, NOT_SERVING, SERVICE_UNKNOWN } = HealthV1.HealthCheckResponse_ServingStatus
+type Response = HealthV1.HealthCheckResponse
+
+const writeback = "dfo.writeback.v1.WritebackService"
+
+describe("HealthService", () => {
+  let server: TestServer
+  let health: HealthService.HealthService
+  let client: GrpcClient.Client<typeof HealthV1.Health>
+
+  const check = (service: string) =>
+    unary<Response>((callback) => client.check({ service }, callback)).then((r) => r.status)
+
+  beforeAll(async () => {
+    health = HealthService.make()
+    server = await serve((s) => HealthService.addToServer(s, health))
+    client = GrpcClient.make(HealthV1.Health, server.address)
+  })
+  afterAll(async () => {
+    client.close()
+    await server.close()
+  })
+
+  it("checks the server, set services, and rejects unknown ones with NOT_FOUND", async () => {
+    assert.strictEqual(await check(""), SERVING)
+    health.setStatus(writeback, "NOT_SERVING")
+    assert.strictEqual(await check(writeback), NOT_SERVING)
+    health.setStatus(writeback, "SERVING")
+    assert.strictEqual(await check(writeback), SERVING)
+    const error = await check("no.such.Service").then(
+      () => assert.fail("Check of an unknown service succeeded"),
+      (error: { code: number }) => error
+    )
+    assert.strictEqual(error.code, status.NOT_FOUND)
+  })
+
+  it("lists every status", async () => {
+    health.setStatus(writeback, "SERVING")
+    const list = await unary<HealthV1.HealthListResponse>((callback) => client.list({}, callback))
+    assert.deepStrictEqual(
+      Object.fromEntries(Object.entries(list.statuses).map(([name, r]) => [name, r.status])),
+      { "": SERVING, [writeback]: SERVING }
+    )
+  })
+
+  it("watches: the current status first, then each change once, SERVICE_UNKNOWN until set", async () => {
+    const call = client.watch({ service: "later.Service" })
+    const updates = call[Symbol.asyncIterator]()
+    const next = async () => ((await updates.next()).value as Response).status
+
+    assert.strictEqual(await next(), SERVICE_UNKNOWN)
+    health.setStatus("later.Service", "SERVING")
+    health.setStatus("later.Service", "SERVING")
+    health.setStatus("later.Service", "NOT_SERVING")
+    assert.strictEqual(await next(), SERVING)
+    assert.strictEqual(await next(), NOT_SERVING)
+    const cancelled = new Promise<number>((resolve) => call.on("status", (s) => resolve(s.code)))
+    call.on("error", () => undefined)
+    call.cancel()
+    assert.strictEqual(await cancelled, status.CANCELLED)
+  })
+
+  it("shutdown turns everything NOT_SERVING and ends the watches, so tryShutdown finishes", async () => {
+    const registry = HealthService.make({ "": "SERVING", [writeback]: "SERVING" })
+    const local = await serve((s) => HealthService.addToServer(s, registry))
+    const localClient = GrpcClient.make(HealthV1.Health, local.address)
+    const call = localClient.watch({ service: writeback })
+    const updates = call[Symbol.asyncIterator]()
+    assert.strictEqual(((await updates.next()).value as Response).status, SERVING)
+
+    registry.shutdown()
+    assert.strictEqual(((await updates.next()).value as Response).status, NOT_SERVING)
+    assert.isTrue((await updates.next()).done)
+    registry.setStatus(writeback, "SERVING")
+    assert.strictEqual(registry.getStatus(writeback), "NOT_SERVING")
+    assert.strictEqual(registry.getStatus(""), "NOT_SERVING")
+
+    localClient.close()
+    await local.close()
+  })
+})

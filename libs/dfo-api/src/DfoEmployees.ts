@@ -1,0 +1,528 @@
+import {
+  DfoEmployeeList,
+  DfoFault,
+  isEmployeeId,
+  secretConfig,
+  SapFetchError,
+  SapUpdateError,
+  type DfoEmployee,
+  type DfoPatch
+} from "@dfo-writeback/domain"
+import {
+  Clock,
+  Config,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+  type ConfigError,
+  type Scope
+} from "effect"
+import { Pool } from "undici"
+import { AttemptFailure } from "./internal/AttemptFailure.js"
+import { makeRateLimiter } from "./internal/RateLimiter.js"
+import { parseRetryAfter } from "./internal/RetryAfter.js"
+import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
+
+/** Requests sent to DFØ by one `DfoEmployees` service since it started. */
+export interface DfoRequestStats {
+  /** HTTP attempts by method, retries included. */
+  readonly requests: { readonly GET: number; readonly PATCH: number }
+  /** Attempts after the first of a call. */
+  readonly retries: number
+  /** Calls that ended in an error. */
+  readonly failures: number
+  /** `429` answers seen. */
+  readonly rateLimited: number
+  /** Attempts that hit `timeoutMs`. */
+  readonly timeouts: number
+}
+
+/** Settings of the DFØ client; `layerConfig` reads them from CONTRACT §6's variables. */
+export interface DfoEmployeesOptions {
+  /** The employee collection, e.g. `https://gw.example.no/dfo/ansatte/v2` (SAP_ANSATT_BASE_URL). */
+  readonly baseUrl: string
+  /** The gateway key (SAP_API_KEY). */
+  readonly apiKey: Redacted.Redacted<string> | string
+  /** Requests a second over all callers (SAP_MAX_RPS, default 10); `Infinity` for no limit. */
+  readonly maxRps?: number
+  /** Requests that may go at once after a quiet spell. Default: one second's worth, at least 1. */
+  readonly burst?: number
+  /** Per attempt, body included (SAP_TIMEOUT_MS, default 10 000). */
+  readonly timeoutMs?: number
+  /** Retries of transient failures (SAP_MAX_RETRIES, default 4). */
+  readonly maxRetries?: number
+  /** First backoff delay, doubled each retry, with jitter (SAP_RETRY_BASE_MS, default 200). */
+  readonly retryBaseMs?: number
+  /** Longest backoff delay, default 30 000. A longer `Retry-After` still wins. */
+  readonly retryMaxDelayMs?: number
+  /** A `Retry-After` longer than this ends the retries at once. Default 120 000. */
+  readonly maxRetryAfterMs?: number
+  /** Largest body of the list (SAP_MAX_LIST_BYTES, default 512 MiB). */
+  readonly maxListBytes?: number
+  /** Largest body of any other answer. Default 1 MiB. */
+  readonly maxEmployeeBytes?: number
+  /** Most connections kept to DFØ. Default 64. */
+  readonly connections?: number
+}
+
+/** DFØ's employee API (CONTRACT §3): read one, read all, write the three identifiers. */
+export interface DfoEmployeesService {
+  /** `None` only when DFØ answers 404 with the `IKKE ANSATT` fault. */
+  readonly get: (id: string) => Effect.Effect<Option.Option<DfoEmployee>, SapFetchError>
+  readonly list: () => Effect.Effect<ReadonlyArray<DfoEmployee>, SapFetchError>
+  /** Sends only the fields given; nothing when there are none. */
+  readonly patch: (id: string, fields: DfoPatch) => Effect.Effect<void, SapUpdateError>
+  /** Counters since the service started, for run summaries and benchmarks. */
+  readonly stats: () => Effect.Effect<DfoRequestStats>
+}
+
+const MiB = 1024 * 1024
+const PATCH_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
+const IKKE_ANSATT = /IKKE ANSATT/i
+
+interface Settings {
+  readonly base: URL
+  readonly apiKey: Redacted.Redacted<string>
+  readonly maxRps: number
+  readonly burst: number
+  readonly timeoutMs: number
+  readonly maxRetries: number
+  readonly retryBaseMs: number
+  readonly retryMaxDelayMs: number
+  readonly maxRetryAfterMs: number
+  readonly maxListBytes: number
+  readonly maxEmployeeBytes: number
+  readonly connections: number
+}
+
+const settingsOf = (options: DfoEmployeesOptions): Settings => {
+  const base = new URL(options.baseUrl)
+  if (base.protocol !== "http:" && base.protocol !== "https:") {
+    throw new TypeError(`the DFØ base URL must be http(s), got ${base.protocol}`)
+  }
+  const maxRps = options.maxRps ?? 10
+  return {
+    base,
+    apiKey: typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey,
+    maxRps,
+    burst: options.burst ?? (Number.isFinite(maxRps) ? Math.max(1, Math.floor(maxRps)) : 1),
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxRetries: options.maxRetries ?? 4,
+    retryBaseMs: options.retryBaseMs ?? 200,
+    retryMaxDelayMs: options.retryMaxDelayMs ?? 30_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    maxListBytes: options.maxListBytes ?? 512 * MiB,
+    maxEmployeeBytes: options.maxEmployeeBytes ?? MiB,
+    connections: options.connections ?? 64
+  }
+}
+
+const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
+const parseJson = (text: string): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JSON.parse(text) as unknown)
+  } catch (error) {
+    return Either.left(`malformed JSON in the answer: ${(error as Error).message}`)
+  }
+}
+
+const decodeList = Schema.decodeUnknownEither(DfoEmployeeList)
+const decodeFault = Schema.decodeUnknownOption(DfoFault)
+const decodeGatewayMessage = Schema.decodeUnknownOption(Schema.Struct({ message: Schema.String }))
+
+/** What an error body says: DFØ's `faultText`, or the gateway's `message`. */
+const explain = (answer: HttpAnswer): { faultText?: string; gatewayMessage?: string } => {
+  if (answer.body === undefined || answer.body === "") return {}
+  const json = parseJson(answer.body)
+  if (Either.isLeft(json)) return {}
+  const fault = decodeFault(json.right)
+  if (Option.isSome(fault)) return { faultText: fault.value.standard.faultText }
+  const gateway = decodeGatewayMessage(json.right)
+  return Option.isSome(gateway) ? { gatewayMessage: gateway.value.message } : {}
+}
+
+/** The failure for any answer that is not a success of its call. */
+const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
+  const { status } = answer
+  const { faultText, gatewayMessage } = explain(answer)
+  const said = gatewayMessage === undefined ? "" : `; the gateway said: ${clip(gatewayMessage)}`
+  const retryAfterHeader = answer.headers["retry-after"]
+  const retryAfterMs = parseRetryAfter(retryAfterHeader, now)
+  const retryAfterText =
+    retryAfterMs === undefined ? "" : ` (Retry-After ${String(retryAfterHeader)})`
+  if (status === 429) {
+    return new AttemptFailure({
+      status,
+      faultText,
+      reason: `rate limited by the gateway${retryAfterText}${said}`,
+      transient: true,
+      retryAfterMs
+    })
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return new AttemptFailure({
+      status,
+      faultText,
+      reason: `DFØ or the gateway is unavailable${retryAfterText}${said}`,
+      transient: true,
+      retryAfterMs
+    })
+  }
+  if (status === 401 || status === 403) {
+    return new AttemptFailure({
+      status,
+      faultText,
+      reason: `the gateway refused the API key (check SAP_API_KEY)${said}`,
+      transient: false
+    })
+  }
+  if (status === 404) {
+    return new AttemptFailure({
+      status,
+      faultText,
+      reason: `not found, and not DFØ's IKKE ANSATT answer (check SAP_ANSATT_BASE_URL)${said}`,
+      transient: false
+    })
+  }
+  if (status === 400 || status === 422) {
+    return new AttemptFailure({
+      status,
+      faultText,
+      reason: `DFØ rejected the request${said}`,
+      transient: false
+    })
+  }
+  return new AttemptFailure({
+    status,
+    faultText,
+    reason: `unexpected answer HTTP ${status}${said}`,
+    transient: false
+  })
+}
+
+/** A success body as JSON, or the failure explaining why it is not usable. */
+const successJson = (answer: HttpAnswer): Either.Either<unknown, AttemptFailure> => {
+  if (answer.body === undefined) {
+    return Either.left(
+      new AttemptFailure({
+        status: answer.status,
+        reason: `the answer is larger than ${answer.bodyLimit} bytes; refused`,
+        transient: false
+      })
+    )
+  }
+  return Either.mapLeft(
+    parseJson(answer.body),
+    (reason) => new AttemptFailure({ status: answer.status, reason, transient: false })
+  )
+}
+
+const decodeEmployees = (answer: HttpAnswer): Either.Either<DfoEmployeeList, AttemptFailure> =>
+  Either.flatMap(successJson(answer), (json) =>
+    Either.mapLeft(
+      decodeList(json, { onExcessProperty: "ignore" }),
+      (error) =>
+        new AttemptFailure({
+          status: answer.status,
+          reason: `unexpected JSON in the answer: ${clip(ParseResult.TreeFormatter.formatErrorSync(error))}`,
+          transient: false
+        })
+    )
+  )
+
+const sameId = (a: string, b: string) => a.replace(/^0+(?=.)/, "") === b.replace(/^0+(?=.)/, "")
+
+/** Creates the client; its connection pool closes with the scope. */
+export const make = (
+  options: DfoEmployeesOptions
+): Effect.Effect<DfoEmployeesService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const settings = settingsOf(options)
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new Pool(settings.base.origin, {
+            connections: settings.connections,
+            headersTimeout: settings.timeoutMs,
+            bodyTimeout: settings.timeoutMs
+          })
+      ),
+      (pool) => Effect.promise(() => pool.destroy())
+    )
+    const basePath = settings.base.pathname.replace(/\/+$/, "")
+    const readHeaders = {
+      accept: "application/json",
+      "x-gravitee-api-key": Redacted.value(settings.apiKey)
+    }
+    const writeHeaders = { ...readHeaders, "content-type": "application/json" }
+    const takeToken = makeRateLimiter(settings.maxRps, settings.burst)
+    const counters = { GET: 0, PATCH: 0, retries: 0, failures: 0, rateLimited: 0, timeouts: 0 }
+
+    const retryPolicy = Schedule.exponential(Duration.millis(settings.retryBaseMs)).pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((_, delay) =>
+        Duration.min(delay, Duration.millis(settings.retryMaxDelayMs))
+      ),
+      Schedule.intersect(Schedule.identity<AttemptFailure>()),
+      Schedule.modifyDelay(([, failure], delay) =>
+        failure.retryAfterMs === undefined
+          ? delay
+          : Duration.max(delay, Duration.millis(failure.retryAfterMs))
+      ),
+      Schedule.intersect(Schedule.recurs(settings.maxRetries)),
+      Schedule.whileInput(
+        (failure: AttemptFailure) =>
+          failure.transient &&
+          (failure.retryAfterMs === undefined || failure.retryAfterMs <= settings.maxRetryAfterMs)
+      )
+    )
+
+    /**
+     * One call with its retries: each attempt waits for a rate-limit token, then has
+     * `timeoutMs` for the whole exchange. Fails with the last attempt's failure and the
+     * number of attempts made.
+     */
+    const call = <A>(
+      method: "GET" | "PATCH",
+      path: string,
+      maxBytes: number,
+      interpret: (answer: HttpAnswer, now: number) => Either.Either<A, AttemptFailure>,
+      body?: string
+    ): Effect.Effect<A, { readonly failure: AttemptFailure; readonly attempts: number }> =>
+      Effect.suspend(() => {
+        let attempts = 0
+        // The timeout covers the exchange only, not the wait for a rate-limit token.
+        const attempt = takeToken.pipe(
+          Effect.zipRight(
+            Effect.suspend(() => {
+              attempts += 1
+              counters[method] += 1
+              if (attempts > 1) counters.retries += 1
+              return sendRequest(pool, {
+                method,
+                path,
+                headers: method === "PATCH" ? writeHeaders : readHeaders,
+                maxBytes,
+                ...(body === undefined ? {} : { body })
+              }).pipe(
+                Effect.timeoutFail({
+                  duration: Duration.millis(settings.timeoutMs),
+                  onTimeout: () => {
+                    counters.timeouts += 1
+                    return new AttemptFailure({
+                      reason: `no complete answer within ${settings.timeoutMs} ms`,
+                      transient: true
+                    })
+                  }
+                })
+              )
+            })
+          ),
+          Effect.flatMap((answer) => {
+            if (answer.status === 429) counters.rateLimited += 1
+            return Effect.flatMap(Clock.currentTimeMillis, (now) => interpret(answer, now))
+          }),
+          Effect.tapError((failure) =>
+            failure.transient
+              ? Effect.logDebug("DFØ request failed").pipe(
+                  Effect.annotateLogs({
+                    method,
+                    path,
+                    attempt: attempts,
+                    status: failure.status,
+                    reason: failure.reason
+                  })
+                )
+              : Effect.void
+          )
+        )
+        return attempt.pipe(
+          Effect.retry(retryPolicy),
+          Effect.mapError((failure) => {
+            counters.failures += 1
+            return { failure, attempts }
+          })
+        )
+      })
+
+    const employeePath = (id: string) => `${basePath}/${encodeURIComponent(id)}`
+
+    const get = Effect.fn("DfoEmployees.get")(function* (id: string) {
+      if (!isEmployeeId(id)) {
+        counters.failures += 1
+        return yield* new SapFetchError({
+          sapId: id,
+          attempts: 0,
+          reason: "the employee id is not 1–12 digits; nothing was sent"
+        })
+      }
+      return yield* call(
+        "GET",
+        employeePath(id),
+        settings.maxEmployeeBytes,
+        (answer, now): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> => {
+          if (answer.status === 404) {
+            const { faultText } = explain(answer)
+            if (faultText !== undefined && IKKE_ANSATT.test(faultText)) {
+              return Either.right(Option.none())
+            }
+          }
+          if (answer.status !== 200) return Either.left(failureOf(answer, now))
+          return Either.flatMap(decodeEmployees(answer), ({ ansatt }) => {
+            const [employee] = ansatt
+            if (ansatt.length !== 1 || employee === undefined || !sameId(employee.id, id)) {
+              return Either.left(
+                new AttemptFailure({
+                  status: answer.status,
+                  reason: `expected employee ${id} alone, got ${ansatt.length} employee(s)${
+                    employee === undefined ? "" : ` starting with ${employee.id}`
+                  }`,
+                  transient: false
+                })
+              )
+            }
+            return Either.right(Option.some(employee))
+          })
+        }
+      ).pipe(
+        Effect.mapError(
+          ({ failure, attempts }) =>
+            new SapFetchError({
+              sapId: id,
+              status: failure.status,
+              faultText: failure.faultText,
+              attempts,
+              reason: failure.reason
+            })
+        )
+      )
+    })
+
+    const list = Effect.fn("DfoEmployees.list")(function* () {
+      return yield* call(
+        "GET",
+        basePath === "" ? "/" : basePath,
+        settings.maxListBytes,
+        (answer, now): Either.Either<ReadonlyArray<DfoEmployee>, AttemptFailure> =>
+          answer.status === 200
+            ? Either.map(decodeEmployees(answer), ({ ansatt }) => ansatt)
+            : Either.left(failureOf(answer, now))
+      ).pipe(
+        Effect.mapError(
+          ({ failure, attempts }) =>
+            new SapFetchError({
+              status: failure.status,
+              faultText: failure.faultText,
+              attempts,
+              reason: failure.reason
+            })
+        )
+      )
+    })
+
+    const patch = Effect.fn("DfoEmployees.patch")(function* (id: string, fields: DfoPatch) {
+      if (!isEmployeeId(id)) {
+        counters.failures += 1
+        return yield* new SapUpdateError({
+          sapId: id,
+          attempts: 0,
+          reason: "the employee id is not 1–12 digits; nothing was sent"
+        })
+      }
+      const body: Record<string, string> = {}
+      for (const field of PATCH_FIELDS) {
+        const value = fields[field]
+        if (value !== undefined) body[field] = value
+      }
+      if (Object.keys(body).length === 0) return
+      yield* call(
+        "PATCH",
+        employeePath(id),
+        settings.maxEmployeeBytes,
+        (answer, now): Either.Either<void, AttemptFailure> =>
+          answer.status === 200 || answer.status === 204
+            ? Either.right(undefined)
+            : Either.left(failureOf(answer, now)),
+        JSON.stringify(body)
+      ).pipe(
+        Effect.mapError(
+          ({ failure, attempts }) =>
+            new SapUpdateError({
+              sapId: id,
+              status: failure.status,
+              faultText: failure.faultText,
+              attempts,
+              reason: failure.reason
+            })
+        )
+      )
+    })
+
+    const stats = Effect.sync((): DfoRequestStats => ({
+      requests: { GET: counters.GET, PATCH: counters.PATCH },
+      retries: counters.retries,
+      failures: counters.failures,
+      rateLimited: counters.rateLimited,
+      timeouts: counters.timeouts
+    }))
+
+    return DfoEmployees.of({ get, list: () => list(), patch, stats: () => stats })
+  })
+
+const isHttpUrl = (text: string) => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+const atLeast = (name: string, min: number, fallback: number, read = Config.integer) =>
+  read(name).pipe(
+    Config.validate({
+      message: `${name} must be ${min === 0 ? "0 or more" : "greater than 0"}`,
+      validation: (n) => (min === 0 ? n >= 0 : n > 0)
+    }),
+    Config.withDefault(fallback)
+  )
+
+/** CONTRACT §6's DFØ settings, plus SAP_RETRY_BASE_MS and SAP_MAX_LIST_BYTES. */
+export const config: Config.Config<DfoEmployeesOptions> = Config.all({
+  baseUrl: Config.string("SAP_ANSATT_BASE_URL").pipe(
+    Config.validate({
+      message: "SAP_ANSATT_BASE_URL must be an http(s) URL",
+      validation: isHttpUrl
+    })
+  ),
+  apiKey: secretConfig("SAP_API_KEY"),
+  maxRps: atLeast("SAP_MAX_RPS", 1, 10, Config.number),
+  timeoutMs: atLeast("SAP_TIMEOUT_MS", 1, 10_000),
+  maxRetries: atLeast("SAP_MAX_RETRIES", 0, 4),
+  retryBaseMs: atLeast("SAP_RETRY_BASE_MS", 1, 200),
+  maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB)
+})
+
+/** The DFØ employee API client. */
+export class DfoEmployees extends Context.Tag("@dfo-writeback/dfo-api/DfoEmployees")<
+  DfoEmployees,
+  DfoEmployeesService
+>() {
+  /** A client from plain options (tests, benchmarks). */
+  static readonly layer = (options: DfoEmployeesOptions): Layer.Layer<DfoEmployees> =>
+    Layer.scoped(DfoEmployees, make(options))
+
+  /** A client from the environment's SAP_* settings (CONTRACT §6). */
+  static readonly layerConfig: Layer.Layer<DfoEmployees, ConfigError.ConfigError> = Layer.scoped(
+    DfoEmployees,
+    Effect.flatMap(config, make)
+  )
+}

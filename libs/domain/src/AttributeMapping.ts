@@ -1,0 +1,102 @@
+import { Config, ConfigError, Either, ParseResult, Schema } from "effect"
+import type { KeyField } from "./KeyField.js"
+
+const AttributeName = Schema.Trim.pipe(Schema.nonEmptyString())
+const Sources = Schema.NonEmptyArray(AttributeName)
+
+/**
+ * Which Portal LDAP attributes feed each value. Where a DFØ field has several
+ * sources, the first one with a non-empty value wins (CONTRACT §1).
+ */
+export class AttributeMapping extends Schema.Class<AttributeMapping>("AttributeMapping")({
+  idautoId: AttributeName,
+  sapId: AttributeName,
+  eksternIdent: Sources,
+  epost: Sources,
+  brukerident: Sources,
+  username: AttributeName,
+  uhUsername: AttributeName,
+  disabled: AttributeName,
+  deleted: AttributeName,
+  entitlements: Schema.Array(AttributeName),
+  adEntitlement: Schema.Trim.pipe(Schema.nonEmptyString()),
+  businessRoles: AttributeName
+}) {}
+
+/** The defaults of CONTRACT §1–2: RapidIdentity's attribute names. */
+export const defaultMapping: AttributeMapping = AttributeMapping.make({
+  idautoId: "idautoID",
+  sapId: "idautoPersonPayrollID",
+  eksternIdent: ["idautoPersonSystem5ID", "mail"],
+  epost: ["idautoPersonSystem2ID", "mail"],
+  brukerident: ["idautoPersonSystem1ID", "idautoPersonSAMAccountName"],
+  username: "idautoPersonSystem1ID",
+  uhUsername: "idautoPersonSAMAccountName",
+  disabled: "idautoDisabled",
+  deleted: "idautoPersonExtBool3",
+  entitlements: ["idautoPersonAppRoles2", "idautoPersonAppRoles6"],
+  adEntitlement: "active directory",
+  businessRoles: "idautoPersonAppRoles10"
+})
+
+/** The attribute a key field is matched against. */
+export const keyAttribute = (mapping: AttributeMapping, keyField: KeyField): string => {
+  switch (keyField) {
+    case "username":
+      return mapping.username
+    case "uh-username":
+      return mapping.uhUsername
+    case "idautoID":
+      return mapping.idautoId
+  }
+}
+
+/** Every attribute the rules read, so a search asks the directory for nothing more. */
+export const requestedAttributes = (mapping: AttributeMapping): ReadonlyArray<string> => [
+  ...new Set([
+    mapping.idautoId,
+    mapping.sapId,
+    ...mapping.eksternIdent,
+    ...mapping.epost,
+    ...mapping.brukerident,
+    mapping.username,
+    mapping.uhUsername,
+    mapping.disabled,
+    mapping.deleted,
+    ...mapping.entitlements,
+    mapping.businessRoles
+  ])
+]
+
+const attribute = (key: string, fallback: string) =>
+  Config.string(key).pipe(Config.withDefault(fallback))
+const attributes = (key: string, fallback: ReadonlyArray<string>) =>
+  Config.array(Config.string(), key).pipe(Config.withDefault(fallback))
+
+/**
+ * The `mapping` section of the configuration (usually in the `WRITEBACK_CONFIG` JSON
+ * file): any subset of the fields, each overriding its default.
+ */
+export const AttributeMappingConfig: Config.Config<AttributeMapping> = Config.all({
+  idautoId: attribute("idautoId", defaultMapping.idautoId),
+  sapId: attribute("sapId", defaultMapping.sapId),
+  eksternIdent: attributes("eksternIdent", defaultMapping.eksternIdent),
+  epost: attributes("epost", defaultMapping.epost),
+  brukerident: attributes("brukerident", defaultMapping.brukerident),
+  username: attribute("username", defaultMapping.username),
+  uhUsername: attribute("uhUsername", defaultMapping.uhUsername),
+  disabled: attribute("disabled", defaultMapping.disabled),
+  deleted: attribute("deleted", defaultMapping.deleted),
+  entitlements: attributes("entitlements", defaultMapping.entitlements),
+  adEntitlement: attribute("adEntitlement", defaultMapping.adEntitlement),
+  businessRoles: attribute("businessRoles", defaultMapping.businessRoles)
+}).pipe(
+  Config.nested("mapping"),
+  Config.mapOrFail((fields) =>
+    Schema.decodeUnknownEither(AttributeMapping)(fields).pipe(
+      Either.mapLeft((error) =>
+        ConfigError.InvalidData(["mapping"], ParseResult.TreeFormatter.formatErrorSync(error))
+      )
+    )
+  )
+)

@@ -1,0 +1,82 @@
+import { Schema } from "effect"
+import { DfoField } from "./DfoEmployee.js"
+
+/** What happened to one user (CONTRACT §5 `Outcome`). */
+export const Outcome = Schema.Literal("UPDATED", "UNCHANGED", "SKIPPED", "FAILED", "WOULD_UPDATE")
+export type Outcome = typeof Outcome.Type
+
+/** Why a user was skipped (CONTRACT §4). */
+export const SkipReason = Schema.Literal(
+  "DELETED",
+  "DISABLED",
+  "MISSING_ATTRIBUTES",
+  "INVALID_ATTRIBUTES",
+  "NOT_ENTITLED_AD",
+  "BUSINESS_ROLE_EXCEPTION",
+  "NOT_IN_SAP"
+)
+export type SkipReason = typeof SkipReason.Type
+
+/** The seed's error codes carried by a FAILED user or a failed run. */
+export const ErrorCode = Schema.Literal(
+  "LDAP_CONNECTION_FAILED",
+  "SAP_FETCH_FAILED",
+  "SAP_UPDATE_FAILED"
+)
+export type ErrorCode = typeof ErrorCode.Type
+
+/** One DFØ field's change: the value DFØ held ("" for none) and the value written. */
+export const FieldChange = Schema.Struct({
+  field: DfoField,
+  before: Schema.String,
+  after: Schema.String
+})
+export type FieldChange = typeof FieldChange.Type
+
+/** The run has started. */
+export class RunStarted extends Schema.TaggedClass<RunStarted>()("RunStarted", {
+  runId: Schema.String,
+  logOnly: Schema.Boolean,
+  readOnly: Schema.Boolean,
+  processAll: Schema.Boolean
+}) {}
+
+/** The answer for one examined entry. Identity fields are "" when the entry lacks them. */
+export class UserResult extends Schema.TaggedClass<UserResult>()("UserResult", {
+  idautoId: Schema.String,
+  username: Schema.String,
+  uhUsername: Schema.String,
+  sapId: Schema.String,
+  outcome: Outcome,
+  skipReason: Schema.optional(SkipReason),
+  errorCode: Schema.optional(ErrorCode),
+  changes: Schema.Array(FieldChange),
+  keptFields: Schema.Array(DfoField),
+  message: Schema.String
+}) {}
+
+/** The counters of a finished run (CONTRACT §4). */
+export const RunCounts = Schema.Struct({
+  total: Schema.Number,
+  skipped: Schema.Number,
+  unchanged: Schema.Number,
+  updated: Schema.Number,
+  wouldUpdate: Schema.Number,
+  updateFailed: Schema.Number,
+  fetchFailed: Schema.Number
+})
+export type RunCounts = typeof RunCounts.Type
+
+/** The run has ended; sent last. */
+export class RunSummary extends Schema.TaggedClass<RunSummary>()("RunSummary", {
+  runId: Schema.String,
+  ...RunCounts.fields,
+  logOnly: Schema.Boolean,
+  aborted: Schema.Boolean,
+  abortReason: Schema.String,
+  durationMs: Schema.Number
+}) {}
+
+/** One event of a run: one `RunStarted`, a `UserResult` per entry, one `RunSummary`. */
+export const WritebackEvent = Schema.Union(RunStarted, UserResult, RunSummary)
+export type WritebackEvent = typeof WritebackEvent.Type

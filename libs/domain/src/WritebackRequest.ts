@@ -1,0 +1,75 @@
+import { Either, Schema } from "effect"
+import { KeyField } from "./KeyField.js"
+import { InvalidRequest } from "./WritebackError.js"
+
+/** Write back one user, found by a key. */
+export class SingleUserRequest extends Schema.TaggedClass<SingleUserRequest>()("SingleUser", {
+  keyField: KeyField,
+  keyValue: Schema.NonEmptyString,
+  logOnly: Schema.Boolean
+}) {}
+
+/** Write back every `idautoPerson` entry; `maxUpdates` 0 means the configured guard only. */
+export class AllUsersRequest extends Schema.TaggedClass<AllUsersRequest>()("AllUsers", {
+  logOnly: Schema.Boolean,
+  maxUpdates: Schema.NonNegativeInt
+}) {}
+
+/** A validated request (CONTRACT §5). */
+export const WritebackRequest = Schema.Union(SingleUserRequest, AllUsersRequest)
+export type WritebackRequest = typeof WritebackRequest.Type
+
+/**
+ * A request as a caller sends it, before validation. `keyField` is `undefined` when not
+ * set and carries any other text as given, so an unknown field can be named.
+ */
+export interface RawWritebackRequest {
+  readonly keyField: string | undefined
+  readonly keyValue: string
+  readonly processAll: boolean
+  readonly logOnly: boolean
+  readonly maxUpdates: number
+}
+
+const isKeyField = Schema.is(KeyField)
+
+/**
+ * The validation of CONTRACT §5: exactly one of (key_field + key_value) and
+ * process_all, a non-empty key value, a known key field. Reports every problem.
+ */
+export const validateRequest = (
+  raw: RawWritebackRequest
+): Either.Either<WritebackRequest, InvalidRequest> => {
+  const problems: Array<string> = []
+  const hasKey = raw.keyField !== undefined || raw.keyValue !== ""
+  if (raw.processAll && hasKey) {
+    problems.push("give either a key (key_field + key_value) or process_all, not both")
+  }
+  if (!raw.processAll && !hasKey) {
+    problems.push("give either a key (key_field + key_value) or process_all")
+  }
+  if (!raw.processAll && hasKey) {
+    if (raw.keyField === undefined) problems.push("key_field is missing")
+    else if (!isKeyField(raw.keyField)) {
+      problems.push(
+        `unknown key_field ${JSON.stringify(raw.keyField)} (use ${KeyField.literals.join(", ")})`
+      )
+    }
+    if (raw.keyValue.trim() === "") problems.push("key_value is empty")
+  }
+  if (!Number.isInteger(raw.maxUpdates) || raw.maxUpdates < 0) {
+    problems.push(`max_updates must be a non-negative integer, got ${raw.maxUpdates}`)
+  }
+  const [first, ...rest] = problems
+  if (first !== undefined) return Either.left(new InvalidRequest({ problems: [first, ...rest] }))
+  if (raw.processAll) {
+    return Either.right(new AllUsersRequest({ logOnly: raw.logOnly, maxUpdates: raw.maxUpdates }))
+  }
+  return Either.right(
+    new SingleUserRequest({
+      keyField: raw.keyField as KeyField,
+      keyValue: raw.keyValue,
+      logOnly: raw.logOnly
+    })
+  )
+}

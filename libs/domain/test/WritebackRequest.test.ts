@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either } from "effect"
+import {
+  AllUsersRequest,
+  SingleUserRequest,
+  validateRequest,
+  type RawWritebackRequest
+} from "../src/index.js"
+
+const raw = (r: Partial<RawWritebackRequest>): RawWritebackRequest => ({
+  keyField: undefined,
+  keyValue: "",
+  processAll: false,
+  logOnly: false,
+  maxUpdates: 0,
+  ...r
+})
+
+const problems = (r: Partial<RawWritebackRequest>) =>
+  Either.match(validateRequest(raw(r)), { onLeft: (e) => e.problems.join("; "), onRight: () => "" })
+
+describe("validateRequest (CONTRACT §5)", () => {
+  it("accepts a key request", () => {
+    assert.deepStrictEqual(
+      validateRequest(raw({ keyField: "uh-username", keyValue: "kno001", logOnly: true })),
+      Either.right(
+        new SingleUserRequest({ keyField: "uh-username", keyValue: "kno001", logOnly: true })
+      )
+    )
+  })
+
+  it("accepts a full run with a max_updates", () => {
+    assert.deepStrictEqual(
+      validateRequest(raw({ processAll: true, maxUpdates: 5 })),
+      Either.right(new AllUsersRequest({ logOnly: false, maxUpdates: 5 }))
+    )
+  })
+
+  it("refuses neither", () => assert.match(problems({}), /either a key .* or process_all/))
+  it("refuses both", () =>
+    assert.match(problems({ processAll: true, keyField: "username", keyValue: "a" }), /not both/))
+  it("refuses a key value without a field", () =>
+    assert.match(problems({ keyValue: "a" }), /key_field is missing/))
+  it("refuses an empty or blank key value", () => {
+    assert.match(problems({ keyField: "username" }), /key_value is empty/)
+    assert.match(problems({ keyField: "username", keyValue: "  " }), /key_value is empty/)
+  })
+  it("refuses an unknown key field, naming it", () =>
+    assert.match(problems({ keyField: "email", keyValue: "a" }), /unknown key_field "email"/))
+  it("reports every problem at once", () =>
+    assert.strictEqual(problems({ keyField: "email", keyValue: " " }).split("; ").length, 2))
+})

@@ -1,0 +1,241 @@
+import { readFile } from "node:fs/promises"
+import {
+  AmbiguousKey,
+  type AttributeMapping,
+  AttributeMappingConfig,
+  decodePortalUser,
+  defaultMapping,
+  keyAttribute,
+  type KeyField,
+  type LdapConnectionError,
+  type PortalUser,
+  requestedAttributes,
+  secretConfig,
+  UserNotFound
+} from "@dfo-writeback/domain"
+import {
+  Chunk,
+  Config,
+  type ConfigError,
+  Context,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  type Redacted,
+  type Scope,
+  Stream
+} from "effect"
+import { close, connect, failure, type Settings } from "./internal/connection.js"
+import { toLdapEntry } from "./internal/entry.js"
+import { allPeopleFilter, keyFilter } from "./internal/filter.js"
+import { makeShared } from "./internal/shared.js"
+
+/** The Portal LDAP as the writeback reads it (CONTRACT §2). */
+export interface Service {
+  /**
+   * The one `idautoPerson` whose key attribute equals `value` (compared as the directory
+   * compares, case-insensitively). None is `UserNotFound`, several are `AmbiguousKey`.
+   */
+  readonly findByKey: (
+    keyField: KeyField,
+    value: string
+  ) => Effect.Effect<PortalUser, UserNotFound | AmbiguousKey | LdapConnectionError>
+  /**
+   * Every `idautoPerson` under the base DN, read with the Simple Paged Results control on a
+   * connection of its own. A page is requested only when the consumer has taken the previous
+   * one, so memory stays at one page; ending or interrupting the stream closes the search.
+   */
+  readonly streamAll: () => Stream.Stream<PortalUser, LdapConnectionError>
+}
+
+export class PortalDirectory extends Context.Tag("@dfo-writeback/portal-ldap/PortalDirectory")<
+  PortalDirectory,
+  Service
+>() {}
+
+export interface Options {
+  /** `ldap://host[:port]` or `ldaps://host[:port]`. */
+  readonly url: string
+  readonly bindDn: string
+  readonly bindPassword: Redacted.Redacted<string>
+  /** Default `ou=Accounts,dc=meta`. */
+  readonly baseDn?: string
+  /** StartTLS on an `ldap://` URL (default false). */
+  readonly startTls?: boolean
+  /** PEM CA bundle trusted for TLS instead of the system's. */
+  readonly caFile?: string | undefined
+  /** Paged-search page size (default 500). */
+  readonly pageSize?: number
+  /** TCP connect and TLS handshake, each (default 5 000 ms). */
+  readonly connectTimeoutMs?: number
+  /** Each LDAP operation: bind, a lookup, one page (default 30 000 ms). */
+  readonly timeoutMs?: number
+  /** Default: the contract's RapidIdentity names. */
+  readonly mapping?: AttributeMapping
+}
+
+export const defaultBaseDn = "ou=Accounts,dc=meta"
+
+const positiveInteger = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    // A validation's error carries no path, so the message names the variable.
+    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
+  )
+
+/** The `PORTAL_LDAP_*` settings of CONTRACT §6 and the attribute mapping. */
+export const config: Config.Config<Options> = Config.all({
+  url: Config.string("PORTAL_LDAP_URL").pipe(
+    Config.validate({
+      message: "must be an ldap://host[:port] or ldaps://host[:port] URL",
+      validation: (url) => parseUrl(url) !== undefined
+    })
+  ),
+  bindDn: Config.string("PORTAL_LDAP_BIND_DN"),
+  bindPassword: secretConfig("PORTAL_LDAP_BIND_PASSWORD"),
+  baseDn: Config.string("PORTAL_LDAP_BASE_DN").pipe(Config.withDefault(defaultBaseDn)),
+  startTls: Config.boolean("PORTAL_LDAP_STARTTLS").pipe(Config.withDefault(false)),
+  caFile: Config.option(Config.string("PORTAL_LDAP_CA_FILE")),
+  pageSize: positiveInteger("PORTAL_LDAP_PAGE_SIZE", 500),
+  connectTimeoutMs: positiveInteger("PORTAL_LDAP_CONNECT_TIMEOUT_MS", 5000),
+  timeoutMs: positiveInteger("PORTAL_LDAP_TIMEOUT_MS", 30_000),
+  mapping: AttributeMappingConfig
+}).pipe(
+  Config.validate({
+    message: "PORTAL_LDAP_STARTTLS applies to ldap:// URLs only (ldaps:// is TLS already)",
+    validation: (o) => !(o.startTls && parseUrl(o.url)?.ldaps === true)
+  }),
+  Config.map(({ caFile, ...rest }) => ({ ...rest, caFile: Option.getOrUndefined(caFile) }))
+)
+
+const parseUrl = (url: string) => {
+  const match = /^(ldaps?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?\/?$/i.exec(url.trim())
+  if (match === null) return undefined
+  const ldaps = match[1]?.toLowerCase() === "ldaps"
+  const host = (match[2] ?? "").replace(/^\[(.*)\]$/, "$1")
+  const port = match[3] === undefined ? (ldaps ? 636 : 389) : Number(match[3])
+  return port > 0 && port < 65536 ? { ldaps, host, port } : undefined
+}
+
+const settingsFrom = (options: Options): Effect.Effect<Settings, LdapConnectionError> =>
+  Effect.gen(function* () {
+    const parsed = parseUrl(options.url)
+    const base = {
+      url: options.url,
+      host: parsed?.host ?? "",
+      port: parsed?.port ?? 0,
+      ldaps: parsed?.ldaps ?? false,
+      startTls: options.startTls ?? false,
+      ca: undefined,
+      bindDn: options.bindDn,
+      bindPassword: options.bindPassword,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      timeoutMs: options.timeoutMs ?? 30_000
+    }
+    if (parsed === undefined) {
+      return yield* Effect.fail(
+        failure(base, "connect", "not an ldap://host[:port] or ldaps://host[:port] URL")
+      )
+    }
+    if (base.startTls && base.ldaps) {
+      return yield* Effect.fail(
+        failure(base, "tls", "StartTLS applies to ldap:// URLs only (ldaps:// is TLS already)")
+      )
+    }
+    const caFile = options.caFile
+    if (caFile === undefined) return base
+    const ca = yield* Effect.tryPromise({
+      try: () => readFile(caFile),
+      catch: (error) => failure(base, "tls", `cannot read CA file: ${String(error)}`)
+    })
+    return { ...base, ca }
+  })
+
+/**
+ * The directory over ldapts. Lookups share one bound connection, opened on first use and
+ * reopened when it drops; each `streamAll` opens its own.
+ */
+export const make = (options: Options): Effect.Effect<Service, LdapConnectionError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const settings = yield* settingsFrom(options)
+    const mapping = options.mapping ?? defaultMapping
+    const baseDn = options.baseDn ?? defaultBaseDn
+    const pageSize = options.pageSize ?? 500
+    const attributes = [...requestedAttributes(mapping)]
+    const decode = decodePortalUser(mapping)
+    const shared = yield* makeShared(settings)
+
+    const findByKey = Effect.fn("PortalDirectory.findByKey")(function* (
+      keyField: KeyField,
+      value: string
+    ) {
+      yield* Effect.annotateCurrentSpan("keyField", keyField)
+      // No entry has a blank key, and an empty assertion is not a valid filter.
+      if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
+      const filter = keyFilter(keyAttribute(mapping, keyField), value)
+      const { searchEntries } = yield* shared.use((client) =>
+        // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+        client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+      )
+      const [entry, ...others] = searchEntries
+      if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
+      if (others.length > 0) {
+        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: searchEntries.length })
+      }
+      return decode(toLdapEntry(entry))
+    })
+
+    const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const connection = yield* Effect.acquireRelease(connect(settings), close)
+          const pages = connection.client.searchPaginated(baseDn, {
+            scope: "sub",
+            filter: allPeopleFilter,
+            attributes,
+            paged: { pageSize }
+          })
+          let pending = false
+          yield* Effect.addFinalizer((exit) =>
+            Effect.promise(async () => {
+              // A page still on its way (interrupted pull) or a failure: close the socket so
+              // the pending request fails now and the server forgets the paged search.
+              if (pending || Exit.isFailure(exit)) connection.destroy()
+              await pages.return(undefined).catch(() => undefined)
+            })
+          )
+          const nextPage = Effect.suspend(() => {
+            pending = true
+            return Effect.tryPromise({
+              try: () => pages.next(),
+              catch: (error) => Option.some(failure(settings, "search", error))
+            })
+          }).pipe(
+            Effect.tap(() => (pending = false)),
+            Effect.flatMap((page) =>
+              page.done
+                ? Effect.fail(Option.none())
+                : Effect.succeed(
+                    Chunk.unsafeFromArray(
+                      page.value.searchEntries.map((e) => decode(toLdapEntry(e)))
+                    )
+                  )
+            )
+          )
+          return Stream.repeatEffectOption(nextPage).pipe(Stream.flattenChunks)
+        })
+      ).pipe(Stream.withSpan("PortalDirectory.streamAll"))
+
+    return PortalDirectory.of({ findByKey, streamAll })
+  })
+
+/** The directory from plain options (tests, benchmarks). */
+export const layer = (options: Options): Layer.Layer<PortalDirectory, LdapConnectionError> =>
+  Layer.scoped(PortalDirectory, make(options))
+
+/** The directory from the `PORTAL_LDAP_*` configuration. */
+export const layerConfig: Layer.Layer<
+  PortalDirectory,
+  ConfigError.ConfigError | LdapConnectionError
+> = Layer.scoped(PortalDirectory, Effect.flatMap(config, make))

@@ -1,0 +1,1 @@
+export * as PortalDirectory from "./PortalDirectory.js"

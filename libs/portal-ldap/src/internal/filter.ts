@@ -1,0 +1,13 @@
+/**
+ * RFC 4515 escaping of an assertion value: the five characters that carry meaning in a
+ * filter string become `\XX`. Everything else, UTF-8 included, is allowed as is (ldapts
+ * decodes each `\XX` to one character, so multi-byte characters must not be hex-escaped).
+ */
+export const escapeFilterValue = (value: string): string =>
+  value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+
+/** `(&(objectClass=idautoPerson)(attribute=value))` with the value escaped. */
+export const keyFilter = (attribute: string, value: string): string =>
+  `(&(objectClass=idautoPerson)(${attribute}=${escapeFilterValue(value)}))`
+
+export const allPeopleFilter = "(objectClass=idautoPerson)"

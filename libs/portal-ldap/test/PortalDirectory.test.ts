@@ -1,0 +1,276 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { decodePortalUser, defaultMapping, keyFields, type PortalUser } from "@dfo-writeback/domain"
+import { employeeEntry, LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { assert, layer } from "@effect/vitest"
+import { Chunk, ConfigProvider, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { PortalDirectory } from "../src/index.js"
+import { currentTcpSockets, optionsFor, settledTcpSockets } from "./support.js"
+
+const users = 1200
+const weird = "we*ird(name)\\x"
+const explicit = [
+  { idautoID: "dup-1", idautoPersonSystem1ID: "dupe", idautoPersonPayrollID: "00900001" },
+  { idautoID: "dup-2", idautoPersonSystem1ID: "Dupe", idautoPersonPayrollID: "00900002" },
+  { idautoID: "weird", idautoPersonSystem1ID: weird },
+  {
+    idautoID: "multi",
+    idautoPersonSystem1ID: "bjørn.dæhlie",
+    idautoPersonSAMAccountName: ["bdae", "bdae2"],
+    mail: ["first@uni.no", "second@uni.no"],
+    idautoPersonAppRoles6: ["active directory", "Canvas"],
+    idautoDisabled: "true"
+  }
+]
+const expected = (entry: Parameters<ReturnType<typeof decodePortalUser>>[0]) =>
+  decodePortalUser(defaultMapping)(entry)
+
+const directoryLayer = Layer.unwrapEffect(
+  Effect.map(LdapTestbed.LdapTestbed, (t) => PortalDirectory.layer(optionsFor(t)))
+)
+
+const attempt = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
+
+layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
+  excludeTestServices: true,
+  timeout: "90 seconds"
+})("PortalDirectory against slapd", (it) => {
+  it.layer(directoryLayer)("lookups on the shared connection", (it) => {
+    it.effect("finds a person by each key field, case-insensitively", () =>
+      Effect.gen(function* () {
+        const t = yield* LdapTestbed.LdapTestbed
+        const directory = yield* PortalDirectory.PortalDirectory
+        const person = t.employees.find((e) => e.username !== undefined && e.payrollId)
+        assert.isDefined(person)
+        const want = expected({ ...employeeEntry(person), dn: person.dn })
+        const byUsername = yield* directory.findByKey(
+          "username",
+          (person.username ?? "").toUpperCase()
+        )
+        const byUh = yield* directory.findByKey("uh-username", person.uhUsername)
+        const byId = yield* directory.findByKey("idautoID", person.idautoId.toUpperCase())
+        assert.deepStrictEqual(byUsername, want)
+        assert.deepStrictEqual(byUh, want)
+        assert.deepStrictEqual(byId, want)
+        assert.strictEqual(byId.sapId, person.payrollId)
+      })
+    )
+
+    it.effect("decodes multi-valued, non-ASCII and absent attributes", () =>
+      Effect.gen(function* () {
+        const directory = yield* PortalDirectory.PortalDirectory
+        const user: PortalUser = yield* directory.findByKey("username", "bjørn.dæhlie")
+        assert.strictEqual(user.dn, "idautoID=multi,ou=Accounts,dc=meta")
+        assert.strictEqual(user.idautoId, "multi")
+        assert.strictEqual(user.username, "bjørn.dæhlie")
+        assert.strictEqual(user.brukerident, "bjørn.dæhlie")
+        assert.strictEqual(user.uhUsername, "bdae")
+        assert.strictEqual(user.eksternIdent, "first@uni.no")
+        assert.strictEqual(user.epost, "first@uni.no")
+        assert.isUndefined(user.sapId)
+        assert.isTrue(user.disabled)
+        assert.isFalse(user.deleted)
+        assert.deepStrictEqual(user.entitlements, ["active directory", "Canvas"])
+        assert.deepStrictEqual(user.businessRoles, [])
+        const byUh = yield* directory.findByKey("uh-username", "BDAE2")
+        assert.strictEqual(byUh.dn, user.dn)
+      })
+    )
+
+    it.effect("answers UserNotFound and AmbiguousKey", () =>
+      Effect.gen(function* () {
+        const directory = yield* PortalDirectory.PortalDirectory
+        const missing = yield* attempt(directory.findByKey("username", "nobody-here"))
+        assert.strictEqual(missing._tag, "UserNotFound")
+        if (missing._tag === "UserNotFound") {
+          assert.strictEqual(missing.keyField, "username")
+          assert.strictEqual(missing.keyValue, "nobody-here")
+        }
+        const twice = yield* attempt(directory.findByKey("username", "DUPE"))
+        assert.strictEqual(twice._tag, "AmbiguousKey")
+        if (twice._tag === "AmbiguousKey") assert.strictEqual(twice.matches, 2)
+        const blank = yield* attempt(directory.findByKey("idautoID", ""))
+        assert.strictEqual(blank._tag, "UserNotFound")
+      })
+    )
+
+    it.effect("escapes key values: filter syntax matches only itself", () =>
+      Effect.gen(function* () {
+        const directory = yield* PortalDirectory.PortalDirectory
+        const injections = [
+          "*",
+          "a*)(objectClass=*",
+          "*)(|(idautoPersonSystem1ID=*",
+          "\\",
+          "\\2a",
+          "(",
+          ")",
+          "\0",
+          "dupe\0"
+        ]
+        for (const keyField of keyFields) {
+          for (const value of injections) {
+            const error = yield* attempt(directory.findByKey(keyField, value))
+            assert.strictEqual(error._tag, "UserNotFound", `${keyField} ${JSON.stringify(value)}`)
+          }
+        }
+        const literal = yield* directory.findByKey("username", weird)
+        assert.strictEqual(literal.idautoId, "weird")
+      })
+    )
+
+    it.effect("reuses one bound connection for many lookups", () =>
+      Effect.gen(function* () {
+        const t = yield* LdapTestbed.LdapTestbed
+        const directory = yield* PortalDirectory.PortalDirectory
+        yield* directory.findByKey("idautoID", "weird")
+        const before = yield* currentTcpSockets
+        const people = t.employees.slice(0, 40)
+        yield* Effect.forEach(people, (p) => directory.findByKey("idautoID", p.idautoId), {
+          concurrency: 8
+        })
+        assert.strictEqual(yield* currentTcpSockets, before)
+      })
+    )
+  })
+
+  it.scoped(`streams all ${users}+ entries through a size limit of 200`, () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t))
+      const all = yield* Stream.runCollect(directory.streamAll())
+      assert.strictEqual(all.length, users + explicit.length)
+      const byId = new Map(Chunk.toArray(all).map((u) => [u.idautoId, u]))
+      assert.strictEqual(byId.size, all.length)
+      for (const person of t.employees) {
+        assert.deepStrictEqual(
+          byId.get(person.idautoId),
+          expected({ ...employeeEntry(person), dn: person.dn })
+        )
+      }
+      const small = yield* PortalDirectory.make(optionsFor(t, { pageSize: 7 }))
+      assert.strictEqual(yield* Stream.runCount(small.streamAll()), users + explicit.length)
+    })
+  )
+
+  it.scoped("closes its connection when the consumer stops early or is interrupted", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t, { pageSize: 50 }))
+      const baseline = yield* currentTcpSockets
+      const five = yield* Stream.runCollect(Stream.take(directory.streamAll(), 5))
+      assert.strictEqual(five.length, 5)
+      assert.strictEqual(yield* settledTcpSockets(baseline), baseline)
+      const slow = yield* directory.streamAll().pipe(
+        Stream.tap(() => Effect.sleep("5 millis")),
+        Stream.runDrain,
+        Effect.timeout("150 millis"),
+        Effect.option
+      )
+      assert.isTrue(Option.isNone(slow))
+      assert.strictEqual(yield* settledTcpSockets(baseline), baseline)
+    })
+  )
+
+  it.scoped("speaks StartTLS and LDAPS with the testbed's CA", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const startTls = yield* PortalDirectory.make(
+        optionsFor(t, { startTls: true, caFile: t.caFile })
+      )
+      const viaStartTls = yield* startTls.findByKey("idautoID", "weird")
+      assert.strictEqual(viaStartTls.username, weird)
+      assert.strictEqual(yield* Stream.runCount(startTls.streamAll()), users + explicit.length)
+      const ldaps = yield* PortalDirectory.make(
+        optionsFor(t, { url: t.ldapsUrl ?? "", caFile: t.caFile })
+      )
+      assert.strictEqual((yield* ldaps.findByKey("idautoID", "weird")).username, weird)
+      assert.strictEqual(yield* Stream.runCount(ldaps.streamAll()), users + explicit.length)
+    })
+  )
+
+  it.scoped("fails TLS against the wrong CA, in lookups and streams", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const dir = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "wrong-ca-"))),
+        (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
+      )
+      const other = yield* Effect.promise(() => LdapTestbed.generateCertificates(dir))
+      for (const options of [
+        optionsFor(t, { startTls: true, caFile: other.caFile }),
+        optionsFor(t, { url: t.ldapsUrl ?? "", caFile: other.caFile })
+      ]) {
+        const directory = yield* PortalDirectory.make(options)
+        const lookup = yield* attempt(directory.findByKey("idautoID", "weird"))
+        assert.strictEqual(lookup._tag, "LdapConnectionError")
+        if (lookup._tag === "LdapConnectionError") {
+          assert.strictEqual(lookup.step, "tls")
+          assert.strictEqual(lookup.code, "LDAP_CONNECTION_FAILED")
+          assert.strictEqual(lookup.url, options.url)
+          assert.match(lookup.reason, /certificate|self.signed|verify/i)
+        }
+        const stream = yield* attempt(Stream.runDrain(directory.streamAll()))
+        assert.strictEqual(stream.step, "tls")
+      }
+      const missing = yield* attempt(
+        PortalDirectory.make(optionsFor(t, { startTls: true, caFile: join(dir, "nope.pem") }))
+      )
+      assert.strictEqual(missing.step, "tls")
+      assert.match(missing.reason, /CA file/)
+    })
+  )
+
+  it.scoped("reports a wrong password as a bind failure without the password", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const password = "S3cret-not-this-one"
+      const directory = yield* PortalDirectory.make(
+        optionsFor(t, { bindPassword: Redacted.make(password) })
+      )
+      for (const error of [
+        yield* attempt(directory.findByKey("username", "dupe")),
+        yield* attempt(Stream.runDrain(directory.streamAll()))
+      ]) {
+        assert.strictEqual(error._tag, "LdapConnectionError")
+        if (error._tag !== "LdapConnectionError") continue
+        assert.strictEqual(error.step, "bind")
+        assert.match(error.reason, /InvalidCredentials|49/)
+        assert.notInclude(error.message, password)
+        assert.notInclude(JSON.stringify(error), password)
+      }
+    })
+  )
+
+  it.scoped("reports a search failure with its step", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t, { baseDn: "ou=Nowhere,dc=meta" }))
+      const error = yield* attempt(directory.findByKey("username", "dupe"))
+      assert.strictEqual(error._tag, "LdapConnectionError")
+      if (error._tag === "LdapConnectionError") assert.strictEqual(error.step, "search")
+      assert.strictEqual((yield* attempt(Stream.runDrain(directory.streamAll()))).step, "search")
+    })
+  )
+
+  it.effect("builds from the PORTAL_LDAP_* configuration", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const provider = ConfigProvider.fromMap(
+        new Map([
+          ["PORTAL_LDAP_URL", t.url],
+          ["PORTAL_LDAP_BIND_DN", t.bindDn],
+          ["PORTAL_LDAP_BIND_PASSWORD", t.password],
+          ["PORTAL_LDAP_STARTTLS", "true"],
+          ["PORTAL_LDAP_CA_FILE", t.caFile ?? ""],
+          ["PORTAL_LDAP_PAGE_SIZE", "100"]
+        ])
+      )
+      const count = yield* Effect.flatMap(PortalDirectory.PortalDirectory, (d) =>
+        Stream.runCount(d.streamAll())
+      ).pipe(Effect.provide(PortalDirectory.layerConfig), Effect.withConfigProvider(provider))
+      assert.strictEqual(count, users + explicit.length)
+    })
+  )
+})

@@ -1,0 +1,84 @@
+import {
+  Cause,
+  Config,
+  type ConfigError,
+  HashMap,
+  Inspectable,
+  Layer,
+  Logger,
+  LogLevel
+} from "effect"
+
+/** `json`: one object a line, as the sector's Loki expects (CONTRACT §6); `text` for people. */
+export type Format = "json" | "text"
+
+export interface Options {
+  readonly format: Format
+  readonly level: LogLevel.LogLevel
+  /** The server logs on stdout; the CLI on stderr, keeping stdout for its output. */
+  readonly write: (line: string) => void
+}
+
+const messageText = (message: unknown): string => {
+  const parts = Array.isArray(message) ? message : [message]
+  return parts
+    .map((part) => (typeof part === "string" ? part : Inspectable.toStringUnknown(part)))
+    .join(" ")
+}
+
+const makeLogger = (options: Options) =>
+  Logger.make<unknown, void>(({ annotations, cause, date, logLevel, message }) => {
+    const fields: Record<string, unknown> = {
+      level: logLevel.label.toLowerCase(),
+      time: date.toISOString(),
+      message: messageText(message)
+    }
+    for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
+    if (!Cause.isEmpty(cause)) fields["cause"] = Cause.pretty(cause)
+    if (options.format === "json") {
+      options.write(JSON.stringify(fields))
+      return
+    }
+    const { level, time, message: text, ...rest } = fields
+    const extra = Object.entries(rest)
+      .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+      .join(" ")
+    options.write(
+      `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${String(text)}${extra === "" ? "" : ` ${extra}`}`
+    )
+  })
+
+/** Replaces the default logger and sets the minimum level. */
+export const layer = (options: Options): Layer.Layer<never> =>
+  Layer.merge(
+    Logger.replace(Logger.defaultLogger, makeLogger(options)),
+    Logger.minimumLogLevel(options.level)
+  )
+
+const levels: Record<string, LogLevel.LogLevel> = {
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warn: LogLevel.Warning,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+/** `LOG_LEVEL` and `LOG_FORMAT` (CONTRACT §6). */
+export const OptionsConfig = (write: (line: string) => void): Config.Config<Options> =>
+  Config.all({
+    level: Config.literal(...(Object.keys(levels) as [string, ...Array<string>]))("LOG_LEVEL").pipe(
+      Config.withDefault("info")
+    ),
+    format: Config.literal("json", "text")("LOG_FORMAT").pipe(Config.withDefault("json" as const))
+  }).pipe(
+    Config.map(({ level, format }) => ({ level: levels[level] ?? LogLevel.Info, format, write }))
+  )
+
+/** The logger from configuration. */
+export const layerConfig = (
+  write: (line: string) => void
+): Layer.Layer<never, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Config.map(OptionsConfig(write), layer))

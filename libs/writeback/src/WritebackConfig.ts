@@ -1,0 +1,73 @@
+import {
+  type AttributeMapping,
+  AttributeMappingConfig,
+  type WritebackRules
+} from "@dfo-writeback/domain"
+import { Config, type ConfigError, Context, Layer } from "effect"
+
+/** The settings of the writeback program (CONTRACT §6). */
+export interface WritebackSettings {
+  readonly mapping: AttributeMapping
+  readonly rules: WritebackRules
+  /** `SAP_READ_ONLY`: plan and report, never PATCH. */
+  readonly readOnly: boolean
+  /** `SAP_CONCURRENCY`: users in flight at once. */
+  readonly concurrency: number
+  /** `SAP_BULK_LIST`: a full run reads all employees with one `GET {base}`. */
+  readonly bulkList: boolean
+  /** `WRITEBACK_MAX_UPDATES`: the mass-update guard. */
+  readonly maxUpdates: number
+  /** `SAP_ABORT_AFTER_CONSECUTIVE_FAILURES`: stop starting users after this many failures in a row. */
+  readonly abortAfterConsecutiveFailures: number
+}
+
+/** The writeback program's settings as a service, so a server reads them once. */
+export class WritebackConfig extends Context.Tag("@dfo-writeback/writeback/WritebackConfig")<
+  WritebackConfig,
+  WritebackSettings
+>() {}
+
+const positiveInt = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be at least 1`, validation: (n) => n >= 1 })
+  )
+
+/** Reads the settings from the environment (or the app's ConfigProvider). */
+export const WritebackSettingsConfig: Config.Config<WritebackSettings> = Config.all({
+  mapping: AttributeMappingConfig,
+  writebackBrukerident: Config.boolean("SAP_WRITEBACK_BRUKERIDENT").pipe(Config.withDefault(false)),
+  businessRoleExceptions: Config.array(
+    Config.string(),
+    "SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION"
+  ).pipe(
+    Config.withDefault([]),
+    Config.map((roles) => roles.map((role) => role.trim()).filter((role) => role !== ""))
+  ),
+  readOnly: Config.boolean("SAP_READ_ONLY").pipe(Config.withDefault(false)),
+  concurrency: positiveInt("SAP_CONCURRENCY", 8),
+  bulkList: Config.boolean("SAP_BULK_LIST").pipe(Config.withDefault(true)),
+  maxUpdates: Config.integer("WRITEBACK_MAX_UPDATES").pipe(
+    Config.withDefault(1000),
+    Config.validate({
+      message: "WRITEBACK_MAX_UPDATES must be 0 or more",
+      validation: (n) => n >= 0
+    })
+  ),
+  abortAfterConsecutiveFailures: positiveInt("SAP_ABORT_AFTER_CONSECUTIVE_FAILURES", 25)
+}).pipe(
+  Config.map(({ writebackBrukerident, businessRoleExceptions, ...rest }) => ({
+    ...rest,
+    rules: { writebackBrukerident, businessRoleExceptions }
+  }))
+)
+
+/** Settings from configuration. */
+export const layerConfig: Layer.Layer<WritebackConfig, ConfigError.ConfigError> = Layer.effect(
+  WritebackConfig,
+  WritebackSettingsConfig
+)
+
+/** Settings given directly (tests, benchmarks). */
+export const layer = (settings: WritebackSettings): Layer.Layer<WritebackConfig> =>
+  Layer.succeed(WritebackConfig, settings)

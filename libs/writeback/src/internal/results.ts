@@ -1,0 +1,78 @@
+import {
+  type ChangeSet,
+  type ErrorCode,
+  type PortalUser,
+  type SapFetchError,
+  type SapUpdateError,
+  type SkipReason,
+  UserResult
+} from "@dfo-writeback/domain"
+
+/** Who a result is about, as far as the entry tells. */
+const identity = (user: PortalUser) => ({
+  idautoId: user.idautoId ?? "",
+  username: user.username ?? "",
+  uhUsername: user.uhUsername ?? "",
+  sapId: user.sapId ?? ""
+})
+
+export const skipped = (user: PortalUser, skipReason: SkipReason, message: string) =>
+  new UserResult({
+    ...identity(user),
+    outcome: "SKIPPED",
+    skipReason,
+    changes: [],
+    keptFields: [],
+    message
+  })
+
+export const notInSap = (user: PortalUser, sapId: string) =>
+  skipped(user, "NOT_IN_SAP", `DFØ has no employee ${sapId}`)
+
+export const failed = (
+  user: PortalUser,
+  error: SapFetchError | SapUpdateError,
+  changeSet?: ChangeSet
+) =>
+  new UserResult({
+    ...identity(user),
+    outcome: "FAILED",
+    errorCode: error.code satisfies ErrorCode,
+    changes: changeSet?.changes ?? [],
+    keptFields: changeSet?.keptFields ?? [],
+    message: error.message
+  })
+
+const keptNote = (changeSet: ChangeSet) =>
+  changeSet.keptFields.length === 0
+    ? ""
+    : `; kept ${changeSet.keptFields.join(", ")} as DFØ has it (write-once)`
+
+const fieldList = (changeSet: ChangeSet) => changeSet.changes.map((c) => c.field).join(", ")
+
+export const unchanged = (user: PortalUser, changeSet: ChangeSet) =>
+  new UserResult({
+    ...identity(user),
+    outcome: "UNCHANGED",
+    changes: [],
+    keptFields: changeSet.keptFields,
+    message: `DFØ is up to date${keptNote(changeSet)}`
+  })
+
+export const wouldUpdate = (user: PortalUser, changeSet: ChangeSet, why: string) =>
+  new UserResult({
+    ...identity(user),
+    outcome: "WOULD_UPDATE",
+    changes: changeSet.changes,
+    keptFields: changeSet.keptFields,
+    message: `would update ${fieldList(changeSet)} (${why})${keptNote(changeSet)}`
+  })
+
+export const updated = (user: PortalUser, changeSet: ChangeSet) =>
+  new UserResult({
+    ...identity(user),
+    outcome: "UPDATED",
+    changes: changeSet.changes,
+    keptFields: changeSet.keptFields,
+    message: `updated ${fieldList(changeSet)}${keptNote(changeSet)}`
+  })

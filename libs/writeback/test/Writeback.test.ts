@@ -1,0 +1,438 @@
+import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
+import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import {
+  AllUsersRequest,
+  countsAddUp,
+  type RunSummary,
+  SingleUserRequest,
+  type UserResult,
+  type WritebackEvent,
+  type WritebackRequest
+} from "@dfo-writeback/domain"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { PortalDirectory } from "@dfo-writeback/portal-ldap"
+import { Writeback, WritebackConfig } from "../src/index.js"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Chunk, Effect, Either, Layer, Redacted, Stream } from "effect"
+import * as F from "./fixtures.js"
+
+const ambiguous = [
+  F.person("twin-a", "00200020", { idautoPersonSystem1ID: "twin" }),
+  F.person("twin-b", "00200021", { idautoPersonSystem1ID: "twin" })
+]
+
+const services = Layer.mergeAll(
+  LdapTestbed.layer({ entries: [...F.entries, ...ambiguous] }),
+  DfoEmulator.layer({ employees: F.dfoEmployees() })
+)
+
+/** The program over the suite's slapd and emulator, with the given settings. */
+const program = (
+  overrides: Partial<WritebackConfig.WritebackSettings> = {},
+  dfo: { maxRetries?: number } = {}
+) =>
+  Effect.gen(function* () {
+    const testbed = yield* LdapTestbed.LdapTestbed
+    const emulator = yield* DfoEmulator
+    return Writeback.layer.pipe(
+      Layer.provide(
+        Layer.mergeAll(
+          PortalDirectory.layer({
+            url: testbed.url,
+            bindDn: testbed.bindDn,
+            bindPassword: Redacted.make(testbed.password),
+            baseDn: testbed.baseDn
+          }),
+          DfoEmployees.layer({
+            baseUrl: emulator.baseUrl,
+            apiKey: Redacted.make(emulator.apiKey),
+            maxRps: 10_000,
+            maxRetries: dfo.maxRetries ?? 1,
+            retryBaseMs: 5
+          }),
+          WritebackConfig.layer(F.settings(overrides))
+        )
+      )
+    )
+  })
+
+const run = (
+  request: WritebackRequest,
+  overrides: Partial<WritebackConfig.WritebackSettings> = {}
+) =>
+  Effect.gen(function* () {
+    const layer = yield* program(overrides)
+    return yield* Effect.gen(function* () {
+      const writeback = yield* Writeback.Writeback
+      return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request)))
+    }).pipe(Effect.provide(layer))
+  })
+
+const users = (events: ReadonlyArray<WritebackEvent>) =>
+  events.filter((e): e is UserResult => e._tag === "UserResult")
+const summaryOf = (events: ReadonlyArray<WritebackEvent>) => {
+  const last = events[events.length - 1]
+  assert.strictEqual(last?._tag, "RunSummary")
+  return last as RunSummary
+}
+const byName = (events: ReadonlyArray<WritebackEvent>) =>
+  new Map(users(events).map((u) => [u.username, u]))
+
+const one = (
+  keyValue: string,
+  keyField: "username" | "uh-username" | "idautoID" = "username",
+  logOnly = false
+) => new SingleUserRequest({ keyField, keyValue, logOnly })
+const all = (logOnly = false, maxUpdates = 0) => new AllUsersRequest({ logOnly, maxUpdates })
+
+/** Resets DFØ's state and log before a test. */
+const freshDfo = Effect.gen(function* () {
+  const emulator = yield* DfoEmulator
+  emulator.reset()
+  return emulator
+})
+
+describe("Writeback", () => {
+  layer(services, { timeout: "60 seconds", excludeTestServices: true })(
+    "over slapd and DFØ",
+    (it) => {
+      describe("one user per rule of CONTRACT §4", () => {
+        const expectations: ReadonlyArray<{
+          readonly name: string
+          readonly outcome: UserResult["outcome"]
+          readonly skipReason?: UserResult["skipReason"]
+          readonly errorCode?: UserResult["errorCode"]
+        }> = [
+          { name: "deleted", outcome: "SKIPPED", skipReason: "DELETED" },
+          { name: "disabled", outcome: "SKIPPED", skipReason: "DISABLED" },
+          { name: "missing", outcome: "SKIPPED", skipReason: "MISSING_ATTRIBUTES" },
+          { name: "invalid", outcome: "SKIPPED", skipReason: "INVALID_ATTRIBUTES" },
+          { name: "notentitled", outcome: "SKIPPED", skipReason: "NOT_ENTITLED_AD" },
+          { name: "roleexc", outcome: "SKIPPED", skipReason: "BUSINESS_ROLE_EXCEPTION" },
+          { name: "notinsap", outcome: "SKIPPED", skipReason: "NOT_IN_SAP" },
+          { name: "unchanged", outcome: "UNCHANGED" }
+        ]
+        for (const e of expectations) {
+          it.effect(`${e.name} → ${e.outcome}${e.skipReason ? ` / ${e.skipReason}` : ""}`, () =>
+            Effect.gen(function* () {
+              const emulator = yield* freshDfo
+              const events = yield* run(one(e.name))
+              assert.deepStrictEqual(
+                events.map((ev) => ev._tag),
+                ["RunStarted", "UserResult", "RunSummary"]
+              )
+              const [user] = users(events)
+              assert.strictEqual(user?.outcome, e.outcome)
+              assert.strictEqual(user?.skipReason, e.skipReason)
+              assert.strictEqual(user?.errorCode, e.errorCode)
+              assert.deepStrictEqual(user?.changes, [])
+              assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            })
+          )
+        }
+
+        it.effect("names the missing attribute", () =>
+          Effect.gen(function* () {
+            yield* freshDfo
+            const [user] = users(yield* run(one("missing")))
+            assert.match(user?.message ?? "", /idautoPersonPayrollID/)
+          })
+        )
+
+        it.effect("fresh → UPDATED with every field, PATCH holds exactly them", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [user] = users(yield* run(one("fresh")))
+            assert.strictEqual(user?.outcome, "UPDATED")
+            assert.deepStrictEqual(user?.changes, [
+              { field: "eksternIdent", before: "", after: "fresh@feide.uni.no" },
+              { field: "epost", before: "", after: "fresh@uni.no" },
+              { field: "brukerident", before: "", after: "fresh" }
+            ])
+            assert.deepStrictEqual(F.patches(emulator), [
+              {
+                id: "00200010",
+                body: {
+                  eksternIdent: "fresh@feide.uni.no",
+                  epost: "fresh@uni.no",
+                  brukerident: "fresh"
+                }
+              }
+            ])
+            assert.strictEqual(emulator.employee("00200010")?.["epost"], "fresh@uni.no")
+          })
+        )
+
+        it.effect("a different brukerident is kept (write-once), the rest is written", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [user] = users(yield* run(one("keepsbi")))
+            assert.strictEqual(user?.outcome, "UPDATED")
+            assert.deepStrictEqual(user?.keptFields, ["brukerident"])
+            assert.deepStrictEqual(user?.changes, [
+              { field: "epost", before: "old@uni.no", after: "keepsbi@uni.no" }
+            ])
+            assert.deepStrictEqual(F.patches(emulator), [
+              { id: "00200011", body: { epost: "keepsbi@uni.no" } }
+            ])
+            assert.strictEqual(emulator.employee("00200011")?.["brukerident"], "someoneelse")
+          })
+        )
+
+        it.effect("falls back to mail for eksternIdent and epost", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [user] = users(yield* run(one("viamail")))
+            assert.strictEqual(user?.outcome, "UPDATED")
+            assert.deepStrictEqual(F.patches(emulator), [
+              {
+                id: "00200013",
+                body: { eksternIdent: "viamail@mail.uni.no", epost: "viamail@mail.uni.no" }
+              }
+            ])
+          })
+        )
+
+        it.effect("a DFØ read failing after retries → FAILED / SAP_FETCH_FAILED", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.script({ method: "GET", path: "/00200008", status: 503, times: 2 })
+            const events = yield* run(one("fetchfails"))
+            const [user] = users(events)
+            assert.strictEqual(user?.outcome, "FAILED")
+            assert.strictEqual(user?.errorCode, "SAP_FETCH_FAILED")
+            assert.match(user?.message ?? "", /503/)
+            assert.strictEqual(summaryOf(events).fetchFailed, 1)
+          })
+        )
+
+        it.effect("a rejected PATCH → FAILED / SAP_UPDATE_FAILED carrying faultText", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.script({
+              method: "PATCH",
+              path: "/00200012",
+              status: 422,
+              faultText: "UGYLDIG EKSTERNIDENT"
+            })
+            const events = yield* run(one("updatefails"))
+            const [user] = users(events)
+            assert.strictEqual(user?.outcome, "FAILED")
+            assert.strictEqual(user?.errorCode, "SAP_UPDATE_FAILED")
+            assert.match(user?.message ?? "", /UGYLDIG EKSTERNIDENT/)
+            assert.strictEqual(summaryOf(events).updateFailed, 1)
+          })
+        )
+
+        it.effect("log_only and SAP_READ_ONLY → WOULD_UPDATE, no PATCH", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [dry] = users(yield* run(one("fresh", "username", true)))
+            const [readOnly] = users(yield* run(one("fresh"), { readOnly: true }))
+            for (const user of [dry, readOnly]) {
+              assert.strictEqual(user?.outcome, "WOULD_UPDATE")
+              assert.strictEqual(user?.changes.length, 3)
+            }
+            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+          })
+        )
+
+        it.effect("brukerident is ignored when its writeback is off", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [user] = users(
+              yield* run(one("fresh"), {
+                rules: { writebackBrukerident: false, businessRoleExceptions: [] }
+              })
+            )
+            assert.deepStrictEqual(
+              user?.changes.map((c) => c.field),
+              ["eksternIdent", "epost"]
+            )
+            assert.deepStrictEqual(Object.keys(F.patches(emulator)[0]?.body as object), [
+              "eksternIdent",
+              "epost"
+            ])
+          })
+        )
+      })
+
+      describe("key lookup", () => {
+        it.effect("finds the same user by each key field", () =>
+          Effect.gen(function* () {
+            yield* freshDfo
+            for (const [field, value] of [
+              ["username", "unchanged"],
+              ["uh-username", "unchanged-uh"],
+              ["idautoID", F.idautoIdOf(F.cases.unchanged)]
+            ] as const) {
+              const [user] = users(yield* run(one(value, field)))
+              assert.strictEqual(user?.idautoId, F.idautoIdOf(F.cases.unchanged), field)
+              assert.strictEqual(user?.outcome, "UNCHANGED", field)
+            }
+          })
+        )
+
+        it.effect("not found and ambiguous fail the run and write nothing", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const missing = yield* Effect.either(run(one("nobody")))
+            assert.isTrue(Either.isLeft(missing) && missing.left._tag === "UserNotFound")
+            const twin = yield* Effect.either(run(one("twin")))
+            assert.isTrue(Either.isLeft(twin) && twin.left._tag === "AmbiguousKey")
+            assert.strictEqual(emulator.log().length, 0)
+          })
+        )
+      })
+
+      describe("full run", () => {
+        it.effect(
+          "examines every entry; counters add up; one list + a re-read and a PATCH per update",
+          () =>
+            Effect.gen(function* () {
+              const emulator = yield* freshDfo
+              emulator.script({ method: "GET", path: "/00200008", status: 503, times: 2 })
+              emulator.script({ method: "PATCH", path: "/00200012", status: 422, faultText: "NEI" })
+              const events = yield* run(all())
+              const summary = summaryOf(events)
+              assert.strictEqual(events[0]?._tag, "RunStarted")
+              assert.strictEqual(users(events).length, F.entries.length + 2)
+              assert.isTrue(countsAddUp(summary))
+              assert.deepStrictEqual(
+                {
+                  total: summary.total,
+                  skipped: summary.skipped,
+                  unchanged: summary.unchanged,
+                  updated: summary.updated,
+                  updateFailed: summary.updateFailed,
+                  fetchFailed: summary.fetchFailed
+                },
+                { total: 15, skipped: 9, unchanged: 1, updated: 3, updateFailed: 1, fetchFailed: 1 }
+              )
+              const results = byName(events)
+              assert.strictEqual(results.get("fetchfails")?.errorCode, "SAP_FETCH_FAILED")
+              // The list holds every employee but 00200008 (scripted 503 on its own GET only)
+              // and 00299999 (not in DFØ): each read on its own before it counts as NOT_IN_SAP.
+              const gets = emulator.log().filter((e) => e.method === "GET")
+              assert.strictEqual(gets.filter((e) => e.path.endsWith("/v2")).length, 1)
+              assert.strictEqual(F.countBy(emulator, "PATCH"), 4)
+            })
+        )
+
+        it.effect("a second run changes nothing", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            yield* run(all())
+            emulator.resetLog()
+            const events = yield* run(all())
+            const summary = summaryOf(events)
+            assert.strictEqual(summary.updated, 0)
+            assert.strictEqual(summary.unchanged, 6)
+            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            // the list, and the three ids missing from it, each read on its own
+            assert.strictEqual(F.countBy(emulator, "GET"), 4)
+          })
+        )
+
+        it.effect("log_only plans and sends no PATCH", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const summary = summaryOf(yield* run(all(true)))
+            assert.strictEqual(summary.wouldUpdate, 5)
+            assert.isTrue(summary.logOnly)
+            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+          })
+        )
+
+        it.effect("without the bulk list, reads each employee on its own", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const summary = summaryOf(yield* run(all(), { bulkList: false }))
+            assert.strictEqual(summary.updated, 5)
+            assert.isTrue(emulator.log().every((e) => !e.path.endsWith("/v2")))
+          })
+        )
+
+        it.effect("a brukerident set after the list was served is never overwritten", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.mutateAfter({
+              method: "GET",
+              path: "",
+              id: "00200010",
+              set: { brukerident: "raced" }
+            })
+            const results = byName(yield* run(all()))
+            assert.deepStrictEqual(results.get("fresh")?.keptFields, ["brukerident"])
+            const patch = F.patches(emulator).find((p) => p.id === "00200010")
+            assert.deepStrictEqual(patch?.body, {
+              eksternIdent: "fresh@feide.uni.no",
+              epost: "fresh@uni.no"
+            })
+            assert.strictEqual(emulator.employee("00200010")?.["brukerident"], "raced")
+          })
+        )
+
+        it.effect("mass-update guard: over the limit, nothing is written", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const byRequest = yield* Effect.either(run(all(false, 2)))
+            assert.isTrue(Either.isLeft(byRequest) && byRequest.left._tag === "MassUpdateGuard")
+            if (Either.isLeft(byRequest))
+              assert.match(byRequest.left.message, /MASS_UPDATE_GUARD.*3 updates.*limit of 2/)
+            const byConfig = yield* Effect.either(run(all(), { maxUpdates: 3 }))
+            assert.isTrue(Either.isLeft(byConfig) && byConfig.left._tag === "MassUpdateGuard")
+            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            const withinLimit = summaryOf(yield* run(all(false, 5)))
+            assert.strictEqual(withinLimit.updated, 5)
+          })
+        )
+
+        it.effect("aborts after consecutive DFØ failures and says why", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.setFaults({ errorRate: 1 })
+            const events = yield* run(all(), { abortAfterConsecutiveFailures: 2, concurrency: 1 })
+            const summary = summaryOf(events)
+            assert.isTrue(summary.aborted)
+            assert.match(summary.abortReason, /2 consecutive/)
+            assert.isTrue(countsAddUp(summary))
+            assert.isBelow(summary.total, 15)
+            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+          })
+        )
+      })
+    }
+  )
+
+  it.effect("LDAP down → LdapConnectionError", () =>
+    Effect.gen(function* () {
+      const layer = Writeback.layer.pipe(
+        Layer.provide(
+          Layer.mergeAll(
+            PortalDirectory.layer({
+              url: "ldap://127.0.0.1:1",
+              bindDn: "cn=x,dc=meta",
+              bindPassword: Redacted.make("secret"),
+              baseDn: "ou=Accounts,dc=meta",
+              connectTimeoutMs: 1000
+            }),
+            DfoEmployees.layer({ baseUrl: "http://127.0.0.1:1/x", apiKey: Redacted.make("k") }),
+            WritebackConfig.layer(F.settings())
+          )
+        )
+      )
+      const result = yield* Effect.either(
+        Effect.gen(function* () {
+          const writeback = yield* Writeback.Writeback
+          return yield* Stream.runCollect(writeback.run(all()))
+        }).pipe(Effect.provide(layer))
+      )
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left._tag, "LdapConnectionError")
+        assert.notInclude(result.left.message, "secret")
+      }
+    })
+  )
+})

@@ -1,0 +1,112 @@
+import { type Emulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
+import { defaultMapping } from "@dfo-writeback/domain"
+import type { LdapTestbed, TestbedEntry } from "@dfo-writeback/ldap-testbed"
+import type { WritebackConfig } from "../src/index.js"
+
+/** A Portal LDAP person made to hit exactly one rule of CONTRACT §4. */
+export const person = (
+  name: string,
+  payrollId: string | undefined,
+  overrides: Record<string, string | ReadonlyArray<string> | undefined> = {}
+): TestbedEntry => {
+  const entry: Record<string, string | ReadonlyArray<string>> = {
+    objectClass: ["top", "inetOrgPerson", "idautoPerson"],
+    idautoID: `00000000-0000-4000-8000-${name.padStart(12, "0").slice(-12)}`,
+    cn: name,
+    sn: name,
+    idautoPersonSystem1ID: name,
+    idautoPersonSAMAccountName: `${name}-uh`,
+    idautoPersonSystem5ID: `${name}@feide.uni.no`,
+    idautoPersonSystem2ID: `${name}@uni.no`,
+    mail: `${name}@mail.uni.no`,
+    idautoDisabled: "FALSE",
+    idautoPersonExtBool3: "FALSE",
+    idautoPersonAppRoles2: ["Active Directory", "Office 365"],
+    idautoPersonAppRoles10: ["iam:employee"]
+  }
+  if (payrollId !== undefined) entry["idautoPersonPayrollID"] = payrollId
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete entry[key]
+    else entry[key] = value
+  }
+  return entry
+}
+
+export const idautoIdOf = (entry: TestbedEntry) => entry["idautoID"] as string
+
+/** DFØ already holds what IAM has (differing only by case). */
+export const inSync = (entry: TestbedEntry, payrollId: string) =>
+  makeEmployee({
+    id: payrollId,
+    eksternIdent: String(entry["idautoPersonSystem5ID"]).toUpperCase(),
+    epost: String(entry["idautoPersonSystem2ID"]),
+    brukerident: String(entry["idautoPersonSystem1ID"])
+  })
+
+/** One user per rule; the name says what DFØ or the directory holds. */
+export const cases = {
+  deleted: person("deleted", "00200001", { idautoPersonExtBool3: "TRUE" }),
+  disabled: person("disabled", "00200002", { idautoDisabled: "TRUE" }),
+  missing: person("missing", undefined),
+  invalid: person("invalid", "20A0003"),
+  notEntitled: person("notentitled", "00200005", { idautoPersonAppRoles2: ["Office 365"] }),
+  roleException: person("roleexc", "00200006", {
+    idautoPersonAppRoles10: ["iam:employee", "iam:external"]
+  }),
+  notInSap: person("notinsap", "00299999"),
+  fetchFails: person("fetchfails", "00200008"),
+  unchanged: person("unchanged", "00200009"),
+  fresh: person("fresh", "00200010"),
+  keepsBrukerident: person("keepsbi", "00200011"),
+  updateFails: person("updatefails", "00200012"),
+  viaMail: person("viamail", "00200013", {
+    idautoPersonSystem5ID: undefined,
+    idautoPersonSystem2ID: undefined
+  })
+} as const
+
+export const entries = Object.values(cases)
+
+/** DFØ's side of the cases. */
+export const dfoEmployees = () => [
+  makeEmployee({ id: "00200001" }),
+  makeEmployee({ id: "00200002" }),
+  makeEmployee({ id: "00200005" }),
+  makeEmployee({ id: "00200006" }),
+  makeEmployee({ id: "00200008" }),
+  inSync(cases.unchanged, "00200009"),
+  makeEmployee({ id: "00200010", eksternIdent: null, epost: "", brukerident: null }),
+  makeEmployee({
+    id: "00200011",
+    eksternIdent: "keepsbi@feide.uni.no",
+    epost: "old@uni.no",
+    brukerident: "someoneelse"
+  }),
+  makeEmployee({ id: "00200012", eksternIdent: null }),
+  makeEmployee({ id: "00200013", eksternIdent: "", epost: "", brukerident: "viamail" })
+]
+
+export const rules = { writebackBrukerident: true, businessRoleExceptions: ["iam:external"] }
+
+export const settings = (overrides: Partial<WritebackConfig.WritebackSettings> = {}) => ({
+  mapping: defaultMapping,
+  rules,
+  readOnly: false,
+  concurrency: 4,
+  bulkList: true,
+  maxUpdates: 1000,
+  abortAfterConsecutiveFailures: 25,
+  ...overrides
+})
+
+/** PATCH bodies the emulator received, by employee id. */
+export const patches = (emulator: Emulator) =>
+  emulator
+    .log()
+    .filter((entry) => entry.method === "PATCH")
+    .map((entry) => ({ id: entry.path.split("/").pop() ?? "", body: entry.body }))
+
+export const countBy = (emulator: Emulator, method: string) =>
+  emulator.log().filter((entry) => entry.method === method).length
+
+export type Testbed = LdapTestbed.Testbed

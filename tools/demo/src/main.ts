@@ -1,0 +1,76 @@
+// `npm run demo`: the whole job on a laptop. A throw-away slapd with 200 generated
+// employees, the DFØ emulator holding their HR records (most in sync, some stale),
+// then the CLI: a dry run, the real run, and a second run that finds nothing to do.
+import { startEmulator } from "@dfo-writeback/dfo-emulator"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { demoMix, dfoEmployeesFor, oddEntries } from "./Scenario.js"
+
+const cli = fileURLToPath(new URL("../../../apps/cli/bin/writeback.js", import.meta.url))
+
+const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
+
+const writeback = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
+  new Promise<number>((resolve, reject) => {
+    console.log(bold(`\n$ writeback ${args.join(" ")}`))
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: "inherit" })
+    child.on("error", reject)
+    child.on("exit", (code) => resolve(code ?? 1))
+  })
+
+const main = async () => {
+  console.log(bold("Starting a throw-away Portal LDAP (slapd) and the DFØ emulator..."))
+  const testbed = await LdapTestbed.start({ users: 200, seed: 7, entries: oddEntries })
+  const emulator = await startEmulator({
+    employees: dfoEmployeesFor(testbed.employees, demoMix)
+  })
+  try {
+    console.log(
+      `Portal LDAP  ${testbed.url} (${testbed.employees.length + oddEntries.length} accounts)`
+    )
+    console.log(`DFØ API      ${emulator.baseUrl} (${emulator.employees().length} employees)`)
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORTAL_LDAP_URL: testbed.url,
+      PORTAL_LDAP_BIND_DN: testbed.bindDn,
+      PORTAL_LDAP_BIND_PASSWORD: testbed.password,
+      PORTAL_LDAP_BASE_DN: testbed.baseDn,
+      SAP_ANSATT_BASE_URL: emulator.baseUrl,
+      SAP_API_KEY: emulator.apiKey,
+      SAP_WRITEBACK_BRUKERIDENT: "true",
+      SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION: "iam:external",
+      SAP_MAX_RPS: "200",
+      LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
+      LOG_FORMAT: process.env["LOG_FORMAT"] ?? "text"
+    }
+    const steps: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+      [
+        "1. Dry run: what would change (nothing is written)",
+        ["run", "--process-all", "--log-only"]
+      ],
+      ["2. The real run", ["run", "--process-all"]],
+      ["3. Again: everything is already in DFØ", ["run", "--process-all"]],
+      [
+        "4. One user, as a workflow would ask over gRPC",
+        ["run", "--key-field", "idautoID", "--key-value", testbed.employees[0]?.idautoId ?? ""]
+      ]
+    ]
+    for (const [title, args] of steps) {
+      console.log(bold(`\n== ${title}`))
+      emulator.resetLog()
+      const code = await writeback(args, env)
+      const stats = emulator.stats()
+      console.log(`exit code ${code}; DFØ saw ${JSON.stringify(stats.byMethod)}`)
+      if (code !== 0) process.exitCode = code
+    }
+  } finally {
+    await emulator.stop()
+    await testbed.stop()
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+})

@@ -1,0 +1,47 @@
+// `npm run demo` as a newcomer runs it: the built demo, end to end, as a process.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const demo = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+const runDemo = () =>
+  Effect.async<{ code: number | null; output: string }>((resume) => {
+    const child = spawn(process.execPath, [demo], {
+      env: { PATH: process.env["PATH"] ?? "" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    child.on("close", (code) => resume(Effect.succeed({ code, output })))
+    return Effect.sync(() => void child.kill("SIGKILL"))
+  })
+
+/** The number after `label` in each summary table, in order. */
+const column = (output: string, label: string) =>
+  [...output.matchAll(new RegExp(`^\\s+${label}\\s+(\\d+)$`, "gm"))].map((m) => Number(m[1]))
+
+describe("npm run demo", () => {
+  it.live(
+    "dry run, real run, idempotent second run and one user, all exit 0",
+    () =>
+      Effect.gen(function* () {
+        const { code, output } = yield* runDemo()
+        assert.strictEqual(code, 0, output)
+        const [dryWould, realWould, againWould] = column(output, "would update")
+        const [dryUpdated, realUpdated, againUpdated] = column(output, "updated")
+        const oneTotal = column(output, "total")[3]
+        assert.isAbove(dryWould ?? 0, 0, output)
+        assert.strictEqual(dryUpdated, 0)
+        assert.strictEqual(realUpdated, dryWould, "the real run writes what the dry run planned")
+        assert.strictEqual(realWould, 0)
+        assert.strictEqual(againUpdated, 0, "a second run finds nothing to do")
+        assert.strictEqual(againWould, 0)
+        assert.strictEqual(oneTotal, 1)
+        assert.notInclude(output, "demo failed")
+      }),
+    120_000
+  )
+})

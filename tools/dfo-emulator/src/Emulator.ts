@@ -1,0 +1,956 @@
+import { readFile } from "node:fs/promises"
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse
+} from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import type { Employee } from "./Employee.js"
+import { isUnder, parseJson, readBody, writeResponse } from "./internal/http.js"
+import { makeRng } from "./internal/Rng.js"
+import { TokenBucket } from "./internal/TokenBucket.js"
+import { validatePatch } from "./internal/validatePatch.js"
+
+/** The gateway's rate limit: `rps` requests a second, with up to `burst` (default `rps`) at once. */
+export interface RateLimit {
+  readonly rps: number
+  readonly burst?: number
+}
+
+/** The switches of the emulator. Every share is a probability from 0 to 1. */
+export interface Faults {
+  /** Added to every answer under the base path, in milliseconds. */
+  readonly latencyMs: number
+  /** A uniformly random extra of 0..jitterMs milliseconds. */
+  readonly jitterMs: number
+  /** `429` with `Retry-After` (seconds) once the bucket is empty; `null` for no limit. */
+  readonly rateLimit: RateLimit | null
+  /** Share of requests answered `503`. */
+  readonly errorRate: number
+  /** Share of requests never answered (until the client gives up or the emulator stops). */
+  readonly stallRate: number
+  /** Share of requests whose connection is destroyed without an answer. */
+  readonly resetRate: number
+  /** What a successful PATCH answers: `204` (no body) or `200` with the updated employee. */
+  readonly patchStatus: 200 | 204
+}
+
+/** A change of switches; `seed` restarts the random draws from that seed. */
+export type FaultsUpdate = { readonly [K in keyof Faults]?: Faults[K] } & {
+  readonly seed?: number
+}
+
+/** An answer chosen by a script or a hook instead of the emulator's own. */
+export interface Reply {
+  /** Default 200. */
+  readonly status?: number
+  /** JSON-encoded, except a string, which is sent as it is (for malformed bodies). */
+  readonly body?: unknown
+  /** Shortcut for `body: {"standard":{"faultText": ...}}`. */
+  readonly faultText?: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** Wait this long before answering. */
+  readonly delayMs?: number
+  /** Never answer. */
+  readonly stall?: boolean
+  /** Destroy the connection without an answer. */
+  readonly reset?: boolean
+  /** Send the body in chunks without `Content-Length`, as a streaming gateway may. */
+  readonly chunked?: boolean
+}
+
+/** A scripted answer for the next `times` (default 1) requests matching `method` and `path`. */
+export interface ScriptedResponse extends Reply {
+  /** Any method when left out. */
+  readonly method?: string
+  /** Relative to the base path: `""` is the list, `"/00100001"` one employee. Any when left out. */
+  readonly path?: string
+  readonly times?: number
+}
+
+/** After the next `times` (default 1) answered requests matching, merge `set` into employee `id`. */
+export interface MutateAfter {
+  readonly method?: string
+  readonly path?: string
+  readonly times?: number
+  readonly id: string
+  readonly set: Readonly<Record<string, unknown>>
+}
+
+/** A request as hooks see it. */
+export interface EmulatorRequest {
+  readonly seq: number
+  readonly method: string
+  /** Relative to the base path (`""`, `"/00100001"`), or the whole path when outside it. */
+  readonly path: string
+  /** The request target as sent, query included. */
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  /** The parsed JSON body, the raw text when it is not JSON, `undefined` when empty. */
+  readonly body: unknown
+}
+
+export interface ResponseInfo {
+  readonly status: number | undefined
+  /** The client closed the connection before an answer. */
+  readonly aborted: boolean
+}
+
+/** Runs before the emulator answers; returning a `Reply` answers with it instead. */
+export type RequestHook = (
+  request: EmulatorRequest,
+  emulator: Emulator
+) => Reply | undefined | void | Promise<Reply | undefined | void>
+
+/** Runs once a request is over (answered, stalled and given up, or reset). */
+export type ResponseHook = (
+  request: EmulatorRequest,
+  response: ResponseInfo,
+  emulator: Emulator
+) => void
+
+export interface Hooks {
+  readonly onRequest?: RequestHook | undefined
+  readonly afterResponse?: ResponseHook | undefined
+}
+
+/** One request in the log. */
+export interface LogEntry {
+  readonly seq: number
+  /** Arrival, milliseconds since the epoch. */
+  readonly time: number
+  readonly method: string
+  /** The path as requested (base path included), without the query. */
+  readonly path: string
+  /** `undefined` while unanswered, and for stalled, aborted and reset requests. */
+  readonly status: number | undefined
+  /** The PATCH body (parsed JSON, or the raw text when it is not JSON). */
+  readonly body?: unknown
+  /** Arrival to end; `undefined` while in flight. */
+  readonly durationMs: number | undefined
+  readonly stalled: boolean
+  readonly aborted: boolean
+  readonly reset: boolean
+}
+
+export interface EmulatorStats {
+  readonly requests: number
+  readonly byMethod: Readonly<Record<string, number>>
+  readonly byStatus: Readonly<Record<string, number>>
+  readonly stalled: number
+  readonly aborted: number
+  readonly resets: number
+  readonly inFlight: number
+  readonly maxInFlight: number
+  /** When counting started (start or last `resetLog`), milliseconds since the epoch. */
+  readonly since: number
+}
+
+export interface EmulatorOptions {
+  /** Default 0 (a free port). */
+  readonly port?: number
+  /** Default `127.0.0.1`. */
+  readonly host?: string
+  /** Default `/dfo/ansatte/v2`. */
+  readonly basePath?: string
+  /** Default `/__admin`. */
+  readonly adminPath?: string
+  /** The expected `X-Gravitee-Api-Key`. Default `dfo-emulator-key`. */
+  readonly apiKey?: string
+  readonly employees?: Iterable<Employee>
+  /** A JSON file holding `{"ansatt":[...]}` or an array of employees; added after `employees`. */
+  readonly dataFile?: string
+  readonly faults?: FaultsUpdate
+  /** Seed of the random draws (jitter, error, stall and reset shares). Default 1. */
+  readonly seed?: number
+  /** Most log entries kept; older ones are dropped. Default 100 000. */
+  readonly logLimit?: number
+  readonly onRequest?: RequestHook
+  readonly afterResponse?: ResponseHook
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** The employee collection URL, e.g. `http://127.0.0.1:41234/dfo/ansatte/v2`. */
+  readonly baseUrl: string
+  /** `http://host:port`. */
+  readonly origin: string
+  /** The admin endpoint's URL, e.g. `http://127.0.0.1:41234/__admin`. */
+  readonly adminUrl: string
+  readonly port: number
+  readonly apiKey: string
+  readonly basePath: string
+  /** Closes the server and every connection, stalled ones included. */
+  stop(): Promise<void>
+  faults(): Faults
+  setFaults(update: FaultsUpdate): void
+  script(...responses: ReadonlyArray<ScriptedResponse>): void
+  clearScripts(): void
+  /** Scripted answers not yet used. */
+  pendingScripts(): number
+  mutateAfter(rule: MutateAfter): void
+  setHooks(hooks: Hooks): void
+  log(): ReadonlyArray<LogEntry>
+  stats(): EmulatorStats
+  resetLog(): void
+  employee(id: string): Employee | undefined
+  employees(): ReadonlyArray<Employee>
+  /** Adds or replaces an employee as given. */
+  setEmployee(employee: Employee): void
+  /** Merges `fields` into an employee (`undefined` removes a field); `undefined` when no such id. */
+  updateEmployee(id: string, fields: Readonly<Record<string, unknown>>): Employee | undefined
+  deleteEmployee(id: string): boolean
+  replaceEmployees(employees: Iterable<Employee>): void
+  /** Back to the starting employees, switches and seed; clears scripts, rules and the log. */
+  reset(): void
+}
+
+export const DEFAULT_BASE_PATH = "/dfo/ansatte/v2"
+export const DEFAULT_ADMIN_PATH = "/__admin"
+export const DEFAULT_API_KEY = "dfo-emulator-key"
+
+const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  jitterMs: 0,
+  rateLimit: null,
+  errorRate: 0,
+  stallRate: 0,
+  resetRate: 0,
+  patchStatus: 204
+}
+
+const MAX_REQUEST_BODY = 64 * 1024
+const GATEWAY_NOT_FOUND = JSON.stringify({
+  message: "No context-path matches the request URI.",
+  http_status_code: 404
+})
+const UNAUTHORIZED = JSON.stringify({ message: "Unauthorized", http_status_code: 401 })
+const UNAVAILABLE = JSON.stringify({ message: "Service Unavailable", http_status_code: 503 })
+
+const fault = (faultText: string) => JSON.stringify({ standard: { faultText } })
+const notEmployed = (id: string) => fault(`IKKE ANSATT ${id}`)
+
+/** Reads employees from `{"ansatt":[...]}` or an array; every element needs a string or number `id`. */
+export const parseEmployees = (data: unknown): ReadonlyArray<Employee> => {
+  const list = Array.isArray(data)
+    ? data
+    : typeof data === "object" &&
+        data !== null &&
+        Array.isArray((data as { ansatt?: unknown }).ansatt)
+      ? ((data as { ansatt: Array<unknown> }).ansatt as Array<unknown>)
+      : undefined
+  if (list === undefined) throw new Error('expected {"ansatt":[...]} or an array of employees')
+  return list.map((item, index) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      throw new Error(`employee #${index} is not an object`)
+    }
+    const id = (item as { id?: unknown }).id
+    if (typeof id === "number" && Number.isInteger(id)) return { ...item, id: String(id) }
+    if (typeof id !== "string" || id === "") {
+      throw new Error(`employee #${index} has no id`)
+    }
+    return item as Employee
+  })
+}
+
+/** Reads a data file for `parseEmployees`. */
+export const loadEmployeesFile = async (path: string): Promise<ReadonlyArray<Employee>> => {
+  const text = await readFile(path, "utf8")
+  try {
+    return parseEmployees(JSON.parse(text))
+  } catch (error) {
+    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+const normalizePrefix = (path: string): string => {
+  const withSlash = path.startsWith("/") ? path : `/${path}`
+  return withSlash.length > 1 && withSlash.endsWith("/") ? withSlash.slice(0, -1) : withSlash
+}
+
+const share = (name: string, value: number): number => {
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new RangeError(`${name} must be between 0 and 1, got ${value}`)
+  }
+  return value
+}
+
+const nonNegative = (name: string, value: number): number => {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a number >= 0, got ${value}`)
+  }
+  return value
+}
+
+const checkFaults = (faults: Faults): Faults => {
+  nonNegative("latencyMs", faults.latencyMs)
+  nonNegative("jitterMs", faults.jitterMs)
+  share("errorRate", faults.errorRate)
+  share("stallRate", faults.stallRate)
+  share("resetRate", faults.resetRate)
+  if (faults.errorRate + faults.stallRate + faults.resetRate > 1) {
+    throw new RangeError("errorRate + stallRate + resetRate must be at most 1")
+  }
+  if (faults.rateLimit !== null) {
+    if (!(faults.rateLimit.rps > 0)) throw new RangeError("rateLimit.rps must be > 0")
+    if (faults.rateLimit.burst !== undefined && !(faults.rateLimit.burst >= 1)) {
+      throw new RangeError("rateLimit.burst must be >= 1")
+    }
+  }
+  if (faults.patchStatus !== 200 && faults.patchStatus !== 204) {
+    throw new RangeError("patchStatus must be 200 or 204")
+  }
+  return faults
+}
+
+interface MutableEntry {
+  seq: number
+  time: number
+  method: string
+  path: string
+  status: number | undefined
+  body?: unknown
+  durationMs: number | undefined
+  stalled: boolean
+  aborted: boolean
+  reset: boolean
+}
+
+interface Counters {
+  requests: number
+  byMethod: Record<string, number>
+  byStatus: Record<string, number>
+  stalled: number
+  aborted: number
+  resets: number
+  maxInFlight: number
+  since: number
+}
+
+const newCounters = (): Counters => ({
+  requests: 0,
+  byMethod: {},
+  byStatus: {},
+  stalled: 0,
+  aborted: 0,
+  resets: 0,
+  maxInFlight: 0,
+  since: Date.now()
+})
+
+interface Rule<A> {
+  readonly method: string | undefined
+  readonly path: string | undefined
+  remaining: number
+  readonly value: A
+}
+
+/** An error an admin request caused: answered `400` with its message. */
+class AdminError extends Error {}
+
+/**
+ * Starts a DFØ employee API emulator (CONTRACT §3) on loopback. Resolves once it listens.
+ */
+export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
+  const basePath = normalizePrefix(options.basePath ?? DEFAULT_BASE_PATH)
+  const adminPath = normalizePrefix(options.adminPath ?? DEFAULT_ADMIN_PATH)
+  if (isUnder(adminPath, basePath) || isUnder(basePath, adminPath)) {
+    throw new Error(`the admin path ${adminPath} and the base path ${basePath} overlap`)
+  }
+  const apiKey = options.apiKey ?? DEFAULT_API_KEY
+  const host = options.host ?? "127.0.0.1"
+  const logLimit = options.logLimit ?? 100_000
+
+  const initialEmployees: Array<Employee> = [...(options.employees ?? [])]
+  if (options.dataFile !== undefined) {
+    initialEmployees.push(...(await loadEmployeesFile(options.dataFile)))
+  }
+  const { seed: initialSeedOverride, ...initialFaultUpdate } = options.faults ?? {}
+  const initialSeed = initialSeedOverride ?? options.seed ?? 1
+  const initialFaults = checkFaults({ ...NO_FAULTS, ...initialFaultUpdate })
+
+  // State. The list answer is serialised once per change of the employees.
+  const employees = new Map<string, Employee>()
+  let listCache: Buffer | undefined
+  let faults = initialFaults
+  let random = makeRng(initialSeed)
+  let bucket: TokenBucket | undefined
+  let scripts: Array<Rule<Reply>> = []
+  let mutations: Array<Rule<Readonly<Record<string, unknown>>> & { readonly id: string }> = []
+  let hooks: Hooks = { onRequest: options.onRequest, afterResponse: options.afterResponse }
+  let log: Array<MutableEntry> = []
+  let counters = newCounters()
+  let seq = 0
+  let inFlight = 0
+  let closed = false
+
+  const sockets = new Set<Socket>()
+  const stalled = new Set<ServerResponse>()
+  const sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>()
+
+  const resetBucket = () => {
+    bucket =
+      faults.rateLimit === null
+        ? undefined
+        : new TokenBucket(faults.rateLimit.rps, faults.rateLimit.burst ?? faults.rateLimit.rps)
+  }
+  resetBucket()
+
+  const replaceAll = (list: Iterable<Employee>) => {
+    employees.clear()
+    for (const e of list) employees.set(e.id, e)
+    listCache = undefined
+  }
+  replaceAll(initialEmployees)
+
+  const setEmployee = (employee: Employee) => {
+    if (typeof employee.id !== "string" || employee.id === "") {
+      throw new TypeError("an employee needs a non-empty string id")
+    }
+    employees.set(employee.id, employee)
+    listCache = undefined
+  }
+
+  const updateEmployee = (id: string, fields: Readonly<Record<string, unknown>>) => {
+    const current = employees.get(id)
+    if (current === undefined) return undefined
+    const next: Record<string, unknown> = { ...current }
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === "id") continue
+      if (value === undefined) delete next[key]
+      else next[key] = value
+    }
+    const updated = next as Employee
+    employees.set(id, updated)
+    listCache = undefined
+    return updated
+  }
+
+  const listBody = (): Buffer => {
+    if (listCache === undefined) {
+      listCache = Buffer.from(JSON.stringify({ ansatt: [...employees.values()] }))
+    }
+    return listCache
+  }
+
+  const setFaults = (update: FaultsUpdate) => {
+    const { seed, ...rest } = update
+    const next = checkFaults({ ...faults, ...rest })
+    const limitChanged = JSON.stringify(next.rateLimit) !== JSON.stringify(faults.rateLimit)
+    faults = next
+    if (limitChanged) resetBucket()
+    if (seed !== undefined) random = makeRng(seed)
+  }
+
+  const relativePath = (path: string) =>
+    isUnder(path, basePath) ? path.slice(basePath.length) : path
+
+  const matches = (
+    rule: { method: string | undefined; path: string | undefined },
+    method: string,
+    path: string
+  ) =>
+    (rule.method === undefined || rule.method === method) &&
+    (rule.path === undefined || rule.path === path)
+
+  const script = (...responses: ReadonlyArray<ScriptedResponse>) => {
+    for (const { method, path, times, ...reply } of responses) {
+      scripts.push({
+        method: method?.toUpperCase(),
+        path: path === undefined ? undefined : relativePath(path),
+        remaining: times ?? 1,
+        value: reply
+      })
+    }
+  }
+
+  const takeScript = (method: string, path: string): Reply | undefined => {
+    const index = scripts.findIndex((rule) => matches(rule, method, path))
+    if (index === -1) return undefined
+    const rule = scripts[index] as Rule<Reply>
+    rule.remaining -= 1
+    if (rule.remaining <= 0) scripts.splice(index, 1)
+    return rule.value
+  }
+
+  const mutateAfter = (rule: MutateAfter) => {
+    mutations.push({
+      method: rule.method?.toUpperCase(),
+      path: rule.path === undefined ? undefined : relativePath(rule.path),
+      remaining: rule.times ?? 1,
+      value: rule.set,
+      id: rule.id
+    })
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          sleepers.delete(sleeper)
+          resolve()
+        }, ms),
+        wake: resolve
+      }
+      sleepers.add(sleeper)
+    })
+
+  const resetLog = () => {
+    log = []
+    counters = newCounters()
+  }
+
+  const snapshot = (entry: MutableEntry): LogEntry => ({ ...entry })
+
+  const stats = (): EmulatorStats => ({
+    requests: counters.requests,
+    byMethod: { ...counters.byMethod },
+    byStatus: { ...counters.byStatus },
+    stalled: counters.stalled,
+    aborted: counters.aborted,
+    resets: counters.resets,
+    inFlight,
+    maxInFlight: counters.maxInFlight,
+    since: counters.since
+  })
+
+  const reset = () => {
+    replaceAll(initialEmployees)
+    faults = initialFaults
+    random = makeRng(initialSeed)
+    resetBucket()
+    scripts = []
+    mutations = []
+    hooks = { onRequest: options.onRequest, afterResponse: options.afterResponse }
+    resetLog()
+  }
+
+  // --- the employee API --------------------------------------------------------------------
+
+  const send = (
+    res: ServerResponse,
+    entry: MutableEntry,
+    status: number,
+    payload: string | Buffer | undefined,
+    headers?: Readonly<Record<string, string>>
+  ) => {
+    if (res.headersSent || res.destroyed) return
+    entry.status = status
+    const key = String(status)
+    counters.byStatus[key] = (counters.byStatus[key] ?? 0) + 1
+    writeResponse(res, status, payload, headers)
+  }
+
+  const perform = async (res: ServerResponse, entry: MutableEntry, reply: Reply) => {
+    if (reply.delayMs !== undefined && reply.delayMs > 0) {
+      await sleep(reply.delayMs)
+      if (closed || res.destroyed) return
+    }
+    if (reply.reset === true) {
+      entry.reset = true
+      counters.resets += 1
+      res.socket?.destroy()
+      return
+    }
+    if (reply.stall === true) {
+      entry.stalled = true
+      counters.stalled += 1
+      stalled.add(res)
+      return
+    }
+    const payload =
+      reply.faultText !== undefined
+        ? fault(reply.faultText)
+        : reply.body === undefined
+          ? undefined
+          : typeof reply.body === "string"
+            ? reply.body
+            : JSON.stringify(reply.body)
+    if (reply.chunked === true && payload !== undefined) {
+      return sendChunked(res, entry, reply.status ?? 200, payload, reply.headers ?? {})
+    }
+    send(res, entry, reply.status ?? 200, payload, reply.headers)
+  }
+
+  const sendChunked = (
+    res: ServerResponse,
+    entry: MutableEntry,
+    status: number,
+    payload: string,
+    headers: Readonly<Record<string, string>>
+  ) => {
+    entry.status = status
+    const key = String(status)
+    counters.byStatus[key] = (counters.byStatus[key] ?? 0) + 1
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+    const bytes = Buffer.from(payload)
+    for (let at = 0; at < bytes.length; at += 64 * 1024) {
+      res.write(bytes.subarray(at, at + 64 * 1024))
+    }
+    res.end()
+  }
+
+  const serveEmployeeApi = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: MutableEntry,
+    rel: string,
+    bodyText: string
+  ) => {
+    if (rel === "" || rel === "/") {
+      if (req.method === "GET") return send(res, entry, 200, listBody())
+      return send(res, entry, 405, fault(`Metoden ${req.method} er ikke støttet`), { allow: "GET" })
+    }
+    const segment = rel.slice(1)
+    if (segment.includes("/")) return send(res, entry, 404, GATEWAY_NOT_FOUND)
+    let id: string
+    try {
+      id = decodeURIComponent(segment)
+    } catch {
+      return send(res, entry, 400, fault("Ugyldig ansattnummer"))
+    }
+    const employee = employees.get(id)
+    if (req.method === "GET") {
+      if (employee === undefined) return send(res, entry, 404, notEmployed(id))
+      return send(res, entry, 200, JSON.stringify({ ansatt: [employee] }))
+    }
+    if (req.method !== "PATCH") {
+      return send(res, entry, 405, fault(`Metoden ${req.method} er ikke støttet`), {
+        allow: "GET, PATCH"
+      })
+    }
+    if (employee === undefined) return send(res, entry, 404, notEmployed(id))
+    const contentType = req.headers["content-type"] ?? ""
+    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+      return send(res, entry, 415, fault("Content-Type må være application/json"))
+    }
+    const json = parseJson(bodyText)
+    if (!json.ok) return send(res, entry, 400, fault("Ugyldig JSON i forespørselen"))
+    const check = validatePatch(json.value)
+    if (!check.ok) return send(res, entry, check.status, fault(check.faultText))
+    const updated = updateEmployee(id, check.fields) as Employee
+    if (faults.patchStatus === 204) return send(res, entry, 204, undefined)
+    return send(res, entry, 200, JSON.stringify({ ansatt: [updated] }))
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const target = req.url ?? "/"
+    const query = target.indexOf("?")
+    const pathname = query === -1 ? target : target.slice(0, query)
+    if (isUnder(pathname, adminPath)) return handleAdmin(req, res, pathname.slice(adminPath.length))
+
+    const method = req.method ?? "GET"
+    const started = performance.now()
+    const entry: MutableEntry = {
+      seq: ++seq,
+      time: Date.now(),
+      method,
+      path: pathname,
+      status: undefined,
+      durationMs: undefined,
+      stalled: false,
+      aborted: false,
+      reset: false
+    }
+    log.push(entry)
+    if (log.length > logLimit) log.splice(0, Math.ceil(logLimit / 10))
+    counters.requests += 1
+    counters.byMethod[method] = (counters.byMethod[method] ?? 0) + 1
+    inFlight += 1
+    if (inFlight > counters.maxInFlight) counters.maxInFlight = inFlight
+
+    const under = isUnder(pathname, basePath)
+    const rel = under ? pathname.slice(basePath.length) : pathname
+    let request: EmulatorRequest = {
+      seq: entry.seq,
+      method,
+      path: rel,
+      url: target,
+      headers: req.headers,
+      body: undefined
+    }
+    res.on("close", () => {
+      inFlight -= 1
+      stalled.delete(res)
+      entry.durationMs = performance.now() - started
+      const answered = res.writableFinished
+      if (!answered && !entry.reset) {
+        entry.aborted = true
+        counters.aborted += 1
+      }
+      if (answered && mutations.length > 0) {
+        for (const rule of [...mutations]) {
+          if (!matches(rule, method, rel)) continue
+          rule.remaining -= 1
+          if (rule.remaining <= 0) mutations = mutations.filter((r) => r !== rule)
+          updateEmployee(rule.id, rule.value)
+        }
+      }
+      const after = hooks.afterResponse
+      if (after !== undefined) {
+        try {
+          after(request, { status: entry.status, aborted: entry.aborted }, emulator)
+        } catch (error) {
+          console.error("dfo-emulator: afterResponse hook failed:", error)
+        }
+      }
+    })
+
+    const body = await readBody(req, MAX_REQUEST_BODY)
+    if (!body.ok) {
+      if (body.reason === "too-large") {
+        res.shouldKeepAlive = false
+        send(res, entry, 413, fault("Forespørselen er for stor"), { connection: "close" })
+      }
+      return
+    }
+    if (body.text !== "") {
+      const json = parseJson(body.text)
+      entry.body = json.ok ? json.value : body.text
+      request = { ...request, body: entry.body }
+    }
+    if (!under) return send(res, entry, 404, GATEWAY_NOT_FOUND)
+
+    const delay =
+      faults.latencyMs + (faults.jitterMs > 0 ? Math.floor(random() * (faults.jitterMs + 1)) : 0)
+    if (delay > 0) {
+      await sleep(delay)
+      if (closed || res.destroyed) return
+    }
+
+    const hook = hooks.onRequest
+    if (hook !== undefined) {
+      const replacement = await hook(request, emulator)
+      if (closed || res.destroyed) return
+      if (replacement !== undefined) return perform(res, entry, replacement)
+    }
+    const scripted = scripts.length > 0 ? takeScript(method, rel) : undefined
+    if (scripted !== undefined) return perform(res, entry, scripted)
+
+    if (req.headers["x-gravitee-api-key"] !== apiKey) return send(res, entry, 401, UNAUTHORIZED)
+    if (bucket !== undefined) {
+      const token = bucket.take()
+      if (!token.ok) {
+        return send(
+          res,
+          entry,
+          429,
+          JSON.stringify({
+            message: `Rate limit exceeded ! You reach the limit of ${bucket.rps} requests per 1 seconds`,
+            http_status_code: 429
+          }),
+          {
+            "retry-after": String(Math.max(1, Math.ceil(token.waitMs / 1000))),
+            "x-rate-limit-limit": String(bucket.rps)
+          }
+        )
+      }
+    }
+    const anyShare = faults.errorRate + faults.stallRate + faults.resetRate
+    if (anyShare > 0) {
+      const draw = random()
+      if (draw < faults.errorRate) return send(res, entry, 503, UNAVAILABLE)
+      if (draw < faults.errorRate + faults.stallRate) return perform(res, entry, { stall: true })
+      if (draw < anyShare) return perform(res, entry, { reset: true })
+    }
+    return serveEmployeeApi(req, res, entry, rel, body.text)
+  }
+
+  // --- the admin endpoint ------------------------------------------------------------------
+
+  const adminJson = async (req: IncomingMessage): Promise<unknown> => {
+    const body = await readBody(req, 256 * 1024 * 1024)
+    if (!body.ok) throw new AdminError(`could not read the body (${body.reason})`)
+    if (body.text === "") return undefined
+    const json = parseJson(body.text)
+    if (!json.ok) throw new AdminError("the body is not JSON")
+    return json.value
+  }
+
+  const asObject = (value: unknown, what: string): Record<string, unknown> => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new AdminError(`${what} must be a JSON object`)
+    }
+    return value as Record<string, unknown>
+  }
+
+  const adminRoute = async (
+    req: IncomingMessage,
+    sub: string
+  ): Promise<{ status: number; body?: unknown }> => {
+    const method = req.method ?? "GET"
+    const route = `${method} ${sub}`
+    switch (route) {
+      case "GET /log":
+        return { status: 200, body: { requests: log.map(snapshot) } }
+      case "GET /stats":
+        return { status: 200, body: stats() }
+      case "POST /reset-log":
+        resetLog()
+        return { status: 204 }
+      case "POST /reset":
+        reset()
+        return { status: 204 }
+      case "GET /faults":
+        return { status: 200, body: faults }
+      case "POST /faults":
+      case "PATCH /faults":
+        try {
+          setFaults(asObject(await adminJson(req), "the switches") as FaultsUpdate)
+        } catch (error) {
+          if (error instanceof RangeError) throw new AdminError(error.message)
+          throw error
+        }
+        return { status: 200, body: faults }
+      case "POST /script": {
+        const value = await adminJson(req)
+        const list = Array.isArray(value) ? value : [value]
+        script(...list.map((item) => asObject(item, "a scripted response") as ScriptedResponse))
+        return { status: 204 }
+      }
+      case "DELETE /script":
+        scripts = []
+        return { status: 204 }
+      case "POST /mutate-after": {
+        const rule = asObject(await adminJson(req), "the rule")
+        if (typeof rule["id"] !== "string") throw new AdminError("the rule needs an id")
+        asObject(rule["set"], "set")
+        mutateAfter(rule as unknown as MutateAfter)
+        return { status: 204 }
+      }
+      case "GET /employees":
+        return { status: 200, body: { ansatt: [...employees.values()] } }
+      case "PUT /employees":
+        replaceAll(parseOrFail(await adminJson(req)))
+        return { status: 204 }
+      case "POST /employees":
+        for (const employee of parseOrFail(await adminJson(req))) setEmployee(employee)
+        return { status: 204 }
+    }
+    if (sub.startsWith("/employees/")) {
+      const id = decodeURIComponent(sub.slice("/employees/".length))
+      switch (method) {
+        case "GET": {
+          const employee = employees.get(id)
+          return employee === undefined
+            ? { status: 404, body: { message: `no employee ${id}` } }
+            : { status: 200, body: employee }
+        }
+        case "PUT":
+          setEmployee({ ...asObject(await adminJson(req), "the employee"), id })
+          return { status: 200, body: employees.get(id) }
+        case "PATCH": {
+          const updated = updateEmployee(id, asObject(await adminJson(req), "the fields"))
+          return updated === undefined
+            ? { status: 404, body: { message: `no employee ${id}` } }
+            : { status: 200, body: updated }
+        }
+        case "DELETE":
+          return emulator.deleteEmployee(id)
+            ? { status: 204 }
+            : { status: 404, body: { message: `no employee ${id}` } }
+      }
+    }
+    return { status: 404, body: { message: `no admin route ${route}` } }
+  }
+
+  const parseOrFail = (value: unknown) => {
+    try {
+      return parseEmployees(value)
+    } catch (error) {
+      throw new AdminError(error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  const handleAdmin = async (req: IncomingMessage, res: ServerResponse, sub: string) => {
+    try {
+      const { status, body } = await adminRoute(req, sub)
+      writeResponse(res, status, body === undefined ? undefined : JSON.stringify(body))
+    } catch (error) {
+      if (error instanceof AdminError) {
+        writeResponse(res, 400, JSON.stringify({ message: error.message }))
+      } else {
+        throw error
+      }
+    }
+  }
+
+  // --- the server --------------------------------------------------------------------------
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error("dfo-emulator: request failed:", error)
+      writeResponse(res, 500, fault("Intern feil i emulatoren"))
+    })
+  })
+  server.keepAliveTimeout = 30_000
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const urlHost =
+    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+  const origin = `http://${urlHost}:${port}`
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= new Promise<void>((resolve) => {
+      closed = true
+      for (const sleeper of sleepers) {
+        clearTimeout(sleeper.timer)
+        sleeper.wake()
+      }
+      sleepers.clear()
+      server.close(() => resolve())
+      server.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+    })
+    return stopping
+  }
+
+  const emulator: Emulator = {
+    baseUrl: `${origin}${basePath}`,
+    origin,
+    adminUrl: `${origin}${adminPath}`,
+    port,
+    apiKey,
+    basePath,
+    stop,
+    faults: () => faults,
+    setFaults,
+    script,
+    clearScripts: () => {
+      scripts = []
+    },
+    pendingScripts: () => scripts.reduce((n, rule) => n + rule.remaining, 0),
+    mutateAfter,
+    setHooks: (next) => {
+      hooks = { ...hooks, ...next }
+    },
+    log: () => log.map(snapshot),
+    stats,
+    resetLog,
+    employee: (id) => employees.get(id),
+    employees: () => [...employees.values()],
+    setEmployee,
+    updateEmployee,
+    deleteEmployee: (id) => {
+      const deleted = employees.delete(id)
+      if (deleted) listCache = undefined
+      return deleted
+    },
+    replaceEmployees: replaceAll,
+    reset
+  }
+  return emulator
+}

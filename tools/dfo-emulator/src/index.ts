@@ -1,0 +1,3 @@
+export * from "./DfoEmulator.js"
+export * from "./Emulator.js"
+export * from "./Employee.js"

@@ -1,0 +1,114 @@
+import { parseArgs } from "node:util"
+import { makeEmployees } from "./Employee.js"
+import { DEFAULT_API_KEY, DEFAULT_BASE_PATH, type FaultsUpdate, startEmulator } from "./Emulator.js"
+
+const USAGE = `Usage: dfo-emulator [options]
+
+A local stand-in for DFØ's employee API behind the IntArk gateway.
+Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
+
+  --port N             listen port (default 8080; 0 picks a free one)
+  --host H             listen address (default 127.0.0.1)
+  --data FILE          employees: {"ansatt":[...]} or an array
+  --count N            generate N employees (default 100 when --data is not given)
+  --missing-share X    share 0-1 of generated employees lacking a value (default 0.05)
+  --api-key K          expected X-Gravitee-Api-Key (default ${DEFAULT_API_KEY})
+  --base-path P        collection path (default ${DEFAULT_BASE_PATH})
+  --latency-ms N       added to every answer
+  --jitter-ms N        random extra latency, 0..N ms
+  --rate-limit RPS     answer 429 with Retry-After over RPS requests a second
+  --error-rate X       share 0-1 of 503 answers
+  --stall-rate X       share 0-1 of requests never answered
+  --patch-status S     200 or 204 (default 204)
+  --seed N             seed of the random draws
+  --help               this text
+
+Switches can be changed while it runs: POST {origin}/__admin/faults, see the README.`
+
+const fail = (message: string): never => {
+  process.stderr.write(`dfo-emulator: ${message}\n\n${USAGE}\n`)
+  process.exit(64)
+}
+
+const number = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  return Number.isFinite(value) ? value : fail(`--${name} needs a number, got ${text}`)
+}
+
+const main = async () => {
+  let parsed
+  try {
+    parsed = parseArgs({
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        data: { type: "string" },
+        count: { type: "string" },
+        "missing-share": { type: "string" },
+        "api-key": { type: "string" },
+        "base-path": { type: "string" },
+        "latency-ms": { type: "string" },
+        "jitter-ms": { type: "string" },
+        "rate-limit": { type: "string" },
+        "error-rate": { type: "string" },
+        "stall-rate": { type: "string" },
+        "patch-status": { type: "string" },
+        seed: { type: "string" },
+        help: { type: "boolean" }
+      },
+      strict: true,
+      allowPositionals: false
+    })
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error))
+  }
+  const v = parsed.values
+  if (v.help === true) {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  const count = number("count", v.count) ?? (v.data === undefined ? 100 : 0)
+  const rps = number("rate-limit", v["rate-limit"])
+  const patchStatus = number("patch-status", v["patch-status"])
+  if (patchStatus !== undefined && patchStatus !== 200 && patchStatus !== 204) {
+    fail("--patch-status is 200 or 204")
+  }
+  const faults: Record<string, unknown> = {
+    latencyMs: number("latency-ms", v["latency-ms"]),
+    jitterMs: number("jitter-ms", v["jitter-ms"]),
+    rateLimit: rps === undefined ? undefined : { rps },
+    errorRate: number("error-rate", v["error-rate"]),
+    stallRate: number("stall-rate", v["stall-rate"]),
+    patchStatus
+  }
+  for (const key of Object.keys(faults)) if (faults[key] === undefined) delete faults[key]
+
+  const seed = number("seed", v.seed)
+  const emulator = await startEmulator({
+    port: number("port", v.port) ?? 8080,
+    ...(v.host === undefined ? {} : { host: v.host }),
+    ...(v["base-path"] === undefined ? {} : { basePath: v["base-path"] }),
+    ...(v["api-key"] === undefined ? {} : { apiKey: v["api-key"] }),
+    ...(v.data === undefined ? {} : { dataFile: v.data }),
+    ...(seed === undefined ? {} : { seed }),
+    employees: makeEmployees(count, {
+      missingShare: number("missing-share", v["missing-share"]) ?? 0.05
+    }),
+    faults: faults as FaultsUpdate
+  }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
+
+  process.stdout.write(`${emulator.baseUrl}\n`)
+  process.stderr.write(
+    `dfo-emulator: ${emulator.employees().length} employees at ${emulator.baseUrl}\n` +
+      `dfo-emulator: header X-Gravitee-Api-Key: ${emulator.apiKey}\n` +
+      `dfo-emulator: admin at ${emulator.adminUrl} (log, stats, faults, script, employees)\n`
+  )
+  const shutdown = () => {
+    void emulator.stop().then(() => process.exit(0))
+  }
+  process.once("SIGINT", shutdown)
+  process.once("SIGTERM", shutdown)
+}
+
+void main()

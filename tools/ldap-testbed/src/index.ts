@@ -1,0 +1,2 @@
+export * from "./Employees.js"
+export * as LdapTestbed from "./LdapTestbed.js"

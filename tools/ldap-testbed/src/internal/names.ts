@@ -1,0 +1,96 @@
+// Norwegian names, some with æ/ø/å, so entries carry non-ASCII UTF-8 like the real directory.
+
+export const givenNames: ReadonlyArray<string> = [
+  "Ola",
+  "Kari",
+  "Per",
+  "Anne",
+  "Lars",
+  "Ingrid",
+  "Jon",
+  "Marit",
+  "Bjørn",
+  "Liv",
+  "Knut",
+  "Solveig",
+  "Håkon",
+  "Astrid",
+  "Øystein",
+  "Sigrid",
+  "Erlend",
+  "Ragnhild",
+  "Åsmund",
+  "Tove",
+  "Eirik",
+  "Hilde",
+  "Trond",
+  "Berit",
+  "Geir",
+  "Randi",
+  "Sindre",
+  "Therese",
+  "Magnus",
+  "Nora",
+  "Jørgen",
+  "Ida",
+  "Vegard",
+  "Silje",
+  "Tor",
+  "Åse",
+  "Emil",
+  "Maja",
+  "Henrik",
+  "Ærlig"
+]
+
+export const surnames: ReadonlyArray<string> = [
+  "Nordmann",
+  "Hansen",
+  "Johansen",
+  "Olsen",
+  "Larsen",
+  "Andersen",
+  "Pedersen",
+  "Nilsen",
+  "Kristiansen",
+  "Jensen",
+  "Karlsen",
+  "Johnsen",
+  "Pettersen",
+  "Eriksen",
+  "Berg",
+  "Haugen",
+  "Hagen",
+  "Johannessen",
+  "Andreassen",
+  "Jacobsen",
+  "Dahl",
+  "Jørgensen",
+  "Halvorsen",
+  "Lund",
+  "Sørensen",
+  "Strand",
+  "Moen",
+  "Bakken",
+  "Solberg",
+  "Ødegård",
+  "Sæther",
+  "Aasen",
+  "Brække",
+  "Haugland",
+  "Løken",
+  "Bråthen",
+  "Myhre",
+  "Nygård",
+  "Holm",
+  "Lie"
+]
+
+/** Lower-case ASCII for usernames and addresses. */
+export const ascii = (name: string): string =>
+  name
+    .toLowerCase()
+    .replaceAll("æ", "ae")
+    .replaceAll("ø", "o")
+    .replaceAll("å", "a")
+    .replace(/[^a-z]/g, "")

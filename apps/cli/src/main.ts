@@ -1,7 +1,7 @@
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { toCanonicalJson } from "@dfo-writeback/contract"
-import { config as dfoConfig, DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
@@ -41,7 +41,7 @@ const settings = (write: (line: string) => void) =>
     logging: LogFormat.OptionsConfig(write),
     writeback: WritebackConfig.WritebackSettingsConfig,
     ldap: PortalDirectory.config,
-    dfo: dfoConfig
+    dfo: DfoEmployees.config
   })
 
 /** The program's services over the real LDAP and DFØ, and the configured logger. */

@@ -3,7 +3,7 @@
  * Portal LDAP and DFØ, and serves it over gRPC until SIGTERM/SIGINT, which drains the
  * server and exits 0. Invalid configuration exits 2 with one line listing every problem.
  */
-import { DfoEmployees, config as DfoConfig } from "@dfo-writeback/dfo-api"
+import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { NodeRuntime } from "@effect/platform-node"
@@ -20,7 +20,7 @@ const settings = Config.all({
   logging: LogFormat.OptionsConfig(write),
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
-  dfo: DfoConfig
+  dfo: DfoEmployees.config
 })
 
 const serve = (all: Config.Config.Success<typeof settings>) =>

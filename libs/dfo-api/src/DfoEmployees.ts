@@ -515,14 +515,14 @@ export const config: Config.Config<DfoEmployeesOptions> = Config.all({
 export class DfoEmployees extends Context.Tag("@dfo-writeback/dfo-api/DfoEmployees")<
   DfoEmployees,
   DfoEmployeesService
->() {
-  /** A client from plain options (tests, benchmarks). */
-  static readonly layer = (options: DfoEmployeesOptions): Layer.Layer<DfoEmployees> =>
-    Layer.scoped(DfoEmployees, make(options))
+>() {}
 
-  /** A client from the environment's SAP_* settings (CONTRACT §6). */
-  static readonly layerConfig: Layer.Layer<DfoEmployees, ConfigError.ConfigError> = Layer.scoped(
-    DfoEmployees,
-    Effect.flatMap(config, make)
-  )
-}
+/** A client from plain options (tests, benchmarks). */
+export const layer = (options: DfoEmployeesOptions): Layer.Layer<DfoEmployees> =>
+  Layer.scoped(DfoEmployees, make(options))
+
+/** A client from the environment's SAP_* settings (CONTRACT §6). */
+export const layerConfig: Layer.Layer<DfoEmployees, ConfigError.ConfigError> = Layer.scoped(
+  DfoEmployees,
+  Effect.flatMap(config, make)
+)

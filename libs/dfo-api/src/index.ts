@@ -1,1 +1,1 @@
-export * from "./DfoEmployees.js"
+export * as DfoEmployees from "./DfoEmployees.js"

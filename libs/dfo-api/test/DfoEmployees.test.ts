@@ -1,4 +1,4 @@
-import { DfoEmployees, type DfoEmployeesOptions } from "../src/index.js"
+import { DfoEmployees } from "../src/index.js"
 // The tests run against the real emulator (DESIGN: "the emulator over real HTTP"), a tool.
 import {
   DfoEmulator,
@@ -19,7 +19,7 @@ const EMPLOYEES = [
 ]
 
 /** A client of the suite's emulator; retries fast and without a rate limit unless told. */
-const client = (options: Partial<DfoEmployeesOptions> = {}) =>
+const client = (options: Partial<DfoEmployees.DfoEmployeesOptions> = {}) =>
   Layer.unwrapEffect(
     Effect.map(DfoEmulator, (emu) =>
       DfoEmployees.layer({
@@ -36,7 +36,7 @@ const client = (options: Partial<DfoEmployeesOptions> = {}) =>
 const setup = Effect.gen(function* () {
   const emu = yield* DfoEmulator
   emu.reset()
-  const dfo = yield* DfoEmployees
+  const dfo = yield* DfoEmployees.DfoEmployees
   return { emu, dfo }
 })
 
@@ -115,7 +115,9 @@ layer(DfoEmulator.layer({ apiKey: KEY, employees: EMPLOYEES }), { excludeTestSer
           maxRps: Infinity
         })
         const exit = yield* Effect.exit(
-          Effect.flatMap(DfoEmployees, (dfo) => dfo.get("00100001")).pipe(Effect.provide(wrongBase))
+          Effect.flatMap(DfoEmployees.DfoEmployees, (dfo) => dfo.get("00100001")).pipe(
+            Effect.provide(wrongBase)
+          )
         )
         const error = failureOf(exit)
         assert.strictEqual(error.code, "SAP_FETCH_FAILED")
@@ -174,7 +176,7 @@ layer(DfoEmulator.layer({ apiKey: KEY, employees: EMPLOYEES }), { excludeTestSer
             apiKey: wrongKey,
             maxRps: Infinity
           })
-          const [read, write] = yield* Effect.flatMap(DfoEmployees, (dfo) =>
+          const [read, write] = yield* Effect.flatMap(DfoEmployees.DfoEmployees, (dfo) =>
             Effect.all([
               Effect.exit(dfo.get("00100001")),
               Effect.exit(dfo.patch("00100001", { epost: "x@uni.example.no" }))
@@ -371,7 +373,7 @@ layer(DfoEmulator.layer({ apiKey: KEY, employees: EMPLOYEES }), { excludeTestSer
         }
         const list = failureOf(
           yield* Effect.exit(
-            Effect.flatMap(DfoEmployees, (small) => small.list()).pipe(
+            Effect.flatMap(DfoEmployees.DfoEmployees, (small) => small.list()).pipe(
               Effect.provide(
                 DfoEmployees.layer({ baseUrl: emu.baseUrl, apiKey: KEY, maxListBytes: 2_000 })
               )
@@ -410,10 +412,9 @@ layer(DfoEmulator.layer({ apiKey: KEY, employees: EMPLOYEES }), { excludeTestSer
             ["SAP_MAX_RETRIES", "0"]
           ])
         )
-        const found = yield* Effect.flatMap(DfoEmployees, (dfo) => dfo.get("00100003")).pipe(
-          Effect.provide(DfoEmployees.layerConfig),
-          Effect.withConfigProvider(provider)
-        )
+        const found = yield* Effect.flatMap(DfoEmployees.DfoEmployees, (dfo) =>
+          dfo.get("00100003")
+        ).pipe(Effect.provide(DfoEmployees.layerConfig), Effect.withConfigProvider(provider))
         assert.isTrue(Option.isSome(found))
 
         const broken = ConfigProvider.fromMap(
@@ -424,7 +425,7 @@ layer(DfoEmulator.layer({ apiKey: KEY, employees: EMPLOYEES }), { excludeTestSer
           ])
         )
         const exit = yield* Effect.exit(
-          Effect.flatMap(DfoEmployees, (dfo) => dfo.stats()).pipe(
+          Effect.flatMap(DfoEmployees.DfoEmployees, (dfo) => dfo.stats()).pipe(
             Effect.provide(DfoEmployees.layerConfig),
             Effect.withConfigProvider(broken)
           )

@@ -68,7 +68,7 @@ const reachedDfo = (result: UserResult) =>
 
 export const make = Effect.gen(function* () {
   const directory = yield* PortalDirectory.PortalDirectory
-  const dfo = yield* DfoEmployees
+  const dfo = yield* DfoEmployees.DfoEmployees
   const settings = yield* WritebackConfig
 
   const run = (request: WritebackRequest): Stream.Stream<WritebackEvent, RunError> =>
@@ -339,5 +339,5 @@ export const make = Effect.gen(function* () {
 export const layer: Layer.Layer<
   Writeback,
   never,
-  PortalDirectory.PortalDirectory | DfoEmployees | WritebackConfig
+  PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | WritebackConfig
 > = Layer.effect(Writeback, make)

@@ -42,7 +42,13 @@ export const WritebackSettingsConfig: Config.Config<WritebackSettings> = Config.
     "SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION"
   ).pipe(
     Config.withDefault([]),
-    Config.map((roles) => roles.map((role) => role.trim()).filter((role) => role !== ""))
+    // The JSON file may give a list or, like the environment, one comma-separated string.
+    Config.map((roles) =>
+      roles
+        .flatMap((role) => role.split(","))
+        .map((role) => role.trim())
+        .filter((role) => role !== "")
+    )
   ),
   readOnly: Config.boolean("SAP_READ_ONLY").pipe(Config.withDefault(false)),
   concurrency: positiveInt("SAP_CONCURRENCY", 8),

@@ -12,6 +12,10 @@ const settings: Arr.NonEmptyReadonlyArray<readonly [string, string]> = [
   ["PORTAL_LDAP_STARTTLS", "StartTLS on ldap:// (default false)"],
   ["PORTAL_LDAP_CA_FILE", "CA bundle for TLS"],
   ["PORTAL_LDAP_PAGE_SIZE", "paged-search page size (default 500)"],
+  [
+    "PORTAL_LDAP_CONNECT_TIMEOUT_MS, PORTAL_LDAP_TIMEOUT_MS",
+    "connect, and each LDAP operation (default 5000, 30000)"
+  ],
   ["SAP_ANSATT_BASE_URL", "DFØ employee collection URL (required)"],
   ["SAP_API_KEY", "gateway key (required; also as SAP_API_KEY_FILE)"],
   ["SAP_READ_ONLY", "never write (default false)"],
@@ -21,6 +25,8 @@ const settings: Arr.NonEmptyReadonlyArray<readonly [string, string]> = [
   ["SAP_MAX_RPS", "client-side request rate limit (default 10)"],
   ["SAP_TIMEOUT_MS", "per request (default 10000)"],
   ["SAP_MAX_RETRIES", "retries of transient answers (default 4)"],
+  ["SAP_RETRY_BASE_MS", "first retry delay, doubled each time, jittered (default 200)"],
+  ["SAP_MAX_LIST_BYTES", "largest all-employees body accepted (default 512 MiB)"],
   [
     "SAP_ABORT_AFTER_CONSECUTIVE_FAILURES",
     "stop after this many failed users in a row (default 25)"

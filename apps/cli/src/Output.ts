@@ -52,31 +52,45 @@ const summaryTable = (s: RunSummary) => {
  * that was or would be written or that failed (the rest are in the counters).
  */
 export const human = ({ out, err }: Streams, processAll: () => boolean): Output => {
-  const tty = err.isTTY === true
-  let progress = ""
-  let seen = 0
+  // The directory is streamed, so the total is unknown until the end: the progress line
+  // shows counts by outcome and the rate instead of a percentage.
+  const live = () => err.isTTY === true && processAll()
+  const counts = { examined: 0, changed: 0, unchanged: 0, skipped: 0, failed: 0 }
+  let shown = false
   let startedAt = Date.now()
   let lastDraw = 0
   const clear = () => {
-    if (tty && progress !== "") err.write("\r\x1b[2K")
+    if (shown) err.write("\r\x1b[2K")
+    shown = false
   }
-  const redraw = () => {
-    if (tty && progress !== "") err.write(progress)
-  }
-  const draw = (force: boolean) => {
-    if (!tty || !processAll()) return
+  const render = () => {
+    if (!live()) return
     const now = Date.now()
-    if (!force && now - lastDraw < 100) return
     lastDraw = now
-    const rate = seen / Math.max(0.001, (now - startedAt) / 1000)
+    const rate = counts.examined / Math.max(0.001, (now - startedAt) / 1000)
+    err.write(
+      `examined ${counts.examined} · changed ${counts.changed} · unchanged ${counts.unchanged}` +
+        ` · skipped ${counts.skipped} · failed ${counts.failed} · ${rate.toFixed(0)} users/s`
+    )
+    shown = true
+  }
+  const tick = () => {
+    if (Date.now() - lastDraw < 100) return
     clear()
-    progress = `examined ${seen} users · ${rate.toFixed(0)}/s`
-    err.write(progress)
+    render()
   }
   const above = (write: () => void) => {
+    const wasShown = shown
     clear()
     write()
-    redraw()
+    if (wasShown) render()
+  }
+  const count = (outcome: UserResult["outcome"]) => {
+    counts.examined += 1
+    if (outcome === "UPDATED" || outcome === "WOULD_UPDATE") counts.changed += 1
+    else if (outcome === "UNCHANGED") counts.unchanged += 1
+    else if (outcome === "SKIPPED") counts.skipped += 1
+    else counts.failed += 1
   }
   return {
     event: (event) => {
@@ -90,25 +104,21 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           )
           return
         case "UserResult":
-          seen += 1
+          count(event.outcome)
           if (!processAll() || ["UPDATED", "WOULD_UPDATE", "FAILED"].includes(event.outcome)) {
             above(() => out.write(`${describeUser(event)}\n`))
           }
-          draw(false)
+          tick()
           return
         case "RunSummary":
           clear()
-          progress = ""
           out.write(`${summaryTable(event)}\n`)
           return
       }
     },
     log: (line) => above(() => err.write(`${line}\n`)),
     error: (text) => above(() => err.write(`${text}\n`)),
-    done: () => {
-      clear()
-      progress = ""
-    }
+    done: clear
   }
 }
 

@@ -4,8 +4,7 @@ import {
   validateRequest,
   type WritebackEvent
 } from "@dfo-writeback/domain"
-import type { ConfigSource } from "@dfo-writeback/writeback"
-import { Writeback } from "@dfo-writeback/writeback"
+import { ConfigSource, Writeback } from "@dfo-writeback/writeback"
 import { ConfigError, type ConfigProvider, Effect, Either, type Layer, Stream } from "effect"
 import { ExitCode, exitCodeOf } from "./ExitCode.js"
 import * as Output from "./Output.js"
@@ -69,7 +68,11 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
       Effect.catchAll((error) =>
         Effect.sync(() => {
           if (ConfigError.isConfigError(error)) {
-            output.error(`writeback: invalid configuration:\n${describeConfigError(error)}`)
+            output.error(
+              `writeback: invalid configuration:\n${ConfigSource.problems(error)
+                .map((problem) => `  ${problem}`)
+                .join("\n")}`
+            )
             return ExitCode.RunFailed
           }
           output.error(`writeback: ${error.message}`)
@@ -79,14 +82,3 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
       Effect.ensuring(Effect.sync(output.done))
     )
   })
-
-/** Every problem of a configuration, one a line (Config collects them all). */
-const describeConfigError = (error: ConfigError.ConfigError): string =>
-  ConfigError.reduceWithContext(error, undefined, {
-    andCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
-    orCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
-    invalidDataCase: (_, path, message) => [`  ${path.join(".")}: ${message}`],
-    missingDataCase: (_, path, message) => [`  ${path.join(".")}: ${message}`],
-    sourceUnavailableCase: (_, path, message) => [`  ${path.join(".")}: ${message}`],
-    unsupportedCase: (_, path, message) => [`  ${path.join(".")}: ${message}`]
-  }).join("\n")

@@ -9,7 +9,6 @@ import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeb
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import * as GrpcServer from "./GrpcServer.js"
-import { configProblems } from "./internal/configProblems.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 const write = (line: string) => void process.stdout.write(`${line}\n`)
@@ -52,7 +51,7 @@ const main = Effect.gen(function* () {
     Effect.tapError((error) => reportConfigProblems([error.message]))
   )
   const all = yield* Effect.withConfigProvider(settings, provider).pipe(
-    Effect.tapError((error) => reportConfigProblems(configProblems(error)))
+    Effect.tapError((error) => reportConfigProblems(ConfigSource.problems(error)))
   )
   return yield* serve(all)
 })

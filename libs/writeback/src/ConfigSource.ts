@@ -1,4 +1,4 @@
-import { ConfigProvider, Effect, Schema } from "effect"
+import { ConfigError, ConfigProvider, Effect, Schema } from "effect"
 import * as fs from "node:fs"
 
 /**
@@ -68,4 +68,24 @@ export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("Conf
   override get message() {
     return `cannot read ${this.setting} file ${this.path}: ${this.reason}`
   }
+}
+
+/**
+ * Every problem of a configuration error, one line each, named by setting. A missing
+ * setting reads "not set" (a secret's own message is redacted and says nothing), and the
+ * repeats a fallback source (`WRITEBACK_CONFIG` behind the environment) adds are dropped.
+ */
+export const problems = (error: ConfigError.ConfigError): ReadonlyArray<string> => {
+  const line = (_: unknown, path: ReadonlyArray<string>, message: string) => [
+    path.length === 0 ? message : `${path.join("_")}: ${message}`
+  ]
+  const all = ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left: ReadonlyArray<string>, right: ReadonlyArray<string>) => [...left, ...right],
+    orCase: (_, left: ReadonlyArray<string>, right: ReadonlyArray<string>) => [...left, ...right],
+    invalidDataCase: line,
+    missingDataCase: (_, path) => [`${path.join("_")}: not set`],
+    sourceUnavailableCase: line,
+    unsupportedCase: line
+  })
+  return [...new Set(all)]
 }

@@ -1,18 +1,24 @@
 import { readFileSync } from "node:fs"
-import { rm } from "node:fs/promises"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { HealthV1, KeyField, ReflectionV1, WritebackService } from "@dfo-writeback/contract"
 import { assert, layer } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
 import { Effect } from "effect"
-import * as Certificates from "./utils/certificates.js"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import * as Fixture from "./utils/fixture.js"
 import { bearer, client, kinds, listServices, token, unary, writeback } from "./utils/grpc.js"
 import * as ServerProcess from "./utils/ServerProcess.js"
 
 const dryRun = { keyField: KeyField.USERNAME, keyValue: Fixture.alice.username, logOnly: true }
 
+/** A throw-away CA with server and client certificates, removed with the scope. */
 const certificates = Effect.acquireRelease(
-  Effect.promise(() => Certificates.generate()),
+  Effect.promise(async () => {
+    const dir = await mkdtemp(join(tmpdir(), "writeback-server-tls-"))
+    return { dir, ...(await LdapTestbed.generateCertificates(dir)) }
+  }),
   (files) => Effect.promise(() => rm(files.dir, { recursive: true, force: true }))
 )
 
@@ -92,8 +98,8 @@ layer(Fixture.layer(), { excludeTestServices: true, timeout: "60 seconds" })(
         const files = yield* certificates
         const ca = readFileSync(files.caFile)
         const tlsEnv = {
-          GRPC_TLS_CERT_FILE: files.serverCertFile,
-          GRPC_TLS_KEY_FILE: files.serverKeyFile
+          GRPC_TLS_CERT_FILE: files.certFile,
+          GRPC_TLS_KEY_FILE: files.keyFile
         }
         const tls = yield* ServerProcess.scoped(Fixture.serverEnv(testbed, emulator, tlsEnv))
         const mtls = yield* ServerProcess.scoped(

@@ -409,7 +409,7 @@ export const start = async (options: TestbedOptions = {}): Promise<Testbed> => {
   }
 }
 
-/** A throw-away CA and a server certificate for 127.0.0.1/localhost, written into `dir`. */
+/** A throw-away CA, a server certificate for 127.0.0.1/localhost and a client certificate, in `dir`. */
 export const generateCertificates = (dir: string): Promise<CertificateFiles> => generate(dir)
 
 /** Starting the testbed failed. */

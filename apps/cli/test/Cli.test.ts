@@ -44,10 +44,7 @@ const environment = Effect.gen(function* () {
   return {
     emulator,
     env: {
-      PORTAL_LDAP_URL: testbed.url,
-      PORTAL_LDAP_BIND_DN: testbed.bindDn,
-      PORTAL_LDAP_BIND_PASSWORD: testbed.password,
-      PORTAL_LDAP_BASE_DN: testbed.baseDn,
+      ...testbed.environment,
       SAP_ANSATT_BASE_URL: emulator.baseUrl,
       SAP_API_KEY: emulator.apiKey,
       SAP_MAX_RPS: "100000",

@@ -32,10 +32,7 @@ const main = async () => {
     console.log(`DFØ API      ${emulator.baseUrl} (${emulator.employees().length} employees)`)
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PORTAL_LDAP_URL: testbed.url,
-      PORTAL_LDAP_BIND_DN: testbed.bindDn,
-      PORTAL_LDAP_BIND_PASSWORD: testbed.password,
-      PORTAL_LDAP_BASE_DN: testbed.baseDn,
+      ...testbed.environment,
       SAP_ANSATT_BASE_URL: emulator.baseUrl,
       SAP_API_KEY: emulator.apiKey,
       SAP_WRITEBACK_BRUKERIDENT: "true",

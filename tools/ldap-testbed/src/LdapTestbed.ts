@@ -74,6 +74,8 @@ export interface Testbed {
   readonly baseDn: string
   /** `dc=meta`. */
   readonly suffix: string
+  /** The writeback's `PORTAL_LDAP_*` settings for this directory (CONTRACT §6). */
+  readonly environment: Readonly<Record<string, string>>
   /** rootdn: not subject to ACLs or size limits; for tests that change the directory. */
   readonly adminDn: string
   readonly adminPassword: string
@@ -366,6 +368,13 @@ export const start = async (options: TestbedOptions = {}): Promise<Testbed> => {
       password,
       baseDn: accountsDn,
       suffix,
+      environment: {
+        PORTAL_LDAP_URL: url(),
+        PORTAL_LDAP_BIND_DN: bindDn,
+        PORTAL_LDAP_BIND_PASSWORD: password,
+        PORTAL_LDAP_BASE_DN: accountsDn,
+        ...(tls === undefined ? {} : { PORTAL_LDAP_CA_FILE: tls.caFile })
+      },
       adminDn,
       adminPassword,
       dir,

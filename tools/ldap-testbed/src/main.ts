@@ -31,12 +31,8 @@ const command = Command.make("ldap-testbed", { users, seed, port, tls }, (flags)
         ...Option.match(flags.port, { onNone: () => ({}), onSome: (p) => ({ port: p }) })
       })
       const lines = [
-        `PORTAL_LDAP_URL=${testbed.url}`,
+        ...Object.entries(testbed.environment).map(([name, value]) => `${name}=${value}`),
         ...(testbed.ldapsUrl === undefined ? [] : [`# or PORTAL_LDAP_URL=${testbed.ldapsUrl}`]),
-        `PORTAL_LDAP_BIND_DN=${testbed.bindDn}`,
-        `PORTAL_LDAP_BIND_PASSWORD=${testbed.password}`,
-        `PORTAL_LDAP_BASE_DN=${testbed.baseDn}`,
-        ...(testbed.caFile === undefined ? [] : [`PORTAL_LDAP_CA_FILE=${testbed.caFile}`]),
         `# ${testbed.employees.length} employees (seed ${flags.seed}); admin ${testbed.adminDn} / ${testbed.adminPassword}`,
         `# ldapsearch -x -H ${testbed.url} -D ${testbed.bindDn} -w ${testbed.password} -b ${testbed.baseDn} -E pr=500/noprompt '(objectClass=idautoPerson)'`,
         `# files in ${testbed.dir}; Ctrl-C stops slapd and removes them`

@@ -69,10 +69,7 @@ export const serverEnv = (
   emulator: Emulator,
   extra: Readonly<Record<string, string>> = {}
 ): Record<string, string> => ({
-  PORTAL_LDAP_URL: testbed.url,
-  PORTAL_LDAP_BIND_DN: testbed.bindDn,
-  PORTAL_LDAP_BIND_PASSWORD: testbed.password,
-  PORTAL_LDAP_BASE_DN: testbed.baseDn,
+  ...testbed.environment,
   SAP_ANSATT_BASE_URL: emulator.baseUrl,
   SAP_API_KEY: emulator.apiKey,
   // Tests measure behaviour, not the gateway's limits.

@@ -45,8 +45,7 @@ const environment = Effect.gen(function* () {
     emulator,
     env: {
       ...testbed.environment,
-      SAP_ANSATT_BASE_URL: emulator.baseUrl,
-      SAP_API_KEY: emulator.apiKey,
+      ...emulator.environment,
       SAP_MAX_RPS: "100000",
       SAP_MAX_RETRIES: "0",
       LOG_FORMAT: "json"

@@ -3,7 +3,6 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import {
   AllUsersRequest,
   countsAddUp,
-  type RunSummary,
   SingleUserRequest,
   type UserResult,
   type WritebackEvent,
@@ -26,55 +25,19 @@ const services = Layer.mergeAll(
   DfoEmulator.layer({ employees: F.dfoEmployees() })
 )
 
-/** The program over the suite's slapd and emulator, with the given settings. */
-const program = (
-  overrides: Partial<WritebackConfig.WritebackSettings> = {},
-  dfo: { maxRetries?: number } = {}
-) =>
-  Effect.gen(function* () {
-    const testbed = yield* LdapTestbed.LdapTestbed
-    const emulator = yield* DfoEmulator
-    return Writeback.layer.pipe(
-      Layer.provide(
-        Layer.mergeAll(
-          PortalDirectory.layer({
-            url: testbed.url,
-            bindDn: testbed.bindDn,
-            bindPassword: Redacted.make(testbed.password),
-            baseDn: testbed.baseDn
-          }),
-          DfoEmployees.layer({
-            baseUrl: emulator.baseUrl,
-            apiKey: Redacted.make(emulator.apiKey),
-            maxRps: 10_000,
-            maxRetries: dfo.maxRetries ?? 1,
-            retryBaseMs: 5
-          }),
-          WritebackConfig.layer(F.settings(overrides))
-        )
-      )
-    )
-  })
-
 const run = (
   request: WritebackRequest,
   overrides: Partial<WritebackConfig.WritebackSettings> = {}
 ) =>
   Effect.gen(function* () {
-    const layer = yield* program(overrides)
+    const layer = yield* F.program(overrides)
     return yield* Effect.gen(function* () {
       const writeback = yield* Writeback.Writeback
       return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request)))
     }).pipe(Effect.provide(layer))
   })
 
-const users = (events: ReadonlyArray<WritebackEvent>) =>
-  events.filter((e): e is UserResult => e._tag === "UserResult")
-const summaryOf = (events: ReadonlyArray<WritebackEvent>) => {
-  const last = events[events.length - 1]
-  assert.strictEqual(last?._tag, "RunSummary")
-  return last as RunSummary
-}
+const { users, summaryOf } = F
 const byName = (events: ReadonlyArray<WritebackEvent>) =>
   new Map(users(events).map((u) => [u.username, u]))
 

@@ -1,7 +1,16 @@
-import { type Emulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
-import { defaultMapping } from "@dfo-writeback/domain"
-import type { LdapTestbed, TestbedEntry } from "@dfo-writeback/ldap-testbed"
-import type { WritebackConfig } from "../src/index.js"
+import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmulator, type Emulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
+import {
+  defaultMapping,
+  type RunSummary,
+  type UserResult,
+  type WritebackEvent
+} from "@dfo-writeback/domain"
+import { LdapTestbed, type TestbedEntry } from "@dfo-writeback/ldap-testbed"
+import { PortalDirectory } from "@dfo-writeback/portal-ldap"
+import { assert } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { Writeback, WritebackConfig } from "../src/index.js"
 
 /** A Portal LDAP person made to hit exactly one rule of CONTRACT §4. */
 export const person = (
@@ -110,3 +119,50 @@ export const countBy = (emulator: Emulator, method: string) =>
   emulator.log().filter((entry) => entry.method === method).length
 
 export type Testbed = LdapTestbed.Testbed
+
+/** How a suite talks to its slapd and emulator, beyond the program's own settings. */
+export interface Clients {
+  readonly dfo?: Partial<Omit<DfoEmployees.DfoEmployeesOptions, "baseUrl" | "apiKey">>
+  readonly directory?: Partial<Pick<PortalDirectory.Options, "pageSize" | "timeoutMs">>
+}
+
+/** The program over the suite's slapd and emulator, with the given settings. */
+export const program = (
+  overrides: Partial<WritebackConfig.WritebackSettings> = {},
+  clients: Clients = {}
+) =>
+  Effect.gen(function* () {
+    const testbed = yield* LdapTestbed.LdapTestbed
+    const emulator = yield* DfoEmulator
+    return Writeback.layer.pipe(
+      Layer.provide(
+        Layer.mergeAll(
+          PortalDirectory.layer({
+            url: testbed.url,
+            bindDn: testbed.bindDn,
+            bindPassword: Redacted.make(testbed.password),
+            baseDn: testbed.baseDn,
+            ...clients.directory
+          }),
+          DfoEmployees.layer({
+            baseUrl: emulator.baseUrl,
+            apiKey: Redacted.make(emulator.apiKey),
+            maxRps: 10_000,
+            maxRetries: 1,
+            retryBaseMs: 5,
+            ...clients.dfo
+          }),
+          WritebackConfig.layer(settings(overrides))
+        )
+      )
+    )
+  })
+
+export const users = (events: ReadonlyArray<WritebackEvent>) =>
+  events.filter((e): e is UserResult => e._tag === "UserResult")
+
+export const summaryOf = (events: ReadonlyArray<WritebackEvent>) => {
+  const last = events[events.length - 1]
+  assert.strictEqual(last?._tag, "RunSummary")
+  return last as RunSummary
+}

@@ -33,8 +33,7 @@ const main = async () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...testbed.environment,
-      SAP_ANSATT_BASE_URL: emulator.baseUrl,
-      SAP_API_KEY: emulator.apiKey,
+      ...emulator.environment,
       SAP_WRITEBACK_BRUKERIDENT: "true",
       SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION: "iam:external",
       SAP_MAX_RPS: "200",

@@ -28,6 +28,10 @@ export interface Faults {
   readonly rateLimit: RateLimit | null
   /** Share of requests answered `503`. */
   readonly errorRate: number
+  /** Share of requests answered `429` with `Retry-After: retryAfterSeconds`, bucket or not. */
+  readonly tooManyRate: number
+  /** The `Retry-After` of `tooManyRate` answers; a fraction (not HTTP, but read) keeps tests fast. */
+  readonly retryAfterSeconds: number
   /** Share of requests never answered (until the client gives up or the emulator stops). */
   readonly stallRate: number
   /** Share of requests whose connection is destroyed without an answer. */
@@ -162,7 +166,7 @@ export interface EmulatorOptions {
   /** A JSON file holding `{"ansatt":[...]}` or an array of employees; added after `employees`. */
   readonly dataFile?: string
   readonly faults?: FaultsUpdate
-  /** Seed of the random draws (jitter, error, stall and reset shares). Default 1. */
+  /** Seed of the random draws (jitter, error, 429, stall and reset shares). Default 1. */
   readonly seed?: number
   /** Most log entries kept; older ones are dropped. Default 100 000. */
   readonly logLimit?: number
@@ -181,6 +185,8 @@ export interface Emulator {
   readonly port: number
   readonly apiKey: string
   readonly basePath: string
+  /** The writeback's `SAP_ANSATT_BASE_URL` and `SAP_API_KEY` for this emulator. */
+  readonly environment: Readonly<Record<string, string>>
   /** Closes the server and every connection, stalled ones included. */
   stop(): Promise<void>
   faults(): Faults
@@ -215,6 +221,8 @@ const NO_FAULTS: Faults = {
   jitterMs: 0,
   rateLimit: null,
   errorRate: 0,
+  tooManyRate: 0,
+  retryAfterSeconds: 1,
   stallRate: 0,
   resetRate: 0,
   patchStatus: 204
@@ -227,6 +235,12 @@ const GATEWAY_NOT_FOUND = JSON.stringify({
 })
 const UNAUTHORIZED = JSON.stringify({ message: "Unauthorized", http_status_code: 401 })
 const UNAVAILABLE = JSON.stringify({ message: "Service Unavailable", http_status_code: 503 })
+
+const rateLimited = (rps: number) =>
+  JSON.stringify({
+    message: `Rate limit exceeded ! You reach the limit of ${rps} requests per 1 seconds`,
+    http_status_code: 429
+  })
 
 const fault = (faultText: string) => JSON.stringify({ standard: { faultText } })
 const notEmployed = (id: string) => fault(`IKKE ANSATT ${id}`)
@@ -287,10 +301,12 @@ const checkFaults = (faults: Faults): Faults => {
   nonNegative("latencyMs", faults.latencyMs)
   nonNegative("jitterMs", faults.jitterMs)
   share("errorRate", faults.errorRate)
+  share("tooManyRate", faults.tooManyRate)
+  nonNegative("retryAfterSeconds", faults.retryAfterSeconds)
   share("stallRate", faults.stallRate)
   share("resetRate", faults.resetRate)
-  if (faults.errorRate + faults.stallRate + faults.resetRate > 1) {
-    throw new RangeError("errorRate + stallRate + resetRate must be at most 1")
+  if (faults.errorRate + faults.tooManyRate + faults.stallRate + faults.resetRate > 1) {
+    throw new RangeError("errorRate + tooManyRate + stallRate + resetRate must be at most 1")
   }
   if (faults.rateLimit !== null) {
     if (!(faults.rateLimit.rps > 0)) throw new RangeError("rateLimit.rps must be > 0")
@@ -732,26 +748,23 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     if (bucket !== undefined) {
       const token = bucket.take()
       if (!token.ok) {
-        return send(
-          res,
-          entry,
-          429,
-          JSON.stringify({
-            message: `Rate limit exceeded ! You reach the limit of ${bucket.rps} requests per 1 seconds`,
-            http_status_code: 429
-          }),
-          {
-            "retry-after": String(Math.max(1, Math.ceil(token.waitMs / 1000))),
-            "x-rate-limit-limit": String(bucket.rps)
-          }
-        )
+        return send(res, entry, 429, rateLimited(bucket.rps), {
+          "retry-after": String(Math.max(1, Math.ceil(token.waitMs / 1000))),
+          "x-rate-limit-limit": String(bucket.rps)
+        })
       }
     }
-    const anyShare = faults.errorRate + faults.stallRate + faults.resetRate
+    const { errorRate, tooManyRate, stallRate, resetRate } = faults
+    const anyShare = errorRate + tooManyRate + stallRate + resetRate
     if (anyShare > 0) {
       const draw = random()
-      if (draw < faults.errorRate) return send(res, entry, 503, UNAVAILABLE)
-      if (draw < faults.errorRate + faults.stallRate) return perform(res, entry, { stall: true })
+      if (draw < errorRate) return send(res, entry, 503, UNAVAILABLE)
+      if (draw < errorRate + tooManyRate) {
+        return send(res, entry, 429, rateLimited(faults.rateLimit?.rps ?? 1), {
+          "retry-after": String(faults.retryAfterSeconds)
+        })
+      }
+      if (draw < errorRate + tooManyRate + stallRate) return perform(res, entry, { stall: true })
       if (draw < anyShare) return perform(res, entry, { reset: true })
     }
     return serveEmployeeApi(req, res, entry, rel, body.text)
@@ -925,6 +938,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     port,
     apiKey,
     basePath,
+    environment: { SAP_ANSATT_BASE_URL: `${origin}${basePath}`, SAP_API_KEY: apiKey },
     stop,
     faults: () => faults,
     setFaults,

@@ -18,6 +18,8 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
   --jitter-ms N        random extra latency, 0..N ms
   --rate-limit RPS     answer 429 with Retry-After over RPS requests a second
   --error-rate X       share 0-1 of 503 answers
+  --too-many-rate X    share 0-1 of 429 answers, whatever the rate limit
+  --retry-after S      their Retry-After in seconds (default 1)
   --stall-rate X       share 0-1 of requests never answered
   --patch-status S     200 or 204 (default 204)
   --seed N             seed of the random draws
@@ -52,6 +54,8 @@ const main = async () => {
         "jitter-ms": { type: "string" },
         "rate-limit": { type: "string" },
         "error-rate": { type: "string" },
+        "too-many-rate": { type: "string" },
+        "retry-after": { type: "string" },
         "stall-rate": { type: "string" },
         "patch-status": { type: "string" },
         seed: { type: "string" },
@@ -79,6 +83,8 @@ const main = async () => {
     jitterMs: number("jitter-ms", v["jitter-ms"]),
     rateLimit: rps === undefined ? undefined : { rps },
     errorRate: number("error-rate", v["error-rate"]),
+    tooManyRate: number("too-many-rate", v["too-many-rate"]),
+    retryAfterSeconds: number("retry-after", v["retry-after"]),
     stallRate: number("stall-rate", v["stall-rate"]),
     patchStatus
   }

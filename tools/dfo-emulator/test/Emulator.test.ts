@@ -265,6 +265,18 @@ describe("the employee API", () => {
     assert.strictEqual((await call(`${emu.baseUrl}/00100001`)).status, 200)
   })
 
+  it("answers a share of 429s with the configured Retry-After, without a bucket", async () => {
+    emu.setFaults({ tooManyRate: 0.5, retryAfterSeconds: 0.05, seed: 7 })
+    const answers: Array<Answer> = []
+    for (let i = 0; i < 20; i++) answers.push(await call(`${emu.baseUrl}/00100001`))
+    const limited = answers.filter((a) => a.status === 429)
+    assert.isNotEmpty(limited)
+    assert.isTrue(answers.some((a) => a.status === 200))
+    assert.isTrue(limited.every((a) => a.headers.get("retry-after") === "0.05"))
+    assert.strictEqual(emu.faults().rateLimit, null)
+    assert.throws(() => emu.setFaults({ tooManyRate: 0.6, errorRate: 0.5 }), RangeError)
+  })
+
   it("draws 503s from a seeded random source, the same for the same seed", async () => {
     const run = async () => {
       emu.setFaults({ errorRate: 0.5, seed: 42 })
@@ -386,7 +398,11 @@ describe("the admin endpoint", () => {
     assert.strictEqual(faults.status, 200)
     assert.strictEqual((faults.json as { errorRate: number }).errorRate, 1)
     assert.strictEqual((await call(`${emu.baseUrl}/00100001`)).status, 503)
-    await admin("/faults", "POST", { errorRate: 0 })
+    await admin("/faults", "POST", { errorRate: 0, tooManyRate: 1, retryAfterSeconds: 0 })
+    const limited = await call(`${emu.baseUrl}/00100001`)
+    assert.strictEqual(limited.status, 429)
+    assert.strictEqual(limited.headers.get("retry-after"), "0")
+    await admin("/faults", "POST", { tooManyRate: 0 })
 
     assert.strictEqual(
       (await admin("/script", "POST", [{ method: "GET", path: "/00100002", status: 504 }])).status,

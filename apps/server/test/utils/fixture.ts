@@ -70,8 +70,7 @@ export const serverEnv = (
   extra: Readonly<Record<string, string>> = {}
 ): Record<string, string> => ({
   ...testbed.environment,
-  SAP_ANSATT_BASE_URL: emulator.baseUrl,
-  SAP_API_KEY: emulator.apiKey,
+  ...emulator.environment,
   // Tests measure behaviour, not the gateway's limits.
   SAP_MAX_RPS: "100000",
   SAP_MAX_RETRIES: "0",

@@ -1,0 +1,168 @@
+/** The scenarios of a bench run and their sizes, full or `--quick`. */
+import { defaultMapping, requestedAttributes } from "@dfo-writeback/domain"
+import type { Params } from "./internal/protocol.js"
+
+export type Group = "floors" | "stream" | "dfo-client" | "full-run" | "original" | "grpc"
+
+export interface ScenarioSpec {
+  readonly name: string
+  readonly group: Group
+  /** What it measures, for the report and the doc. */
+  readonly title: string
+  /** Generated people in the directory (and, where DFØ is used, in DFØ). */
+  readonly users: number
+  /** Needs a slapd holding `users` people. */
+  readonly ldap: boolean
+  /** Needs the emulator: DFØ's copy of the people with `changeShare` stale, at `latencyMs`. */
+  readonly dfo?: { readonly changeShare: number; readonly latencyMs: number }
+  readonly params: Params
+}
+
+export interface Sizes {
+  /** Directory sizes of the floors; the largest is also the stream's and the big full run's. */
+  readonly directories: ReadonlyArray<number>
+  /** The size of the change runs, the original's shape and the gRPC scenario. */
+  readonly changeRun: number
+  readonly dfoRequests: { readonly fast: number; readonly slow: number }
+  readonly grpc: {
+    readonly sequential: number
+    readonly concurrentCalls: number
+    readonly clients: number
+    readonly fullRuns: number
+  }
+}
+
+export const fullSizes: Sizes = {
+  directories: [10_000, 50_000],
+  changeRun: 10_000,
+  dfoRequests: { fast: 5_000, slow: 2_000 },
+  grpc: { sequential: 1_000, concurrentCalls: 2_000, clients: 32, fullRuns: 2 }
+}
+
+export const quickSizes: Sizes = {
+  directories: [2_000],
+  changeRun: 2_000,
+  dfoRequests: { fast: 1_000, slow: 200 },
+  grpc: { sequential: 200, concurrentCalls: 200, clients: 32, fullRuns: 2 }
+}
+
+/** The seed of the generated people; the same everywhere, so backends and children agree. */
+export const seed = 1
+
+/** Emulator latency of the change runs and the original's shape. */
+export const slowLatencyMs = 20
+
+/** `50000` → `50k`, `2500` → `2.5k`. */
+export const sizeLabel = (n: number): string =>
+  n >= 1000 ? `${Number((n / 1000).toFixed(1))}k` : String(n)
+
+const percentLabel = (share: number) => `${Math.round(share * 100)}pct`
+
+export const names = {
+  ldapsearch: (n: number) => `floor-ldapsearch-${sizeLabel(n)}`,
+  ldapts: (n: number) => `floor-ldapts-${sizeLabel(n)}`,
+  stream: (n: number) => `stream-${sizeLabel(n)}`,
+  dfoClient: (latencyMs: number) => `dfo-client-${latencyMs}ms`,
+  unchanged: (n: number) => `full-unchanged-${sizeLabel(n)}`,
+  change: (share: number, n: number) => `full-change-${percentLabel(share)}-${sizeLabel(n)}`,
+  original: (share: number, n: number) => `original-${percentLabel(share)}-${sizeLabel(n)}`,
+  grpc: (n: number) => `grpc-single-user-${sizeLabel(n)}`
+}
+
+export const changeShares = [0.01, 0.1] as const
+
+/** What a full run asks the directory for, with the contract's default mapping. */
+const attributes = requestedAttributes(defaultMapping)
+
+/** Every scenario, in the order they run. */
+export const scenarios = (sizes: Sizes): ReadonlyArray<ScenarioSpec> => {
+  const largest = Math.max(...sizes.directories)
+  const n = sizes.changeRun
+  const slow = { changeShare: 0.01, latencyMs: slowLatencyMs }
+  return [
+    ...sizes.directories.flatMap((users): ReadonlyArray<ScenarioSpec> => [
+      {
+        name: names.ldapsearch(users),
+        group: "floors",
+        title: "ldapsearch -E pr=500 of the mapped attributes to /dev/null (the C floor)",
+        users,
+        ldap: true,
+        params: { kind: "ldapsearch", attributes }
+      },
+      {
+        name: names.ldapts(users),
+        group: "floors",
+        title: "bare ldapts searchPaginated, page size 500, same attributes",
+        users,
+        ldap: true,
+        params: { kind: "ldapts", attributes }
+      }
+    ]),
+    {
+      name: names.stream(largest),
+      group: "stream",
+      title: "PortalDirectory.streamAll() drained (paged read + decoding into PortalUser)",
+      users: largest,
+      ldap: true,
+      params: { kind: "stream" }
+    },
+    ...[0, slowLatencyMs].map((latencyMs): ScenarioSpec => ({
+      name: names.dfoClient(latencyMs),
+      group: "dfo-client",
+      title: `DfoEmployees.get vs raw undici Pool request(), emulator latency ${latencyMs} ms, 8 and 32 in flight`,
+      users: n,
+      ldap: false,
+      dfo: { changeShare: 0, latencyMs },
+      params: {
+        kind: "dfo-client",
+        requests: latencyMs === 0 ? sizes.dfoRequests.fast : sizes.dfoRequests.slow,
+        concurrencies: [8, 32]
+      }
+    })),
+    ...sizes.directories.map((users): ScenarioSpec => ({
+      name: names.unchanged(users),
+      group: "full-run",
+      title: "full run, nothing to change, emulator 0 ms, defaults (SAP_MAX_RPS=1000)",
+      users,
+      ldap: true,
+      dfo: { changeShare: 0, latencyMs: 0 },
+      params: { kind: "full-run", env: {} }
+    })),
+    ...changeShares.map((share): ScenarioSpec => ({
+      name: names.change(share, n),
+      group: "full-run",
+      title: `full run, ${share * 100} % to change, emulator ${slowLatencyMs} ms, concurrency 8, bulk list`,
+      users: n,
+      ldap: true,
+      dfo: { changeShare: share, latencyMs: slowLatencyMs },
+      // The mass-update guard (default 1000) would stop the 10 % run before it writes.
+      params: { kind: "full-run", env: { WRITEBACK_MAX_UPDATES: String(n) } }
+    })),
+    {
+      name: names.original(slow.changeShare, n),
+      group: "original",
+      title: `the original script's shape: concurrency 1, one GET per user, 1 % to change, ${slowLatencyMs} ms`,
+      users: n,
+      ldap: true,
+      dfo: slow,
+      params: { kind: "full-run", env: { SAP_CONCURRENCY: "1", SAP_BULK_LIST: "false" } }
+    },
+    {
+      name: names.grpc(n),
+      group: "grpc",
+      title:
+        "single-user calls over gRPC to the built server vs in-process; server RSS around full runs",
+      users: n,
+      ldap: true,
+      dfo: { changeShare: 0, latencyMs: 0 },
+      params: { kind: "grpc", ...sizes.grpc }
+    }
+  ]
+}
+
+/** The scenarios `--only` names: each item an exact name or a group. */
+export const select = (
+  all: ReadonlyArray<ScenarioSpec>,
+  only: ReadonlyArray<string> | undefined
+): ReadonlyArray<ScenarioSpec> =>
+  only === undefined ? all : all.filter((s) => only.includes(s.name) || only.includes(s.group))

@@ -1,0 +1,2 @@
+export * as Plan from "./Plan.js"
+export * as Report from "./Report.js"

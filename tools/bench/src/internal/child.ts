@@ -1,0 +1,37 @@
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import type { ChildOutput, ScenarioInput } from "./protocol.js"
+
+const scenarioFile = fileURLToPath(new URL("../scenario.js", import.meta.url))
+
+/**
+ * Runs one scenario in a fresh Node process and reads its one JSON line. stderr is passed
+ * through so a failing scenario explains itself.
+ */
+export const runChild = (
+  name: string,
+  input: ScenarioInput,
+  timeoutMs: number
+): Promise<ChildOutput> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [scenarioFile, name, JSON.stringify(input)], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let stdout = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.once("error", reject)
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      const line = stdout.trim().split("\n").pop() ?? ""
+      if (code !== 0) {
+        reject(new Error(`${name} ended with ${signal ?? `exit code ${code}`}`))
+        return
+      }
+      try {
+        resolve(JSON.parse(line) as ChildOutput)
+      } catch {
+        reject(new Error(`${name} printed no result line: ${stdout.slice(-500)}`))
+      }
+    })
+  })

@@ -1,0 +1,67 @@
+/** What the main process hands a scenario child (`node dist/scenario.js <kind> <json>`). */
+
+/** The throw-away slapd a scenario reads. */
+export interface LdapBackend {
+  readonly url: string
+  readonly bindDn: string
+  readonly password: string
+  readonly baseDn: string
+}
+
+/** The DFØ emulator a scenario talks to. */
+export interface DfoBackend {
+  readonly baseUrl: string
+  readonly apiKey: string
+}
+
+/** Each kind of measurement and its own parameters. */
+export type Params =
+  | { readonly kind: "ldapsearch"; readonly attributes: ReadonlyArray<string> }
+  | { readonly kind: "ldapts"; readonly attributes: ReadonlyArray<string> }
+  | { readonly kind: "stream" }
+  | {
+      readonly kind: "dfo-client"
+      readonly requests: number
+      readonly concurrencies: ReadonlyArray<number>
+    }
+  | {
+      readonly kind: "full-run"
+      /** CONTRACT §6 variables over the defaults (SAP_CONCURRENCY, SAP_BULK_LIST, ...). */
+      readonly env: Readonly<Record<string, string>>
+    }
+  | {
+      readonly kind: "grpc"
+      readonly sequential: number
+      readonly concurrentCalls: number
+      readonly clients: number
+      readonly fullRuns: number
+    }
+
+export type Kind = Params["kind"]
+
+export interface ScenarioInput {
+  readonly params: Params
+  /** The generated people in the directory and DFØ (`generateEmployees({ count, seed })`). */
+  readonly users: number
+  readonly seed: number
+  readonly ldap?: LdapBackend
+  readonly dfo?: DfoBackend
+}
+
+/** What a scenario measured; the child prints it as its one JSON line. */
+export interface Measured {
+  readonly wallMs: number
+  /** Entries or users the timed part went through, when that is meaningful. */
+  readonly users?: number
+  /** DFØ attempts after the first of a call, as the client counted them. */
+  readonly retries?: number
+  /** Scenario-specific figures: percentiles, rates, ratios, counters. */
+  readonly metrics: Readonly<Record<string, number>>
+  /** The measured process's peak RSS in MB when it is not the child itself (ldapsearch). */
+  readonly peakRssMb?: number
+}
+
+export interface ChildOutput extends Measured {
+  /** `process.resourceUsage().maxRSS` of the child (or the process it measured), in MB. */
+  readonly peakRssMb: number
+}

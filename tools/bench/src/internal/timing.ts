@@ -1,0 +1,13 @@
+// No Effect import here: the floors use these and must not load Effect.
+
+/** Milliseconds on the monotonic clock. */
+export const now = (): number => performance.now()
+
+/** `count` per `ms` milliseconds, as a rate a second. */
+export const perSecond = (count: number, ms: number): number => (ms > 0 ? (count * 1000) / ms : 0)
+
+/** Rounds a figure for the report: three significant decimals are plenty. */
+export const round = (value: number, digits = 2): number => {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}

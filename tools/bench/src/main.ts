@@ -1,0 +1,167 @@
+// `npm run bench` / `npm run bench:quick`: starts the throw-away backends (slapd, the DFØ
+// emulator) here, runs each scenario in a child process of its own so its peak RSS is its
+// own, and writes bench/report.json plus the table in docs/benchmarks.md.
+// Usage: node tools/bench/dist/main.js [--quick] [--only name|group,...] [--out file]
+// --quick writes bench/report.quick.json, --only bench/report.partial.json; neither touches
+// the doc.
+import { Scenario } from "@dfo-writeback/demo"
+import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
+import { generateEmployees, LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { Cause, Effect, Exit, Scope } from "effect"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { dirname, join, relative } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { runChild } from "./internal/child.js"
+import { describeMachine } from "./internal/machine.js"
+import type { LdapBackend, ScenarioInput } from "./internal/protocol.js"
+import { now } from "./internal/timing.js"
+import { fullSizes, quickSizes, scenarios, type ScenarioSpec, seed, select } from "./Plan.js"
+import {
+  evaluate,
+  markdown,
+  replaceBetweenMarkers,
+  type Report,
+  resultOf,
+  type ScenarioResult
+} from "./Report.js"
+
+const root = fileURLToPath(new URL("../../../", import.meta.url))
+const docFile = join(root, "docs", "benchmarks.md")
+
+/** Long enough for the original script's shape at full size (minutes), short of forever. */
+const childTimeoutMs = 45 * 60_000
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    out: { type: "string" }
+  }
+})
+const quick = values.quick === true
+const only = values.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter((s) => s !== "")
+const sizes = quick ? quickSizes : fullSizes
+// Only a complete full run replaces the committed report; the others are local checks.
+const outFile =
+  values.out ??
+  join(
+    root,
+    "bench",
+    quick ? "report.quick.json" : only === undefined ? "report.json" : "report.partial.json"
+  )
+
+const say = (line: string) => void process.stdout.write(`${line}\n`)
+
+/** Reads the whole list once so the emulator's one-off serialisation is not the program's time. */
+const warmList = (baseUrl: string, apiKey: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(baseUrl, { headers: { "x-gravitee-api-key": apiKey } })
+    await response.arrayBuffer()
+  })
+
+const program = Effect.gen(function* () {
+  const started = now()
+  const specs = select(scenarios(sizes), only)
+  if (specs.length === 0) {
+    return yield* Effect.dieMessage(`no scenario or group named ${only?.join(", ")}`)
+  }
+  const machine = describeMachine(root)
+  const outer = yield* Effect.scope
+  // One slapd per directory size, started on first use and kept for the scenarios after.
+  const testbed = yield* Effect.cachedFunction((users: number) =>
+    LdapTestbed.scoped({ users, seed }).pipe(Effect.orDie, Scope.extend(outer))
+  )
+
+  const runOne = (spec: ScenarioSpec) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const bed = spec.ldap ? yield* testbed(spec.users) : undefined
+        const ldap: LdapBackend | undefined =
+          bed === undefined
+            ? undefined
+            : { url: bed.url, bindDn: bed.bindDn, password: bed.password, baseDn: bed.baseDn }
+        const emulator =
+          spec.dfo === undefined
+            ? undefined
+            : yield* DfoEmulator.scoped({
+                employees: Scenario.dfoEmployeesFor(
+                  bed?.employees ?? generateEmployees({ count: spec.users, seed }),
+                  Scenario.changeMix(spec.dfo.changeShare)
+                ),
+                faults: { latencyMs: spec.dfo.latencyMs }
+              }).pipe(Effect.orDie)
+        if (emulator !== undefined) {
+          yield* warmList(emulator.baseUrl, emulator.apiKey)
+          emulator.resetLog()
+        }
+        const input: ScenarioInput = {
+          params: spec.params,
+          users: spec.users,
+          seed,
+          ...(ldap === undefined ? {} : { ldap }),
+          ...(emulator === undefined
+            ? {}
+            : { dfo: { baseUrl: emulator.baseUrl, apiKey: emulator.apiKey } })
+        }
+        const output = yield* Effect.promise(() => runChild(spec.name, input, childTimeoutMs))
+        return resultOf(spec, output, emulator?.stats().byMethod)
+      })
+    )
+
+  const results: Array<ScenarioResult> = []
+  const failures: Array<{ name: string; error: string }> = []
+  for (const [index, spec] of specs.entries()) {
+    say(`[${index + 1}/${specs.length}] ${spec.name}: ${spec.title}`)
+    const exit = yield* Effect.exit(runOne(spec))
+    if (Exit.isSuccess(exit)) {
+      const r = exit.value
+      results.push(r)
+      const dfo = r.dfoRequests === undefined ? "" : `, DFØ ${JSON.stringify(r.dfoRequests)}`
+      say(
+        `    ${(r.wallMs / 1000).toFixed(2)} s, ${r.usersPerSec} users/s, peak RSS ${r.peakRssMb} MB${dfo}`
+      )
+    } else {
+      const error = Cause.pretty(exit.cause).split("\n")[0] ?? "failed"
+      failures.push({ name: spec.name, error })
+      say(`    FAILED: ${error}`)
+    }
+  }
+
+  const { ratios, targets } = evaluate(sizes, results)
+  const report: Report = {
+    mode: quick ? "quick" : "full",
+    machine,
+    totalWallMs: Math.round(now() - started),
+    scenarios: results,
+    ratios,
+    targets,
+    failures
+  }
+  yield* Effect.promise(async () => {
+    await mkdir(dirname(outFile), { recursive: true })
+    await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`)
+    // The doc shows complete full runs only; a quick or partial run is a local check.
+    if (!quick && only === undefined && values.out === undefined) {
+      const doc = await readFile(docFile, "utf8")
+      await writeFile(docFile, replaceBetweenMarkers(doc, markdown(report)))
+      say(`\nwrote ${relative(root, docFile)}`)
+    }
+  })
+  say(`wrote ${outFile}`)
+  for (const t of targets) {
+    say(
+      `  ${t.met ? "met    " : "NOT MET"}  ${t.name}: ${t.value} ${t.unit} (${t.comparison} ${t.limit})`
+    )
+  }
+  if (failures.length > 0) process.exitCode = 1
+})
+
+const exit = await Effect.runPromiseExit(Effect.scoped(program))
+if (Exit.isFailure(exit)) {
+  process.stderr.write(`bench failed: ${Cause.pretty(exit.cause)}\n`)
+  process.exitCode = 1
+}

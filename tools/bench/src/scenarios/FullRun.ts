@@ -1,0 +1,54 @@
+/**
+ * One full run (`process_all`) of the writeback program in-process, built from the
+ * contract's environment like the CLI builds it, drained to its summary.
+ */
+import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { AllUsersRequest, type RunSummary } from "@dfo-writeback/domain"
+import { Writeback } from "@dfo-writeback/writeback"
+import { Effect, Stream } from "effect"
+import { environment, programLayer, silentJsonLogs } from "../internal/program.js"
+import type { DfoBackend, LdapBackend, Measured } from "../internal/protocol.js"
+import { timed } from "../internal/timed.js"
+
+export const fullRun = (
+  ldap: LdapBackend,
+  dfo: DfoBackend,
+  overrides: Readonly<Record<string, string>>
+): Effect.Effect<Measured, unknown> => {
+  const logs = silentJsonLogs()
+  return Effect.gen(function* () {
+    const writeback = yield* Writeback.Writeback
+    const client = yield* DfoEmployees.DfoEmployees
+    let summary: RunSummary | undefined
+    const [wallMs] = yield* timed(
+      Stream.runForEach(
+        writeback.run(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })),
+        (event) =>
+          Effect.sync(() => {
+            if (event._tag === "RunSummary") summary = event
+          })
+      )
+    )
+    if (summary === undefined) return yield* Effect.dieMessage("the run ended without a summary")
+    const stats = yield* client.stats()
+    return {
+      wallMs,
+      users: summary.total,
+      retries: stats.retries,
+      metrics: {
+        total: summary.total,
+        skipped: summary.skipped,
+        unchanged: summary.unchanged,
+        updated: summary.updated,
+        failed: summary.updateFailed + summary.fetchFailed,
+        aborted: summary.aborted ? 1 : 0,
+        clientGets: stats.requests.GET,
+        clientPatches: stats.requests.PATCH,
+        logLines: logs.lines()
+      }
+    }
+  }).pipe(
+    Effect.provide(programLayer(environment(ldap, dfo, overrides))),
+    Effect.provide(logs.layer)
+  )
+}

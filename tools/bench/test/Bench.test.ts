@@ -1,0 +1,80 @@
+// The bench as `npm run bench:quick` runs it, limited to cheap scenarios: a process that
+// starts slapd and the emulator, runs each scenario in its own child and writes the report.
+// Figures are checked for being there, never against timing thresholds.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { names, quickSizes } from "../src/Plan.js"
+import type { Report } from "../src/Report.js"
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+const size = quickSizes.directories[0] ?? 0
+const expected = [names.ldapsearch(size), names.ldapts(size), names.unchanged(size)]
+
+const runBench = (args: ReadonlyArray<string>) =>
+  Effect.async<{ code: number | null; output: string }>((resume) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { PATH: process.env["PATH"] ?? "" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    child.on("close", (code) => resume(Effect.succeed({ code, output })))
+    return Effect.sync(() => void child.kill("SIGKILL"))
+  })
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "bench-test-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
+
+describe("npm run bench:quick", () => {
+  it.scopedLive(
+    "--only runs the named scenarios in children and reports their figures",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const out = join(dir, "report.json")
+        const { code, output } = yield* runBench([
+          "--quick",
+          "--only",
+          `floors,${names.unchanged(size)}`,
+          "--out",
+          out
+        ])
+        assert.strictEqual(code, 0, output)
+        const report = JSON.parse(yield* Effect.promise(() => readFile(out, "utf8"))) as Report
+        assert.strictEqual(report.mode, "quick")
+        assert.deepStrictEqual(report.failures, [])
+        assert.isAbove(report.machine.cpuCount, 0)
+        assert.notStrictEqual(report.machine.commit, "")
+        assert.deepStrictEqual(
+          report.scenarios.map((s) => s.name),
+          expected
+        )
+        for (const scenario of report.scenarios) {
+          assert.isAbove(scenario.wallMs, 0, scenario.name)
+          assert.isAbove(scenario.peakRssMb, 0, scenario.name)
+          assert.isAbove(scenario.usersPerSec, 0, scenario.name)
+          assert.strictEqual(scenario.users, size, scenario.name)
+        }
+        const run = report.scenarios.find((s) => s.name === names.unchanged(size))
+        assert.strictEqual(run?.metrics["total"], size)
+        assert.strictEqual(run?.metrics["updated"], 0)
+        // Nothing to change: the one list GET is all DFØ sees.
+        assert.deepStrictEqual(run?.dfoRequests, { GET: 1 })
+        assert.include(
+          report.ratios.map((r) => r.name),
+          `ldapts / ldapsearch (${size})`
+        )
+        const rss = report.targets.find((t) => t.name.includes("peak RSS"))
+        assert.isAbove(rss?.value ?? 0, 0)
+      }),
+    120_000
+  )
+})

@@ -1,0 +1,1 @@
+export * as Scenario from "./Scenario.js"

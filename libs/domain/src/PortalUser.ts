@@ -49,20 +49,24 @@ export const decodePortalUser =
     }
     const optional = <K extends string>(key: K, value: string | undefined) =>
       (value === undefined ? {} : { [key]: value }) as { [P in K]?: string }
-    return PortalUser.make({
-      dn: entry.dn,
-      ...optional("idautoId", first(mapping.idautoId)),
-      ...optional("sapId", first(mapping.sapId)),
-      ...optional("eksternIdent", first(...mapping.eksternIdent)),
-      ...optional("epost", first(...mapping.epost)),
-      ...optional("brukerident", first(...mapping.brukerident)),
-      ...optional("username", first(mapping.username)),
-      ...optional("uhUsername", first(mapping.uhUsername)),
-      disabled: isTrue(values(mapping.disabled)),
-      deleted: isTrue(values(mapping.deleted)),
-      entitlements: mapping.entitlements.flatMap(values),
-      businessRoles: values(mapping.businessRoles)
-    })
+    // Built from strings just read, so the class's own validation would only repeat it.
+    return new PortalUser(
+      {
+        dn: entry.dn,
+        ...optional("idautoId", first(mapping.idautoId)),
+        ...optional("sapId", first(mapping.sapId)),
+        ...optional("eksternIdent", first(...mapping.eksternIdent)),
+        ...optional("epost", first(...mapping.epost)),
+        ...optional("brukerident", first(...mapping.brukerident)),
+        ...optional("username", first(mapping.username)),
+        ...optional("uhUsername", first(mapping.uhUsername)),
+        disabled: isTrue(values(mapping.disabled)),
+        deleted: isTrue(values(mapping.deleted)),
+        entitlements: mapping.entitlements.flatMap(values),
+        businessRoles: values(mapping.businessRoles)
+      },
+      true
+    )
   }
 
 /** `decodePortalUser` as a Schema, for decoding entries of unknown shape at a boundary. */

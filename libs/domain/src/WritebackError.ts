@@ -108,7 +108,7 @@ export class MassUpdateGuard extends Schema.TaggedError<MassUpdateGuard>()("Mass
   readonly code = "MASS_UPDATE_GUARD" as const
   override get message() {
     return (
-      `${this.code}: the run planned ${this.planned} updates, over the limit of ${this.limit} ` +
+      `${this.code}: the run planned at least ${this.planned} updates, over the limit of ${this.limit} ` +
       `(WRITEBACK_MAX_UPDATES=${this.configuredLimit}, request max_updates=${this.requestLimit}); nothing written`
     )
   }

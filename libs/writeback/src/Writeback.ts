@@ -4,6 +4,7 @@ import {
   type ChangeSet,
   checkEligibility,
   countResult,
+  type Eligible,
   diff,
   emptyCounts,
   type DfoEmployee,
@@ -13,7 +14,6 @@ import {
   RunStarted,
   type RunError,
   RunSummary,
-  type SapFetchError,
   type UserResult,
   type WritebackEvent,
   type WritebackRecord,
@@ -21,13 +21,16 @@ import {
 } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import {
+  Chunk,
   Clock,
   Context,
   Effect,
   Either,
   Exit,
   Fiber,
+  FiberRef,
   Layer,
+  LogLevel,
   Option,
   type Scope,
   Stream
@@ -58,7 +61,8 @@ interface Planned {
   readonly changeSet: ChangeSet
 }
 
-type Lookup = (sapId: string) => Effect.Effect<Option.Option<DfoEmployee>, SapFetchError>
+/** Pages of the directory read ahead of the planning (16 × PORTAL_LDAP_PAGE_SIZE users). */
+const readAheadPages = 16
 
 const isFailure = (result: UserResult) => result.outcome === "FAILED"
 /** Results that prove DFØ answered; a skip before any DFØ call proves nothing. */
@@ -89,57 +93,82 @@ export const make = Effect.gen(function* () {
         let consecutiveFailures = 0
         let abortReason: string | undefined
 
-        /** Counts, logs and tracks consecutive failures for one finished user. */
-        const settle = (result: UserResult) =>
-          Effect.gen(function* () {
-            counts = countResult(counts, result)
-            if (isFailure(result)) {
-              consecutiveFailures += 1
-              yield* Effect.logError(result.message).pipe(
-                Effect.annotateLogs({ code: result.errorCode, sap_id: result.sapId })
-              )
-              if (
-                abortReason === undefined &&
-                consecutiveFailures >= settings.abortAfterConsecutiveFailures
-              ) {
-                abortReason =
-                  `stopped after ${consecutiveFailures} consecutive DFØ failures ` +
-                  `(SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=${settings.abortAfterConsecutiveFailures}); ` +
-                  `last: ${result.message}`
-                yield* Effect.logError(abortReason)
-              }
-            } else {
-              if (reachedDfo(result)) consecutiveFailures = 0
-              yield* Effect.logDebug(result.message).pipe(
-                Effect.annotateLogs({ outcome: result.outcome, sap_id: result.sapId })
-              )
-            }
-            return result
-          }).pipe(annotate, Effect.annotateLogs("idauto_id", result.idautoId))
+        /**
+         * Counts one finished user and tracks consecutive failures; synchronous, so a full
+         * run's many skipped and unchanged users cost no effect of their own.
+         */
+        const record = (result: UserResult): Effect.Effect<void> | undefined => {
+          counts = countResult(counts, result)
+          if (!isFailure(result)) {
+            if (reachedDfo(result)) consecutiveFailures = 0
+            return undefined
+          }
+          consecutiveFailures += 1
+          const failure = Effect.logError(result.message).pipe(
+            Effect.annotateLogs({ code: result.errorCode, sap_id: result.sapId })
+          )
+          if (
+            abortReason !== undefined ||
+            consecutiveFailures < settings.abortAfterConsecutiveFailures
+          ) {
+            return failure
+          }
+          abortReason =
+            `stopped after ${consecutiveFailures} consecutive DFØ failures ` +
+            `(SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=${settings.abortAfterConsecutiveFailures}); ` +
+            `last: ${result.message}`
+          return Effect.zipRight(failure, Effect.logError(abortReason))
+        }
 
-        /** Checks 1–8 of CONTRACT §4: a final result, or a planned update. */
-        const plan = (
+        /** The per-user debug line, for LOG_LEVEL=debug. */
+        const logResult = (result: UserResult) =>
+          Effect.logDebug(result.message).pipe(
+            Effect.annotateLogs({ outcome: result.outcome, sap_id: result.sapId })
+          )
+
+        /** Counts and logs one finished user. */
+        const settle = (result: UserResult) =>
+          Effect.suspend(() => record(result) ?? logResult(result)).pipe(
+            Effect.as(result),
+            annotate,
+            Effect.annotateLogs("idauto_id", result.idautoId)
+          )
+
+        /** Step 8: a final result, or a planned update. */
+        const compare = (
           user: PortalUser,
-          lookup: Lookup
+          sapId: string,
+          record: WritebackRecord,
+          employee: DfoEmployee
+        ): Either.Either<Planned, UserResult> => {
+          const changeSet = diff(record, employee)
+          return isUnchanged(changeSet)
+            ? Either.left(Results.unchanged(user, changeSet))
+            : Either.right({ user, sapId, record, changeSet })
+        }
+
+        /** Step 7 on its own: read the employee, then compare. */
+        const fetchAndCompare = (
+          user: PortalUser,
+          sapId: string,
+          record: WritebackRecord
         ): Effect.Effect<Either.Either<Planned, UserResult>> =>
+          dfo.get(sapId).pipe(
+            Effect.map(
+              Option.match({
+                onNone: () => Either.left(Results.notInSap(user, sapId)),
+                onSome: (employee) => compare(user, sapId, record, employee)
+              })
+            ),
+            Effect.catchAll((error) => Effect.succeed(Either.left(Results.failed(user, error))))
+          )
+
+        /** Checks 1–8 of CONTRACT §4 for one user. */
+        const plan = (user: PortalUser): Effect.Effect<Either.Either<Planned, UserResult>> =>
           Either.match(checkEligibility(user, settings.rules, settings.mapping), {
             onLeft: ({ reason, message }) =>
               Effect.succeed(Either.left(Results.skipped(user, reason, message))),
-            onRight: ({ sapId, record }) =>
-              lookup(sapId).pipe(
-                Effect.map(
-                  Option.match({
-                    onNone: () => Either.left(Results.notInSap(user, sapId)),
-                    onSome: (employee): Either.Either<Planned, UserResult> => {
-                      const changeSet = diff(record, employee)
-                      return isUnchanged(changeSet)
-                        ? Either.left(Results.unchanged(user, changeSet))
-                        : Either.right({ user, sapId, record, changeSet })
-                    }
-                  })
-                ),
-                Effect.catchAll((error) => Effect.succeed(Either.left(Results.failed(user, error))))
-              )
+            onRight: ({ sapId, record }) => fetchAndCompare(user, sapId, record)
           })
 
         /**
@@ -175,7 +204,7 @@ export const make = Effect.gen(function* () {
           })
 
         const examineOne = (user: PortalUser) =>
-          plan(user, dfo.get).pipe(
+          plan(user).pipe(
             Effect.flatMap(
               Either.match({ onLeft: Effect.succeed, onRight: (p) => apply(p, false) })
             ),
@@ -184,41 +213,89 @@ export const make = Effect.gen(function* () {
 
         const examineAll = (all: AllUsersRequest) =>
           Effect.gen(function* () {
-            const lookup = yield* employeeLookup()
+            const listed = yield* employeeList()
             const configured = settings.maxUpdates
             const limit = all.maxUpdates > 0 ? Math.min(configured, all.maxUpdates) : configured
             const planned: Array<Planned> = []
             const notAborted = () => abortReason === undefined
+            const debug = yield* FiberRef.get(FiberRef.currentMinimumLogLevel).pipe(
+              Effect.map((level) => LogLevel.lessThanEqual(level, LogLevel.Debug))
+            )
+
+            /**
+             * One page of the directory. Users the list answers are decided without an
+             * effect each (a nightly run is mostly skipped and unchanged users); the rest
+             * are read on their own, `SAP_CONCURRENCY` at a time, each settled as it ends
+             * so a run of failures stops the run as soon as it counts.
+             */
+            const planPage = (page: Chunk.Chunk<PortalUser>) =>
+              Effect.gen(function* () {
+                const known = yield* listed
+                const results: Array<UserResult> = []
+                const logs: Array<Effect.Effect<void>> = []
+                const remote: Array<Eligible & { readonly user: PortalUser }> = []
+                const decided = (outcome: Either.Either<Planned, UserResult>) => {
+                  if (Either.isRight(outcome)) return void planned.push(outcome.right)
+                  const result = outcome.left
+                  results.push(result)
+                  const log = record(result) ?? (debug ? logResult(result) : undefined)
+                  if (log !== undefined) {
+                    logs.push(Effect.annotateLogs(log, "idauto_id", result.idautoId))
+                  }
+                }
+                for (const user of page) {
+                  const eligibility = checkEligibility(user, settings.rules, settings.mapping)
+                  if (Either.isLeft(eligibility)) {
+                    const { reason, message } = eligibility.left
+                    decided(Either.left(Results.skipped(user, reason, message)))
+                    continue
+                  }
+                  const { sapId, record: wanted } = eligibility.right
+                  const employee = Option.flatMapNullable(known, (byId) => byId.get(sapId))
+                  if (Option.isSome(employee)) {
+                    decided(compare(user, sapId, wanted, employee.value))
+                  } else {
+                    remote.push({ user, sapId, record: wanted })
+                  }
+                }
+                yield* annotate(Effect.all(logs, { discard: true }))
+                const fetched = yield* Effect.forEach(
+                  remote,
+                  ({ user, sapId, record: wanted }) =>
+                    notAborted()
+                      ? fetchAndCompare(user, sapId, wanted).pipe(
+                          Effect.tap((outcome) =>
+                            Either.isLeft(outcome) ? settle(outcome.left) : Effect.void
+                          ),
+                          Effect.asSome
+                        )
+                      : Effect.succeedNone,
+                  { concurrency: settings.concurrency }
+                )
+                for (const outcome of fetched) {
+                  if (Option.isNone(outcome)) continue
+                  if (Either.isRight(outcome.value)) planned.push(outcome.value.right)
+                  else results.push(outcome.value.left)
+                }
+                // Tripping as soon as a page passes the limit stops the read early and
+                // keeps the held plan within a page of the limit.
+                if (dryRun === undefined && planned.length > limit) {
+                  return yield* new MassUpdateGuard({
+                    planned: planned.length,
+                    limit,
+                    configuredLimit: configured,
+                    requestLimit: all.maxUpdates
+                  })
+                }
+                return Chunk.unsafeFromArray(results)
+              })
 
             const planPhase = directory.streamAll().pipe(
+              // The directory reads ahead while the DFØ list is still arriving: a bounded
+              // buffer of pages, so memory stays independent of the directory's size.
+              Stream.bufferChunks({ capacity: readAheadPages }),
               Stream.takeWhile(notAborted),
-              // takeWhile sees a whole page at once; this check is what stops new users.
-              Stream.mapEffect(
-                (user) => (notAborted() ? Effect.asSome(plan(user, lookup)) : Effect.succeedNone),
-                { concurrency: settings.concurrency, unordered: true }
-              ),
-              Stream.filterMap((examined) => examined),
-              Stream.mapEffect(
-                Either.match({
-                  onLeft: (result) => Effect.asSome(settle(result)),
-                  onRight: (p) => {
-                    planned.push(p)
-                    // Tripping as soon as the limit is passed stops the read early
-                    // and keeps the held plan no bigger than the limit.
-                    return dryRun === undefined && planned.length > limit
-                      ? Effect.fail(
-                          new MassUpdateGuard({
-                            planned: planned.length,
-                            limit,
-                            configuredLimit: configured,
-                            requestLimit: all.maxUpdates
-                          })
-                        )
-                      : Effect.succeedNone
-                  }
-                })
-              ),
-              Stream.filterMap((result) => result)
+              Stream.mapChunksEffect(planPage)
             )
             const applyPhase = Stream.suspend(() => Stream.fromIterable(planned.splice(0))).pipe(
               Stream.mapEffect(
@@ -234,16 +311,22 @@ export const make = Effect.gen(function* () {
           })
 
         /**
-         * With SAP_BULK_LIST, one `GET {base}` read alongside the directory; an id
-         * missing from it is read on its own before it counts as NOT_IN_SAP, and a
-         * failed list falls back to reading each employee.
+         * With SAP_BULK_LIST, one `GET {base}` read alongside the directory (None without
+         * it, or when it failed: then each employee is read on its own).
          */
-        const employeeLookup = (): Effect.Effect<Lookup, never, Scope.Scope> =>
+        const employeeList = (): Effect.Effect<
+          Effect.Effect<Option.Option<ReadonlyMap<string, DfoEmployee>>>,
+          never,
+          Scope.Scope
+        > =>
           Effect.gen(function* () {
-            if (!settings.bulkList) return dfo.get
+            if (!settings.bulkList) return Effect.succeedNone
             const listing = yield* Effect.forkScoped(
               dfo.list().pipe(
-                Effect.map((employees) => new Map(employees.map((e) => [e.id, e]))),
+                Effect.map(
+                  (employees): ReadonlyMap<string, DfoEmployee> =>
+                    new Map(employees.map((e) => [e.id, e]))
+                ),
                 Effect.tapError((error) =>
                   annotate(
                     Effect.logWarning(
@@ -254,13 +337,7 @@ export const make = Effect.gen(function* () {
                 Effect.option
               )
             )
-            return (sapId: string) =>
-              Fiber.join(listing).pipe(
-                Effect.flatMap((byId) => {
-                  const employee = Option.flatMapNullable(byId, (map) => map.get(sapId))
-                  return Option.isSome(employee) ? Effect.succeed(employee) : dfo.get(sapId)
-                })
-              )
+            return Fiber.join(listing)
           })
 
         const users: Stream.Stream<UserResult, RunError> =

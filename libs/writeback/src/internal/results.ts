@@ -8,6 +8,9 @@ import {
   UserResult
 } from "@dfo-writeback/domain"
 
+/** Built from typed values only, so the class's own validation would only repeat the compiler's. */
+const result = (fields: ConstructorParameters<typeof UserResult>[0]) => new UserResult(fields, true)
+
 /** Who a result is about, as far as the entry tells. */
 const identity = (user: PortalUser) => ({
   idautoId: user.idautoId ?? "",
@@ -17,7 +20,7 @@ const identity = (user: PortalUser) => ({
 })
 
 export const skipped = (user: PortalUser, skipReason: SkipReason, message: string) =>
-  new UserResult({
+  result({
     ...identity(user),
     outcome: "SKIPPED",
     skipReason,
@@ -34,7 +37,7 @@ export const failed = (
   error: SapFetchError | SapUpdateError,
   changeSet?: ChangeSet
 ) =>
-  new UserResult({
+  result({
     ...identity(user),
     outcome: "FAILED",
     errorCode: error.code satisfies ErrorCode,
@@ -51,7 +54,7 @@ const keptNote = (changeSet: ChangeSet) =>
 const fieldList = (changeSet: ChangeSet) => changeSet.changes.map((c) => c.field).join(", ")
 
 export const unchanged = (user: PortalUser, changeSet: ChangeSet) =>
-  new UserResult({
+  result({
     ...identity(user),
     outcome: "UNCHANGED",
     changes: [],
@@ -60,7 +63,7 @@ export const unchanged = (user: PortalUser, changeSet: ChangeSet) =>
   })
 
 export const wouldUpdate = (user: PortalUser, changeSet: ChangeSet, why: string) =>
-  new UserResult({
+  result({
     ...identity(user),
     outcome: "WOULD_UPDATE",
     changes: changeSet.changes,
@@ -69,7 +72,7 @@ export const wouldUpdate = (user: PortalUser, changeSet: ChangeSet, why: string)
   })
 
 export const updated = (user: PortalUser, changeSet: ChangeSet) =>
-  new UserResult({
+  result({
     ...identity(user),
     outcome: "UPDATED",
     changes: changeSet.changes,

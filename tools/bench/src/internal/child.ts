@@ -14,7 +14,10 @@ export const runChild = (
   timeoutMs: number
 ): Promise<ChildOutput> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [scenarioFile, name, JSON.stringify(input)], {
+    // Node flags for the scenario process only, e.g. "--cpu-prof --cpu-prof-dir=prof"
+    // (Node refuses --cpu-prof in NODE_OPTIONS).
+    const flags = (process.env["BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "")
+    const child = spawn(process.execPath, [...flags, scenarioFile, name, JSON.stringify(input)], {
       stdio: ["ignore", "pipe", "inherit"]
     })
     let stdout = ""

@@ -61,8 +61,8 @@ interface Planned {
   readonly changeSet: ChangeSet
 }
 
-/** Pages of the directory read ahead of the planning (16 × PORTAL_LDAP_PAGE_SIZE users). */
-const readAheadPages = 16
+/** Pages of the directory read ahead of the planning (8 × PORTAL_LDAP_PAGE_SIZE users). */
+const readAheadPages = 8
 
 const isFailure = (result: UserResult) => result.outcome === "FAILED"
 /** Results that prove DFØ answered; a skip before any DFØ call proves nothing. */

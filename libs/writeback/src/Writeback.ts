@@ -244,6 +244,7 @@ export const make = Effect.gen(function* () {
                   }
                 }
                 for (const user of page) {
+                  if (!notAborted()) break
                   const eligibility = checkEligibility(user, settings.rules, settings.mapping)
                   if (Either.isLeft(eligibility)) {
                     const { reason, message } = eligibility.left

@@ -32,13 +32,28 @@ const docFile = join(root, "docs", "benchmarks.md")
 /** Long enough for the original script's shape at full size (minutes), short of forever. */
 const childTimeoutMs = 45 * 60_000
 
+const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group,...] [--out file]
+
+  --quick   small sizes; writes bench/report.quick.json only
+  --only    chosen scenarios or groups (floors, stream, dfo-client, full-run, original, grpc);
+            writes bench/report.partial.json
+  --out     where to write the JSON report instead
+Without flags: every scenario at full size (minutes); writes bench/report.json and the
+table in docs/benchmarks.md. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to each
+scenario's process.`
+
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
-    out: { type: "string" }
+    out: { type: "string" },
+    help: { type: "boolean", short: "h", default: false }
   }
 })
+if (values.help === true) {
+  console.log(usage)
+  process.exit(0)
+}
 const quick = values.quick === true
 const only = values.only
   ?.split(",")

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises"
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -6,7 +5,8 @@ import {
   type ServerResponse
 } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import type { Employee } from "./Employee.js"
+import { type Employee, loadEmployeesFile } from "./Employee.js"
+import { handleAdmin } from "./internal/admin.js"
 import { isUnder, parseJson, readBody, writeResponse } from "./internal/http.js"
 import { makeRng } from "./internal/Rng.js"
 import { TokenBucket } from "./internal/TokenBucket.js"
@@ -245,39 +245,6 @@ const rateLimited = (rps: number) =>
 const fault = (faultText: string) => JSON.stringify({ standard: { faultText } })
 const notEmployed = (id: string) => fault(`IKKE ANSATT ${id}`)
 
-/** Reads employees from `{"ansatt":[...]}` or an array; every element needs a string or number `id`. */
-export const parseEmployees = (data: unknown): ReadonlyArray<Employee> => {
-  const list = Array.isArray(data)
-    ? data
-    : typeof data === "object" &&
-        data !== null &&
-        Array.isArray((data as { ansatt?: unknown }).ansatt)
-      ? ((data as { ansatt: Array<unknown> }).ansatt as Array<unknown>)
-      : undefined
-  if (list === undefined) throw new Error('expected {"ansatt":[...]} or an array of employees')
-  return list.map((item, index) => {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      throw new Error(`employee #${index} is not an object`)
-    }
-    const id = (item as { id?: unknown }).id
-    if (typeof id === "number" && Number.isInteger(id)) return { ...item, id: String(id) }
-    if (typeof id !== "string" || id === "") {
-      throw new Error(`employee #${index} has no id`)
-    }
-    return item as Employee
-  })
-}
-
-/** Reads a data file for `parseEmployees`. */
-export const loadEmployeesFile = async (path: string): Promise<ReadonlyArray<Employee>> => {
-  const text = await readFile(path, "utf8")
-  try {
-    return parseEmployees(JSON.parse(text))
-  } catch (error) {
-    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`)
-  }
-}
-
 const normalizePrefix = (path: string): string => {
   const withSlash = path.startsWith("/") ? path : `/${path}`
   return withSlash.length > 1 && withSlash.endsWith("/") ? withSlash.slice(0, -1) : withSlash
@@ -363,7 +330,6 @@ interface Rule<A> {
 }
 
 /** An error an admin request caused: answered `400` with its message. */
-class AdminError extends Error {}
 
 /**
  * Starts a DFØ employee API emulator (CONTRACT §3) on loopback. Resolves once it listens.
@@ -654,7 +620,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const target = req.url ?? "/"
     const query = target.indexOf("?")
     const pathname = query === -1 ? target : target.slice(0, query)
-    if (isUnder(pathname, adminPath)) return handleAdmin(req, res, pathname.slice(adminPath.length))
+    if (isUnder(pathname, adminPath))
+      return handleAdmin(emulator, req, res, pathname.slice(adminPath.length))
 
     const method = req.method ?? "GET"
     const started = performance.now()
@@ -771,123 +738,6 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   }
 
   // --- the admin endpoint ------------------------------------------------------------------
-
-  const adminJson = async (req: IncomingMessage): Promise<unknown> => {
-    const body = await readBody(req, 256 * 1024 * 1024)
-    if (!body.ok) throw new AdminError(`could not read the body (${body.reason})`)
-    if (body.text === "") return undefined
-    const json = parseJson(body.text)
-    if (!json.ok) throw new AdminError("the body is not JSON")
-    return json.value
-  }
-
-  const asObject = (value: unknown, what: string): Record<string, unknown> => {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new AdminError(`${what} must be a JSON object`)
-    }
-    return value as Record<string, unknown>
-  }
-
-  const adminRoute = async (
-    req: IncomingMessage,
-    sub: string
-  ): Promise<{ status: number; body?: unknown }> => {
-    const method = req.method ?? "GET"
-    const route = `${method} ${sub}`
-    switch (route) {
-      case "GET /log":
-        return { status: 200, body: { requests: log.map(snapshot) } }
-      case "GET /stats":
-        return { status: 200, body: stats() }
-      case "POST /reset-log":
-        resetLog()
-        return { status: 204 }
-      case "POST /reset":
-        reset()
-        return { status: 204 }
-      case "GET /faults":
-        return { status: 200, body: faults }
-      case "POST /faults":
-      case "PATCH /faults":
-        try {
-          setFaults(asObject(await adminJson(req), "the switches") as FaultsUpdate)
-        } catch (error) {
-          if (error instanceof RangeError) throw new AdminError(error.message)
-          throw error
-        }
-        return { status: 200, body: faults }
-      case "POST /script": {
-        const value = await adminJson(req)
-        const list = Array.isArray(value) ? value : [value]
-        script(...list.map((item) => asObject(item, "a scripted response") as ScriptedResponse))
-        return { status: 204 }
-      }
-      case "DELETE /script":
-        scripts = []
-        return { status: 204 }
-      case "POST /mutate-after": {
-        const rule = asObject(await adminJson(req), "the rule")
-        if (typeof rule["id"] !== "string") throw new AdminError("the rule needs an id")
-        asObject(rule["set"], "set")
-        mutateAfter(rule as unknown as MutateAfter)
-        return { status: 204 }
-      }
-      case "GET /employees":
-        return { status: 200, body: { ansatt: [...employees.values()] } }
-      case "PUT /employees":
-        replaceAll(parseOrFail(await adminJson(req)))
-        return { status: 204 }
-      case "POST /employees":
-        for (const employee of parseOrFail(await adminJson(req))) setEmployee(employee)
-        return { status: 204 }
-    }
-    if (sub.startsWith("/employees/")) {
-      const id = decodeURIComponent(sub.slice("/employees/".length))
-      switch (method) {
-        case "GET": {
-          const employee = employees.get(id)
-          return employee === undefined
-            ? { status: 404, body: { message: `no employee ${id}` } }
-            : { status: 200, body: employee }
-        }
-        case "PUT":
-          setEmployee({ ...asObject(await adminJson(req), "the employee"), id })
-          return { status: 200, body: employees.get(id) }
-        case "PATCH": {
-          const updated = updateEmployee(id, asObject(await adminJson(req), "the fields"))
-          return updated === undefined
-            ? { status: 404, body: { message: `no employee ${id}` } }
-            : { status: 200, body: updated }
-        }
-        case "DELETE":
-          return emulator.deleteEmployee(id)
-            ? { status: 204 }
-            : { status: 404, body: { message: `no employee ${id}` } }
-      }
-    }
-    return { status: 404, body: { message: `no admin route ${route}` } }
-  }
-
-  const parseOrFail = (value: unknown) => {
-    try {
-      return parseEmployees(value)
-    } catch (error) {
-      throw new AdminError(error instanceof Error ? error.message : String(error))
-    }
-  }
-
-  const handleAdmin = async (req: IncomingMessage, res: ServerResponse, sub: string) => {
-    try {
-      const { status, body } = await adminRoute(req, sub)
-      writeResponse(res, status, body === undefined ? undefined : JSON.stringify(body))
-    } catch (error) {
-      if (error instanceof AdminError) {
-        writeResponse(res, 400, JSON.stringify({ message: error.message }))
-      } else {
-        throw error
-      }
-    }
-  }
 
   // --- the server --------------------------------------------------------------------------
 

@@ -126,13 +126,19 @@ export const make = Effect.gen(function* () {
             Effect.annotateLogs({ outcome: result.outcome, sap_id: result.sapId })
           )
 
+        const debug = yield* FiberRef.get(FiberRef.currentMinimumLogLevel).pipe(
+          Effect.map((level) => LogLevel.lessThanEqual(level, LogLevel.Debug))
+        )
+
+        /** Counts one finished user; the log lines it calls for, if any. */
+        const finish = (result: UserResult): Effect.Effect<void> | undefined => {
+          const log = record(result) ?? (debug ? logResult(result) : undefined)
+          return log && Effect.annotateLogs(log, "idauto_id", result.idautoId)
+        }
+
         /** Counts and logs one finished user. */
         const settle = (result: UserResult) =>
-          Effect.suspend(() => record(result) ?? logResult(result)).pipe(
-            Effect.as(result),
-            annotate,
-            Effect.annotateLogs("idauto_id", result.idautoId)
-          )
+          Effect.suspend(() => finish(result) ?? Effect.void).pipe(Effect.as(result), annotate)
 
         /** Step 8: a final result, or a planned update. */
         const compare = (
@@ -218,9 +224,6 @@ export const make = Effect.gen(function* () {
             const limit = all.maxUpdates > 0 ? Math.min(configured, all.maxUpdates) : configured
             const planned: Array<Planned> = []
             const notAborted = () => abortReason === undefined
-            const debug = yield* FiberRef.get(FiberRef.currentMinimumLogLevel).pipe(
-              Effect.map((level) => LogLevel.lessThanEqual(level, LogLevel.Debug))
-            )
 
             /**
              * One page of the directory. Users the list answers are decided without an
@@ -236,12 +239,9 @@ export const make = Effect.gen(function* () {
                 const remote: Array<Eligible & { readonly user: PortalUser }> = []
                 const decided = (outcome: Either.Either<Planned, UserResult>) => {
                   if (Either.isRight(outcome)) return void planned.push(outcome.right)
-                  const result = outcome.left
-                  results.push(result)
-                  const log = record(result) ?? (debug ? logResult(result) : undefined)
-                  if (log !== undefined) {
-                    logs.push(Effect.annotateLogs(log, "idauto_id", result.idautoId))
-                  }
+                  results.push(outcome.left)
+                  const log = finish(outcome.left)
+                  if (log !== undefined) logs.push(log)
                 }
                 for (const user of page) {
                   if (!notAborted()) break

@@ -89,7 +89,12 @@ export const toProtoEvent = (event: Domain.WritebackEvent): WritebackEvent => {
             logOnly: event.logOnly,
             aborted: event.aborted,
             abortReason: event.abortReason,
-            durationMs: BigInt(Math.max(0, Math.round(event.durationMs)))
+            durationMs: BigInt(Math.max(0, Math.round(event.durationMs))),
+            skippedByReason: { ...event.skippedByReason },
+            dfoRequests: event.dfoRequests,
+            dfoRetries: event.dfoRetries,
+            dfoRateLimited: event.dfoRateLimited,
+            caller: event.caller
           }
         }
       })

@@ -55,14 +55,24 @@ describe("DomainMapping", () => {
           wouldUpdate: 0,
           updateFailed: 0,
           fetchFailed: 0,
+          skippedByReason: { NOT_IN_SAP: 1 },
+          dfoRequests: 3,
+          dfoRetries: 1,
+          dfoRateLimited: 1,
           logOnly: false,
           aborted: false,
           abortReason: "",
-          durationMs: 1234
+          durationMs: 1234,
+          caller: "nightly"
         })
       )
     )
     assert.strictEqual(json.summary.durationMs, "1234")
+    assert.deepStrictEqual(json.summary.skippedByReason, { NOT_IN_SAP: 1 })
+    assert.strictEqual(json.summary.dfoRequests, 3)
+    assert.strictEqual(json.summary.dfoRetries, 1)
+    assert.strictEqual(json.summary.dfoRateLimited, 1)
+    assert.strictEqual(json.summary.caller, "nightly")
     assert.strictEqual(json.summary.wouldUpdate, 0)
     assert.strictEqual(json.summary.updated, 1)
   })

@@ -28,6 +28,7 @@ import { Pool } from "undici"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
 import { parseRetryAfter } from "./internal/RetryAfter.js"
+import * as RequestTally from "./RequestTally.js"
 import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
 
 /** Requests sent to DFØ by one `DfoEmployees` service since it started. */
@@ -306,13 +307,20 @@ export const make = (
               attempts += 1
               counters[method] += 1
               if (attempts > 1) counters.retries += 1
-              return sendRequest(pool, {
-                method,
-                path,
-                headers: method === "PATCH" ? writeHeaders : readHeaders,
-                maxBytes,
-                ...(body === undefined ? {} : { body })
+              const retry = attempts > 1
+              return RequestTally.count((tally) => {
+                tally.requests += 1
+                if (retry) tally.retries += 1
               }).pipe(
+                Effect.zipRight(
+                  sendRequest(pool, {
+                    method,
+                    path,
+                    headers: method === "PATCH" ? writeHeaders : readHeaders,
+                    maxBytes,
+                    ...(body === undefined ? {} : { body })
+                  })
+                ),
                 Effect.timeoutFail({
                   duration: Duration.millis(settings.timeoutMs),
                   onTimeout: () => {
@@ -327,8 +335,16 @@ export const make = (
             })
           ),
           Effect.flatMap((answer) => {
-            if (answer.status === 429) counters.rateLimited += 1
-            return Effect.flatMap(Clock.currentTimeMillis, (now) => interpret(answer, now))
+            if (answer.status !== 429) {
+              return Effect.flatMap(Clock.currentTimeMillis, (now) => interpret(answer, now))
+            }
+            counters.rateLimited += 1
+            return RequestTally.count((tally) => {
+              tally.rateLimited += 1
+            }).pipe(
+              Effect.zipRight(Clock.currentTimeMillis),
+              Effect.flatMap((now) => interpret(answer, now))
+            )
           }),
           Effect.tapError((failure) =>
             failure.transient

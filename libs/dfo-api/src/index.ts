@@ -1,1 +1,2 @@
 export * as DfoEmployees from "./DfoEmployees.js"
+export * as RequestTally from "./RequestTally.js"

@@ -1,4 +1,7 @@
-import type { RunCounts, UserResult } from "./WritebackEvent.js"
+import type { RunCounts, SkipReason, UserResult } from "./WritebackEvent.js"
+
+/** Skipped users by reason; a reason that never occurred is absent. */
+export type SkipCounts = { readonly [R in SkipReason]?: number }
 
 export const emptyCounts: RunCounts = {
   total: 0,
@@ -35,3 +38,9 @@ export const countResult = (counts: RunCounts, result: UserResult): RunCounts =>
 /** `total = skipped + unchanged + updated + would_update + update_failed + fetch_failed`. */
 export const countsAddUp = (c: RunCounts): boolean =>
   c.total === c.skipped + c.unchanged + c.updated + c.wouldUpdate + c.updateFailed + c.fetchFailed
+
+/** Counts one more result by its skip reason; other outcomes leave the counts as they are. */
+export const countSkip = (counts: SkipCounts, result: UserResult): SkipCounts =>
+  result.skipReason === undefined
+    ? counts
+    : { ...counts, [result.skipReason]: (counts[result.skipReason] ?? 0) + 1 }

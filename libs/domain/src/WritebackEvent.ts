@@ -13,7 +13,9 @@ export const SkipReason = Schema.Literal(
   "INVALID_ATTRIBUTES",
   "NOT_ENTITLED_AD",
   "BUSINESS_ROLE_EXCEPTION",
-  "NOT_IN_SAP"
+  "NOT_IN_SAP",
+  "DUPLICATE_EMPLOYEE_ID",
+  "PLAN_STALE"
 )
 export type SkipReason = typeof SkipReason.Type
 
@@ -67,14 +69,29 @@ export const RunCounts = Schema.Struct({
 })
 export type RunCounts = typeof RunCounts.Type
 
+/** What a run asked of DFØ: HTTP attempts, the retries among them, and `429` answers. */
+export const DfoRequestCounts = Schema.Struct({
+  dfoRequests: Schema.Number,
+  dfoRetries: Schema.Number,
+  dfoRateLimited: Schema.Number
+})
+export type DfoRequestCounts = typeof DfoRequestCounts.Type
+
 /** The run has ended; sent last. */
 export class RunSummary extends Schema.TaggedClass<RunSummary>()("RunSummary", {
   runId: Schema.String,
   ...RunCounts.fields,
+  /** Skipped users by reason; only reasons that occurred. */
+  skippedByReason: Schema.partialWith(Schema.Record({ key: SkipReason, value: Schema.Number }), {
+    exact: true
+  }),
+  ...DfoRequestCounts.fields,
   logOnly: Schema.Boolean,
   aborted: Schema.Boolean,
   abortReason: Schema.String,
-  durationMs: Schema.Number
+  durationMs: Schema.Number,
+  /** Who asked for the run (a token's name); "" when unnamed. */
+  caller: Schema.String
 }) {}
 
 /** One event of a run: one `RunStarted`, a `UserResult` per entry, one `RunSummary`. */

@@ -1,9 +1,10 @@
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmployees, RequestTally } from "@dfo-writeback/dfo-api"
 import {
   type AllUsersRequest,
   type ChangeSet,
   checkEligibility,
   countResult,
+  countSkip,
   type Eligible,
   diff,
   emptyCounts,
@@ -13,6 +14,7 @@ import {
   type PortalUser,
   RunStarted,
   type RunError,
+  type SkipCounts,
   RunSummary,
   type UserResult,
   type WritebackEvent,
@@ -38,6 +40,18 @@ import {
 import * as Results from "./internal/results.js"
 import { WritebackConfig } from "./WritebackConfig.js"
 
+/** How a run is asked for, beyond the request itself. */
+export interface RunOptions {
+  /** Who asked (a token's name): into the `audit` lines and `RunSummary.caller`. */
+  readonly caller?: string
+  /**
+   * Completes when the run should stop: no new users are started, users in flight
+   * finish, and the summary reports the run aborted with reason `interrupted`
+   * (a CLI's SIGINT/SIGTERM).
+   */
+  readonly stop?: Effect.Effect<void>
+}
+
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
 export interface WritebackService {
   /**
@@ -45,7 +59,10 @@ export interface WritebackService {
    * Fails with a run-level error (LDAP, key not found or ambiguous, mass-update
    * guard); a user's DFØ failure is a result, not a failure of the stream.
    */
-  readonly run: (request: WritebackRequest) => Stream.Stream<WritebackEvent, RunError>
+  readonly run: (
+    request: WritebackRequest,
+    options?: RunOptions
+  ) => Stream.Stream<WritebackEvent, RunError>
 }
 
 export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")<
@@ -75,7 +92,10 @@ export const make = Effect.gen(function* () {
   const dfo = yield* DfoEmployees.DfoEmployees
   const settings = yield* WritebackConfig
 
-  const run = (request: WritebackRequest): Stream.Stream<WritebackEvent, RunError> =>
+  const run = (
+    request: WritebackRequest,
+    options: RunOptions = {}
+  ): Stream.Stream<WritebackEvent, RunError> =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const runId = crypto.randomUUID()
@@ -90,6 +110,10 @@ export const make = Effect.gen(function* () {
           Effect.annotateLogs(effect, "run_id", runId)
 
         let counts = emptyCounts
+        let skips: SkipCounts = {}
+        const tally = RequestTally.empty()
+        const caller = options.caller ?? ""
+        const counted = RequestTally.into(tally)
         let consecutiveFailures = 0
         let abortReason: string | undefined
 
@@ -99,6 +123,7 @@ export const make = Effect.gen(function* () {
          */
         const record = (result: UserResult): Effect.Effect<void> | undefined => {
           counts = countResult(counts, result)
+          skips = countSkip(skips, result)
           if (!isFailure(result)) {
             if (reachedDfo(result)) consecutiveFailures = 0
             return undefined
@@ -159,7 +184,7 @@ export const make = Effect.gen(function* () {
           sapId: string,
           record: WritebackRecord
         ): Effect.Effect<Either.Either<Planned, UserResult>> =>
-          dfo.get(sapId).pipe(
+          counted(dfo.get(sapId)).pipe(
             Effect.map(
               Option.match({
                 onNone: () => Either.left(Results.notInSap(user, sapId)),
@@ -188,13 +213,13 @@ export const make = Effect.gen(function* () {
             if (dryRun !== undefined) return Results.wouldUpdate(user, planned.changeSet, dryRun)
             let changeSet = planned.changeSet
             if (reRead) {
-              const current = yield* Effect.either(dfo.get(sapId))
+              const current = yield* Effect.either(counted(dfo.get(sapId)))
               if (Either.isLeft(current)) return Results.failed(user, current.left)
               if (Option.isNone(current.right)) return Results.notInSap(user, sapId)
               changeSet = diff(planned.record, current.right.value)
               if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet)
             }
-            const written = yield* Effect.either(dfo.patch(sapId, changeSet.patch))
+            const written = yield* Effect.either(counted(dfo.patch(sapId, changeSet.patch)))
             if (Either.isLeft(written)) return Results.failed(user, written.left, changeSet)
             yield* Effect.logInfo("audit").pipe(
               Effect.annotateLogs({
@@ -323,7 +348,7 @@ export const make = Effect.gen(function* () {
           Effect.gen(function* () {
             if (!settings.bulkList) return Effect.succeedNone
             const listing = yield* Effect.forkScoped(
-              dfo.list().pipe(
+              counted(dfo.list()).pipe(
                 Effect.map(
                   (employees): ReadonlyMap<string, DfoEmployee> =>
                     new Map(employees.map((e) => [e.id, e]))
@@ -355,10 +380,15 @@ export const make = Effect.gen(function* () {
           const result = new RunSummary({
             runId,
             ...counts,
+            skippedByReason: skips,
+            dfoRequests: tally.requests,
+            dfoRetries: tally.retries,
+            dfoRateLimited: tally.rateLimited,
             logOnly: request.logOnly,
             aborted: abortReason !== undefined,
             abortReason: abortReason ?? "",
-            durationMs
+            durationMs,
+            caller
           })
           yield* annotate(
             Effect.logInfo(abortReason === undefined ? "run finished" : "run aborted").pipe(
@@ -371,7 +401,13 @@ export const make = Effect.gen(function* () {
                 would_update: counts.wouldUpdate,
                 update_failed: counts.updateFailed,
                 fetch_failed: counts.fetchFailed,
+                skipped_by_reason: skips,
+                dfo_requests: tally.requests,
+                dfo_retries: tally.retries,
+                dfo_rate_limited: tally.rateLimited,
+                caller,
                 aborted: result.aborted,
+                abort_reason: result.abortReason,
                 duration_ms: durationMs
               })
             )
@@ -379,6 +415,16 @@ export const make = Effect.gen(function* () {
           return result
         })
 
+        if (options.stop !== undefined) {
+          yield* Effect.forkScoped(
+            Effect.zipRight(
+              options.stop,
+              Effect.sync(() => {
+                abortReason ??= "interrupted"
+              })
+            )
+          )
+        }
         yield* Effect.addFinalizer((exit) =>
           Exit.isInterrupted(exit)
             ? annotate(Effect.logWarning("run cancelled: no new users are started"))

@@ -8,9 +8,10 @@ import type { AddressInfo, Socket } from "node:net"
 import { type Employee, loadEmployeesFile } from "./Employee.js"
 import { handleAdmin } from "./internal/admin.js"
 import { isUnder, parseJson, readBody, writeResponse } from "./internal/http.js"
+import { canonicalId, canonicalPath } from "./internal/ids.js"
 import { makeRng } from "./internal/Rng.js"
 import { TokenBucket } from "./internal/TokenBucket.js"
-import { validatePatch } from "./internal/validatePatch.js"
+import { validateWrite } from "./internal/validateWrite.js"
 
 /** The gateway's rate limit: `rps` requests a second, with up to `burst` (default `rps`) at once. */
 export interface RateLimit {
@@ -36,13 +37,31 @@ export interface Faults {
   readonly stallRate: number
   /** Share of requests whose connection is destroyed without an answer. */
   readonly resetRate: number
-  /** What a successful PATCH answers: `204` (no body) or `200` with the updated employee. */
-  readonly patchStatus: 200 | 204
+  /** What a successful write answers: `200` with the employee as it now is (DFØ's way), or `204`. */
+  readonly writeStatus: 200 | 204
+  /** Answer one employee as `{"ansatt":{...}}` (an older DFØ form) instead of a one-element list. */
+  readonly ansattAsObject: boolean
+  /**
+   * Let `PATCH` through and treat it like `PUT`. Off by default: DFØ's gateway plans list only
+   * `GET` and `PUT`, so it answers `PATCH` with `405`.
+   */
+  readonly acceptPatch: boolean
 }
 
 /** A change of switches; `seed` restarts the random draws from that seed. */
 export type FaultsUpdate = { readonly [K in keyof Faults]?: Faults[K] } & {
   readonly seed?: number
+  /** @deprecated the old name of `writeStatus`. */
+  readonly patchStatus?: 200 | 204
+}
+
+/** What a gateway plan lets a key do: `read-only` plans list only `GET`. */
+export type KeyPlan = "read-write" | "read-only"
+
+/** An API key the gateway knows, with its plan. */
+export interface ApiKey {
+  readonly key: string
+  readonly plan: KeyPlan
 }
 
 /** An answer chosen by a script or a hook instead of the emulator's own. */
@@ -129,7 +148,7 @@ export interface LogEntry {
   readonly path: string
   /** `undefined` while unanswered, and for stalled, aborted and reset requests. */
   readonly status: number | undefined
-  /** The PATCH body (parsed JSON, or the raw text when it is not JSON). */
+  /** The request body (parsed JSON, or the raw text when it is not JSON), e.g. a PUT's fields. */
   readonly body?: unknown
   /** Arrival to end; `undefined` while in flight. */
   readonly durationMs: number | undefined
@@ -160,8 +179,10 @@ export interface EmulatorOptions {
   readonly basePath?: string
   /** Default `/__admin`. */
   readonly adminPath?: string
-  /** The expected `X-Gravitee-Api-Key`. Default `dfo-emulator-key`. */
+  /** One read-write `X-Gravitee-Api-Key`. Default `dfo-emulator-key` (unless `apiKeys` is given). */
   readonly apiKey?: string
+  /** The keys the gateway knows, each with its plan; added to `apiKey` when both are given. */
+  readonly apiKeys?: ReadonlyArray<ApiKey>
   readonly employees?: Iterable<Employee>
   /** A JSON file holding `{"ansatt":[...]}` or an array of employees; added after `employees`. */
   readonly dataFile?: string
@@ -183,12 +204,17 @@ export interface Emulator {
   /** The admin endpoint's URL, e.g. `http://127.0.0.1:41234/__admin`. */
   readonly adminUrl: string
   readonly port: number
+  /** The first read-write key (the one `environment` carries). */
   readonly apiKey: string
   readonly basePath: string
   /** The writeback's `SAP_ANSATT_BASE_URL` and `SAP_API_KEY` for this emulator. */
   readonly environment: Readonly<Record<string, string>>
   /** Closes the server and every connection, stalled ones included. */
   stop(): Promise<void>
+  /** The keys the gateway knows, with their plans. */
+  apiKeys(): ReadonlyArray<ApiKey>
+  /** Replaces the known keys; `apiKey` and `environment` keep their value. */
+  setApiKeys(keys: ReadonlyArray<ApiKey>): void
   faults(): Faults
   setFaults(update: FaultsUpdate): void
   script(...responses: ReadonlyArray<ScriptedResponse>): void
@@ -200,9 +226,10 @@ export interface Emulator {
   log(): ReadonlyArray<LogEntry>
   stats(): EmulatorStats
   resetLog(): void
+  /** An employee by id, with or without leading zeros (`30202` finds `00030202`). */
   employee(id: string): Employee | undefined
   employees(): ReadonlyArray<Employee>
-  /** Adds or replaces an employee as given. */
+  /** Adds or replaces an employee as given (a numeric id stored with 8 digits). */
   setEmployee(employee: Employee): void
   /** Merges `fields` into an employee (`undefined` removes a field); `undefined` when no such id. */
   updateEmployee(id: string, fields: Readonly<Record<string, unknown>>): Employee | undefined
@@ -225,7 +252,9 @@ const NO_FAULTS: Faults = {
   retryAfterSeconds: 1,
   stallRate: 0,
   resetRate: 0,
-  patchStatus: 204
+  writeStatus: 200,
+  ansattAsObject: false,
+  acceptPatch: false
 }
 
 const MAX_REQUEST_BODY = 64 * 1024
@@ -234,6 +263,8 @@ const GATEWAY_NOT_FOUND = JSON.stringify({
   http_status_code: 404
 })
 const UNAUTHORIZED = JSON.stringify({ message: "Unauthorized", http_status_code: 401 })
+// What Gravitee answers to a method the key's plan does not list: it never reaches DFØ.
+const METHOD_NOT_ALLOWED = JSON.stringify({ message: "Method Not Allowed", http_status_code: 405 })
 const UNAVAILABLE = JSON.stringify({ message: "Service Unavailable", http_status_code: 503 })
 
 const rateLimited = (rps: number) =>
@@ -264,6 +295,18 @@ const nonNegative = (name: string, value: number): number => {
   return value
 }
 
+const text = (value: unknown) => (typeof value === "string" ? value.trim() : "")
+
+/** `current` with `update` applied; the deprecated `patchStatus` sets `writeStatus`. */
+const applyUpdate = (current: Faults, update: Omit<FaultsUpdate, "seed">): Faults => {
+  const { patchStatus, ...rest } = update
+  return {
+    ...current,
+    ...(patchStatus === undefined ? {} : { writeStatus: patchStatus }),
+    ...rest
+  } as Faults
+}
+
 const checkFaults = (faults: Faults): Faults => {
   nonNegative("latencyMs", faults.latencyMs)
   nonNegative("jitterMs", faults.jitterMs)
@@ -281,8 +324,8 @@ const checkFaults = (faults: Faults): Faults => {
       throw new RangeError("rateLimit.burst must be >= 1")
     }
   }
-  if (faults.patchStatus !== 200 && faults.patchStatus !== 204) {
-    throw new RangeError("patchStatus must be 200 or 204")
+  if (faults.writeStatus !== 200 && faults.writeStatus !== 204) {
+    throw new RangeError("writeStatus must be 200 or 204")
   }
   return faults
 }
@@ -340,22 +383,32 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   if (isUnder(adminPath, basePath) || isUnder(basePath, adminPath)) {
     throw new Error(`the admin path ${adminPath} and the base path ${basePath} overlap`)
   }
-  const apiKey = options.apiKey ?? DEFAULT_API_KEY
+  const initialKeys: ReadonlyArray<ApiKey> = [
+    ...(options.apiKey !== undefined || options.apiKeys === undefined
+      ? [{ key: options.apiKey ?? DEFAULT_API_KEY, plan: "read-write" as const }]
+      : []),
+    ...(options.apiKeys ?? [])
+  ]
+  const apiKey = initialKeys.find((k) => k.plan === "read-write")?.key ?? initialKeys[0]?.key ?? ""
   const host = options.host ?? "127.0.0.1"
   const logLimit = options.logLimit ?? 100_000
 
   const initialEmployees: Array<Employee> = [...(options.employees ?? [])]
   if (options.dataFile !== undefined) {
-    initialEmployees.push(...(await loadEmployeesFile(options.dataFile)))
+    // One by one: spreading 200 000 arguments into push overflows the stack.
+    for (const employee of await loadEmployeesFile(options.dataFile)) {
+      initialEmployees.push(employee)
+    }
   }
   const { seed: initialSeedOverride, ...initialFaultUpdate } = options.faults ?? {}
   const initialSeed = initialSeedOverride ?? options.seed ?? 1
-  const initialFaults = checkFaults({ ...NO_FAULTS, ...initialFaultUpdate })
+  const initialFaults = checkFaults(applyUpdate(NO_FAULTS, initialFaultUpdate))
 
   // State. The list answer is serialised once per change of the employees.
   const employees = new Map<string, Employee>()
   let listCache: Buffer | undefined
   let faults = initialFaults
+  let keys = new Map(initialKeys.map((k) => [k.key, k.plan]))
   let random = makeRng(initialSeed)
   let bucket: TokenBucket | undefined
   let scripts: Array<Rule<Reply>> = []
@@ -379,9 +432,18 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   }
   resetBucket()
 
+  // Stored under the 8-digit id, which the employee object then carries too.
+  const stored = (employee: Employee): Employee => {
+    const id = canonicalId(employee.id)
+    return id === employee.id ? employee : { ...employee, id }
+  }
+
   const replaceAll = (list: Iterable<Employee>) => {
     employees.clear()
-    for (const e of list) employees.set(e.id, e)
+    for (const e of list) {
+      const s = stored(e)
+      employees.set(s.id, s)
+    }
     listCache = undefined
   }
   replaceAll(initialEmployees)
@@ -390,11 +452,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     if (typeof employee.id !== "string" || employee.id === "") {
       throw new TypeError("an employee needs a non-empty string id")
     }
-    employees.set(employee.id, employee)
+    const s = stored(employee)
+    employees.set(s.id, s)
     listCache = undefined
   }
 
-  const updateEmployee = (id: string, fields: Readonly<Record<string, unknown>>) => {
+  const updateEmployee = (anyId: string, fields: Readonly<Record<string, unknown>>) => {
+    const id = canonicalId(anyId)
     const current = employees.get(id)
     if (current === undefined) return undefined
     const next: Record<string, unknown> = { ...current }
@@ -418,15 +482,16 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
 
   const setFaults = (update: FaultsUpdate) => {
     const { seed, ...rest } = update
-    const next = checkFaults({ ...faults, ...rest })
+    const next = checkFaults(applyUpdate(faults, rest))
     const limitChanged = JSON.stringify(next.rateLimit) !== JSON.stringify(faults.rateLimit)
     faults = next
     if (limitChanged) resetBucket()
     if (seed !== undefined) random = makeRng(seed)
   }
 
+  // Rules name an employee with or without leading zeros, as requests may.
   const relativePath = (path: string) =>
-    isUnder(path, basePath) ? path.slice(basePath.length) : path
+    canonicalPath(isUnder(path, basePath) ? path.slice(basePath.length) : path)
 
   const matches = (
     rule: { method: string | undefined; path: string | undefined },
@@ -434,7 +499,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     path: string
   ) =>
     (rule.method === undefined || rule.method === method) &&
-    (rule.path === undefined || rule.path === path)
+    (rule.path === undefined || rule.path === canonicalPath(path))
 
   const script = (...responses: ReadonlyArray<ScriptedResponse>) => {
     for (const { method, path, times, ...reply } of responses) {
@@ -500,6 +565,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const reset = () => {
     replaceAll(initialEmployees)
     faults = initialFaults
+    keys = new Map(initialKeys.map((k) => [k.key, k.plan]))
     random = makeRng(initialSeed)
     resetBucket()
     scripts = []
@@ -573,47 +639,58 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     res.end()
   }
 
+  /** One employee as DFØ answers it: a one-element list, or the older object form. */
+  const oneEmployee = (employee: Employee) =>
+    JSON.stringify({ ansatt: faults.ansattAsObject ? employee : [employee] })
+
   const serveEmployeeApi = (
     req: IncomingMessage,
     res: ServerResponse,
     entry: MutableEntry,
     rel: string,
-    bodyText: string
+    bodyText: string,
+    plan: KeyPlan
   ) => {
+    const method = req.method ?? "GET"
+    // The gateway's plan: GET for every key, PUT (and PATCH when accepted) for read-write keys.
+    const writes = method === "PUT" || (method === "PATCH" && faults.acceptPatch)
+    if (method !== "GET" && !(writes && plan === "read-write")) {
+      return send(res, entry, 405, METHOD_NOT_ALLOWED, {
+        allow: plan === "read-write" ? "GET, PUT" : "GET"
+      })
+    }
     if (rel === "" || rel === "/") {
-      if (req.method === "GET") return send(res, entry, 200, listBody())
-      return send(res, entry, 405, fault(`Metoden ${req.method} er ikke støttet`), { allow: "GET" })
+      if (method === "GET") return send(res, entry, 200, listBody())
+      return send(res, entry, 405, METHOD_NOT_ALLOWED, { allow: "GET" })
     }
     const segment = rel.slice(1)
     if (segment.includes("/")) return send(res, entry, 404, GATEWAY_NOT_FOUND)
-    let id: string
+    let requested: string
     try {
-      id = decodeURIComponent(segment)
+      requested = decodeURIComponent(segment)
     } catch {
       return send(res, entry, 400, fault("Ugyldig ansattnummer"))
     }
+    const id = canonicalId(requested)
     const employee = employees.get(id)
-    if (req.method === "GET") {
-      if (employee === undefined) return send(res, entry, 404, notEmployed(id))
-      return send(res, entry, 200, JSON.stringify({ ansatt: [employee] }))
-    }
-    if (req.method !== "PATCH") {
-      return send(res, entry, 405, fault(`Metoden ${req.method} er ikke støttet`), {
-        allow: "GET, PATCH"
-      })
-    }
-    if (employee === undefined) return send(res, entry, 404, notEmployed(id))
+    if (employee === undefined) return send(res, entry, 404, notEmployed(requested))
+    if (method === "GET") return send(res, entry, 200, oneEmployee(employee))
     const contentType = req.headers["content-type"] ?? ""
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {
       return send(res, entry, 415, fault("Content-Type må være application/json"))
     }
     const json = parseJson(bodyText)
     if (!json.ok) return send(res, entry, 400, fault("Ugyldig JSON i forespørselen"))
-    const check = validatePatch(json.value)
+    const check = validateWrite(json.value)
     if (!check.ok) return send(res, entry, check.status, fault(check.faultText))
-    const updated = updateEmployee(id, check.fields) as Employee
-    if (faults.patchStatus === 204) return send(res, entry, 204, undefined)
-    return send(res, entry, 200, JSON.stringify({ ansatt: [updated] }))
+    const fields: Record<string, string | null> = { ...check.fields }
+    // DFØ's own write-once rule: a brukerident once set is kept, and the write still succeeds.
+    if ("brukerident" in fields && text(employee["brukerident"]) !== "") {
+      delete fields["brukerident"]
+    }
+    const updated = updateEmployee(id, fields) as Employee
+    if (faults.writeStatus === 204) return send(res, entry, 204, undefined)
+    return send(res, entry, 200, oneEmployee(updated))
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -711,7 +788,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const scripted = scripts.length > 0 ? takeScript(method, rel) : undefined
     if (scripted !== undefined) return perform(res, entry, scripted)
 
-    if (req.headers["x-gravitee-api-key"] !== apiKey) return send(res, entry, 401, UNAUTHORIZED)
+    const key = req.headers["x-gravitee-api-key"]
+    const plan = typeof key === "string" ? keys.get(key) : undefined
+    if (plan === undefined) return send(res, entry, 401, UNAUTHORIZED)
     if (bucket !== undefined) {
       const token = bucket.take()
       if (!token.ok) {
@@ -734,7 +813,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       if (draw < errorRate + tooManyRate + stallRate) return perform(res, entry, { stall: true })
       if (draw < anyShare) return perform(res, entry, { reset: true })
     }
-    return serveEmployeeApi(req, res, entry, rel, body.text)
+    return serveEmployeeApi(req, res, entry, rel, body.text, plan)
   }
 
   // --- the admin endpoint ------------------------------------------------------------------
@@ -790,6 +869,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     basePath,
     environment: { SAP_ANSATT_BASE_URL: `${origin}${basePath}`, SAP_API_KEY: apiKey },
     stop,
+    apiKeys: () => [...keys].map(([key, plan]) => ({ key, plan })),
+    setApiKeys: (next) => {
+      for (const k of next) {
+        if (typeof k.key !== "string" || k.key === "")
+          throw new RangeError("a key must be a non-empty string")
+        if (k.plan !== "read-write" && k.plan !== "read-only") {
+          throw new RangeError(`a key's plan is read-write or read-only, got ${String(k.plan)}`)
+        }
+      }
+      keys = new Map(next.map((k) => [k.key, k.plan]))
+    },
     faults: () => faults,
     setFaults,
     script,
@@ -804,12 +894,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     log: () => log.map(snapshot),
     stats,
     resetLog,
-    employee: (id) => employees.get(id),
+    employee: (id) => employees.get(canonicalId(id)),
     employees: () => [...employees.values()],
     setEmployee,
     updateEmployee,
     deleteEmployee: (id) => {
-      const deleted = employees.delete(id)
+      const deleted = employees.delete(canonicalId(id))
       if (deleted) listCache = undefined
       return deleted
     },

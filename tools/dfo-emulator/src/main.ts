@@ -12,7 +12,8 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
   --data FILE          employees: {"ansatt":[...]} or an array
   --count N            generate N employees (default 100 when --data is not given)
   --missing-share X    share 0-1 of generated employees lacking a value (default 0.05)
-  --api-key K          expected X-Gravitee-Api-Key (default ${DEFAULT_API_KEY})
+  --api-key K          a read-write X-Gravitee-Api-Key (default ${DEFAULT_API_KEY})
+  --read-only-key K    also accept K on a read-only plan (GET only; PUT answers 405)
   --base-path P        collection path (default ${DEFAULT_BASE_PATH})
   --latency-ms N       added to every answer
   --jitter-ms N        random extra latency, 0..N ms
@@ -21,7 +22,9 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
   --too-many-rate X    share 0-1 of 429 answers, whatever the rate limit
   --retry-after S      their Retry-After in seconds (default 1)
   --stall-rate X       share 0-1 of requests never answered
-  --patch-status S     200 or 204 (default 204)
+  --write-status S     what a successful PUT answers: 200 (the employee) or 204 (default 200)
+  --accept-patch       treat PATCH like PUT (default: 405, as DFØ's gateway answers)
+  --ansatt-object      answer one employee as {"ansatt":{...}} instead of a list
   --seed N             seed of the random draws
   --help               this text
 
@@ -57,7 +60,10 @@ const main = async () => {
         "too-many-rate": { type: "string" },
         "retry-after": { type: "string" },
         "stall-rate": { type: "string" },
-        "patch-status": { type: "string" },
+        "write-status": { type: "string" },
+        "accept-patch": { type: "boolean" },
+        "ansatt-object": { type: "boolean" },
+        "read-only-key": { type: "string", multiple: true },
         seed: { type: "string" },
         help: { type: "boolean" }
       },
@@ -74,9 +80,9 @@ const main = async () => {
   }
   const count = number("count", v.count) ?? (v.data === undefined ? 100 : 0)
   const rps = number("rate-limit", v["rate-limit"])
-  const patchStatus = number("patch-status", v["patch-status"])
-  if (patchStatus !== undefined && patchStatus !== 200 && patchStatus !== 204) {
-    fail("--patch-status is 200 or 204")
+  const writeStatus = number("write-status", v["write-status"])
+  if (writeStatus !== undefined && writeStatus !== 200 && writeStatus !== 204) {
+    fail("--write-status is 200 or 204")
   }
   const faults: Record<string, unknown> = {
     latencyMs: number("latency-ms", v["latency-ms"]),
@@ -86,7 +92,9 @@ const main = async () => {
     tooManyRate: number("too-many-rate", v["too-many-rate"]),
     retryAfterSeconds: number("retry-after", v["retry-after"]),
     stallRate: number("stall-rate", v["stall-rate"]),
-    patchStatus
+    writeStatus,
+    acceptPatch: v["accept-patch"],
+    ansattAsObject: v["ansatt-object"]
   }
   for (const key of Object.keys(faults)) if (faults[key] === undefined) delete faults[key]
 
@@ -95,7 +103,8 @@ const main = async () => {
     port: number("port", v.port) ?? 8080,
     ...(v.host === undefined ? {} : { host: v.host }),
     ...(v["base-path"] === undefined ? {} : { basePath: v["base-path"] }),
-    ...(v["api-key"] === undefined ? {} : { apiKey: v["api-key"] }),
+    apiKey: v["api-key"] ?? DEFAULT_API_KEY,
+    apiKeys: (v["read-only-key"] ?? []).map((key) => ({ key, plan: "read-only" as const })),
     ...(v.data === undefined ? {} : { dataFile: v.data }),
     ...(seed === undefined ? {} : { seed }),
     employees: makeEmployees(count, {

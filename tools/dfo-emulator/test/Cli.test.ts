@@ -33,6 +33,39 @@ describe("the dfo-emulator command", () => {
     }
   })
 
+  it("takes read-only keys, the write status, PATCH acceptance and the object form", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        ...["--port", "0", "--count", "2", "--api-key", "rw", "--read-only-key", "ro"],
+        ...["--write-status", "204", "--accept-patch", "--ansatt-object"]
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] }
+    )
+    try {
+      const lines = createInterface({ input: child.stdout })
+      const [baseUrl] = (await once(lines, "line")) as [string]
+      const write = (method: string, key: string) =>
+        fetch(`${baseUrl}/100001`, {
+          method,
+          headers: { "x-gravitee-api-key": key, "content-type": "application/json" },
+          body: JSON.stringify({ epost: `${method.toLowerCase()}@uni.example.no` })
+        })
+      assert.strictEqual((await write("PUT", "ro")).status, 405)
+      assert.strictEqual((await write("PUT", "rw")).status, 204)
+      assert.strictEqual((await write("PATCH", "rw")).status, 204)
+      const one = await fetch(`${baseUrl}/100001`, { headers: { "x-gravitee-api-key": "ro" } })
+      const body = (await one.json()) as { ansatt: { id: string; epost: string } }
+      assert.strictEqual(body.ansatt.id, "00100001")
+      assert.strictEqual(body.ansatt.epost, "patch@uni.example.no")
+      child.kill("SIGTERM")
+      await once(child, "exit")
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+  })
+
   it("refuses unknown options with exit code 64", async () => {
     const child = spawn(process.execPath, [BIN, "--no-such-option"], { stdio: "pipe" })
     const [code] = (await once(child, "exit")) as [number | null]

@@ -42,8 +42,12 @@ const call = async (
   return { status: response.status, headers: response.headers, text, json }
 }
 
-const patch = (url: string, body: unknown) =>
-  call(url, { method: "PATCH", body: typeof body === "string" ? body : JSON.stringify(body) })
+const put = (url: string, body: unknown, key?: string) =>
+  call(url, {
+    method: "PUT",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    ...(key === undefined ? {} : { key })
+  })
 
 const waitFor = async (condition: () => boolean) => {
   const deadline = Date.now() + 5_000
@@ -134,7 +138,7 @@ describe("the employee API", () => {
       const list = await call(emu.baseUrl, { key })
       assert.strictEqual(list.status, 401)
       const write = await call(`${emu.baseUrl}/00100001`, {
-        method: "PATCH",
+        method: "PUT",
         key,
         body: JSON.stringify({ epost: "x@uni.example.no" })
       })
@@ -143,35 +147,187 @@ describe("the employee API", () => {
     assert.notStrictEqual(emu.employee("00100001")?.["epost"], "x@uni.example.no")
   })
 
-  it("PATCH writes the given fields, answers 204, and the list shows the change", async () => {
+  it("PUT writes the given fields and answers 200 with the employee as a GET shows it", async () => {
     const before = ansatt(await call(emu.baseUrl))
-    const answer = await patch(`${emu.baseUrl}/00100003`, {
+    const answer = await put(`${emu.baseUrl}/00200001`, {
       epost: "ny.adresse@uni.example.no",
-      brukerident: "nyad001"
+      brukerident: "200001"
     })
+    assert.strictEqual(answer.status, 200)
+    const after = emu.employee("00200001")
+    assert.deepStrictEqual(answer.json, { ansatt: [after] })
+    assert.deepStrictEqual(answer.json, (await call(`${emu.baseUrl}/00200001`)).json)
+    assert.strictEqual(after?.["epost"], "ny.adresse@uni.example.no")
+    assert.strictEqual(after?.["brukerident"], "200001")
+    assert.strictEqual(after?.["eksternIdent"], null)
+    assert.strictEqual(after?.["fornavn"], before[5]?.["fornavn"])
+    const list = ansatt(await call(emu.baseUrl))
+    assert.strictEqual(list[5]?.["epost"], "ny.adresse@uni.example.no")
+  })
+
+  it("PUT answers 204 without a body when writeStatus is 204", async () => {
+    emu.setFaults({ writeStatus: 204 })
+    const answer = await put(`${emu.baseUrl}/00100001`, { eksternIdent: "feide@uni.example.no" })
     assert.strictEqual(answer.status, 204)
     assert.strictEqual(answer.text, "")
-    const after = emu.employee("00100003")
-    assert.strictEqual(after?.["epost"], "ny.adresse@uni.example.no")
-    assert.strictEqual(after?.["brukerident"], "nyad001")
-    assert.strictEqual(after?.["eksternIdent"], before[2]?.["eksternIdent"])
-    assert.strictEqual(after?.["fornavn"], before[2]?.["fornavn"])
-    const list = ansatt(await call(emu.baseUrl))
-    assert.strictEqual(list[2]?.["epost"], "ny.adresse@uni.example.no")
+    assert.strictEqual(emu.employee("00100001")?.["eksternIdent"], "feide@uni.example.no")
   })
 
-  it("PATCH answers 200 with the employee when patchStatus is 200", async () => {
-    emu.setFaults({ patchStatus: 200 })
-    const answer = await patch(`${emu.baseUrl}/00100001`, { eksternIdent: "feide@uni.example.no" })
+  it("keeps a non-empty brukerident on PUT (DFØ's write-once) and still answers 200", async () => {
+    const held = emu.employee("00100002")?.["brukerident"]
+    assert.isString(held)
+    const answer = await put(`${emu.baseUrl}/00100002`, {
+      brukerident: "100002",
+      epost: "kept@uni.example.no"
+    })
     assert.strictEqual(answer.status, 200)
-    assert.strictEqual(ansatt(answer)[0]?.["eksternIdent"], "feide@uni.example.no")
+    assert.strictEqual(ansatt(answer)[0]?.["brukerident"], held)
+    assert.strictEqual(ansatt(answer)[0]?.["epost"], "kept@uni.example.no")
+    assert.strictEqual((await put(`${emu.baseUrl}/00100002`, { brukerident: null })).status, 200)
+    assert.strictEqual(emu.employee("00100002")?.["brukerident"], held)
   })
 
-  it("PATCH refuses bad input with a faultText", async () => {
+  it("answers PATCH and any other method 405 like the gateway, writing nothing", async () => {
+    const before = emu.employee("00100001")
+    const patched = await call(`${emu.baseUrl}/00100001`, {
+      method: "PATCH",
+      body: JSON.stringify({ epost: "patched@uni.example.no" })
+    })
+    assert.strictEqual(patched.status, 405)
+    assert.deepStrictEqual(patched.json, { message: "Method Not Allowed", http_status_code: 405 })
+    for (const [method, url] of [
+      ["DELETE", `${emu.baseUrl}/00100001`],
+      ["POST", `${emu.baseUrl}/00100001`],
+      ["POST", emu.baseUrl],
+      ["PUT", emu.baseUrl]
+    ] as const) {
+      const answer = await call(url, {
+        method,
+        body: JSON.stringify({ epost: "x@uni.example.no" })
+      })
+      assert.strictEqual(answer.status, 405, `${method} ${url}`)
+    }
+    assert.deepStrictEqual(emu.employee("00100001"), before)
+  })
+
+  it("treats PATCH like PUT when started to accept it", async () => {
+    const accepting = await startEmulator({
+      apiKey: KEY,
+      employees: makeEmployees(1),
+      faults: { acceptPatch: true }
+    })
+    try {
+      const answer = await call(`${accepting.baseUrl}/00100001`, {
+        method: "PATCH",
+        body: JSON.stringify({ epost: "patched@uni.example.no" })
+      })
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual(ansatt(answer)[0]?.["epost"], "patched@uni.example.no")
+    } finally {
+      await accepting.stop()
+    }
+  })
+
+  it("answers 405 to writes with a read-only key, 401 to an unknown one", async () => {
+    const keyed = await startEmulator({
+      employees: makeEmployees(1),
+      apiKeys: [
+        { key: "rw", plan: "read-write" },
+        { key: "ro", plan: "read-only" }
+      ]
+    })
+    try {
+      assert.strictEqual(keyed.apiKey, "rw")
+      assert.strictEqual((await call(`${keyed.baseUrl}/00100001`, { key: "ro" })).status, 200)
+      assert.strictEqual((await call(keyed.baseUrl, { key: "ro" })).status, 200)
+      const refused = await put(`${keyed.baseUrl}/00100001`, { epost: "ro@uni.example.no" }, "ro")
+      assert.strictEqual(refused.status, 405)
+      assert.strictEqual(refused.headers.get("allow"), "GET")
+      assert.strictEqual(
+        (await put(`${keyed.baseUrl}/00100001`, { epost: "ro@uni.example.no" }, "nope")).status,
+        401
+      )
+      assert.notStrictEqual(keyed.employee("00100001")?.["epost"], "ro@uni.example.no")
+      assert.strictEqual(
+        (await put(`${keyed.baseUrl}/00100001`, { epost: "rw@uni.example.no" }, "rw")).status,
+        200
+      )
+      keyed.setApiKeys([{ key: "rw", plan: "read-only" }])
+      assert.strictEqual(
+        (await put(`${keyed.baseUrl}/00100001`, { epost: "x@uni.example.no" }, "rw")).status,
+        405
+      )
+      assert.strictEqual((await call(keyed.baseUrl, { key: "ro" })).status, 401)
+      assert.deepStrictEqual(
+        keyed.log().map((e) => [e.method, e.status]),
+        [
+          ["GET", 200],
+          ["GET", 200],
+          ["PUT", 405],
+          ["PUT", 401],
+          ["PUT", 200],
+          ["PUT", 405],
+          ["GET", 401]
+        ]
+      )
+    } finally {
+      await keyed.stop()
+    }
+  })
+
+  it("stores ids with 8 digits and finds them with or without leading zeros", async () => {
+    const unpadded = await startEmulator({
+      apiKey: KEY,
+      employees: [makeEmployee({ id: "30202", epost: null }), { id: "7" }, { id: "12AB34" }]
+    })
+    try {
+      assert.deepStrictEqual(
+        unpadded.employees().map((e) => e.id),
+        ["00030202", "00000007", "12AB34"]
+      )
+      for (const path of ["/30202", "/00030202", "/030202"]) {
+        const answer = await call(`${unpadded.baseUrl}${path}`)
+        assert.strictEqual(answer.status, 200, path)
+        assert.strictEqual(ansatt(answer)[0]?.["id"], "00030202")
+      }
+      const written = await put(`${unpadded.baseUrl}/30202`, { epost: "p@uni.example.no" })
+      assert.strictEqual(written.status, 200)
+      assert.strictEqual(ansatt(written)[0]?.["id"], "00030202")
+      assert.strictEqual(unpadded.employee("30202")?.["epost"], "p@uni.example.no")
+      assert.strictEqual(unpadded.employee("00030202")?.["epost"], "p@uni.example.no")
+      const none = await call(`${unpadded.baseUrl}/30203`)
+      assert.strictEqual(none.status, 404)
+      assert.strictEqual(faultText(none), "IKKE ANSATT 30203")
+      assert.strictEqual((await call(`${unpadded.baseUrl}/123456789`)).status, 404)
+      const list = ansatt(await call(unpadded.baseUrl))
+      assert.deepStrictEqual(
+        list.map((e) => e["id"]),
+        ["00030202", "00000007", "12AB34"]
+      )
+    } finally {
+      await unpadded.stop()
+    }
+  })
+
+  it("answers one employee as {ansatt:{...}} when asked, the list still as a list", async () => {
+    emu.setFaults({ ansattAsObject: true })
+    const one = await call(`${emu.baseUrl}/00100001`)
+    assert.deepStrictEqual(one.json, { ansatt: emu.employee("00100001") })
+    const written = await put(`${emu.baseUrl}/00100001`, { epost: "o@uni.example.no" })
+    assert.deepStrictEqual(written.json, { ansatt: emu.employee("00100001") })
+    assert.isArray(ansatt(await call(emu.baseUrl)))
+  })
+
+  it("PUT refuses bad input with a faultText naming the field", async () => {
     const cases: Array<[body: unknown, status: number, fault: RegExp]> = [
       [{ epost: "not-an-address" }, 422, /e-postadresse/],
       [{ epost: "a@b" }, 422, /e-postadresse/],
-      [{ brukerident: "abcdefghijklm" }, 422, /brukerident kan ha maks 12 tegn/],
+      [{ brukerident: "12345678901" }, 400, /brukerident kan ha maks 10 tegn/],
+      [{ eksternIdent: `${"e".repeat(230)}@uni.example.no` }, 400, /eksternIdent kan ha maks 241/],
+      [{ epost: `${"e".repeat(230)}@uni.example.no` }, 400, /epost kan ha maks 241 tegn/],
+      [{ eksternIdent: "a\nb@uni.example.no" }, 400, /eksternIdent har et ugyldig tegn/],
+      [{ epost: "a\u0000b@uni.example.no" }, 400, /epost har et ugyldig tegn/],
+      [{ brukerident: "12\t34" }, 400, /brukerident har et ugyldig tegn/],
       [{ fornavn: "Per" }, 400, /Ukjent felt: fornavn/],
       [{ epost: 42 }, 400, /må være en tekst/],
       [{}, 400, /Ingen felt/],
@@ -179,32 +335,39 @@ describe("the employee API", () => {
       ["{not json", 400, /Ugyldig JSON/]
     ]
     for (const [body, status, fault] of cases) {
-      const answer = await patch(`${emu.baseUrl}/00100001`, body)
+      const answer = await put(`${emu.baseUrl}/00200001`, body)
       assert.strictEqual(answer.status, status, JSON.stringify(body))
       assert.match(faultText(answer) ?? "", fault)
     }
     const wrongType = await call(`${emu.baseUrl}/00100001`, {
-      method: "PATCH",
+      method: "PUT",
       body: "epost=a@b.no",
       contentType: "application/x-www-form-urlencoded"
     })
     assert.strictEqual(wrongType.status, 415)
     assert.isString(faultText(wrongType))
 
-    const unknown = await patch(`${emu.baseUrl}/00999999`, { epost: "a@uni.example.no" })
+    const unknown = await put(`${emu.baseUrl}/00999999`, { epost: "a@uni.example.no" })
     assert.strictEqual(unknown.status, 404)
     assert.match(faultText(unknown) ?? "", /^IKKE ANSATT/)
     assert.deepStrictEqual(emu.employee("00100001"), makeEmployees(1)[0])
   })
 
-  it("accepts a brukerident of exactly 12 characters", async () => {
-    const answer = await patch(`${emu.baseUrl}/00100001`, { brukerident: "abcdefghijkl" })
-    assert.strictEqual(answer.status, 204)
+  it("accepts values at DFØ's limits: 241 characters, a brukerident of 10", async () => {
+    const long = `${"e".repeat(241 - "@uni.example.no".length)}@uni.example.no`
+    const answer = await put(`${emu.baseUrl}/00200001`, {
+      eksternIdent: long,
+      epost: long,
+      brukerident: "1234567890"
+    })
+    assert.strictEqual(answer.status, 200)
+    assert.strictEqual(emu.employee("00200001")?.["epost"], long)
+    assert.strictEqual(emu.employee("00200001")?.["brukerident"], "1234567890")
   })
 
   it("plays scripted answers for the next N matching requests, then behaves again", async () => {
     emu.script({ method: "GET", path: "/00100001", times: 2, status: 503 })
-    emu.script({ method: "PATCH", path: "/00100002", status: 422, faultText: "Ugyldig verdi X" })
+    emu.script({ method: "PUT", path: "/100002", status: 422, faultText: "Ugyldig verdi X" })
     assert.strictEqual(emu.pendingScripts(), 3)
 
     assert.strictEqual((await call(`${emu.baseUrl}/00100002`)).status, 200)
@@ -212,13 +375,13 @@ describe("the employee API", () => {
     assert.strictEqual((await call(`${emu.baseUrl}/00100001`)).status, 503)
     assert.strictEqual((await call(`${emu.baseUrl}/00100001`)).status, 200)
 
-    const rejected = await patch(`${emu.baseUrl}/00100002`, { epost: "ok@uni.example.no" })
+    const rejected = await put(`${emu.baseUrl}/00100002`, { epost: "ok@uni.example.no" })
     assert.strictEqual(rejected.status, 422)
     assert.strictEqual(faultText(rejected), "Ugyldig verdi X")
     assert.notStrictEqual(emu.employee("00100002")?.["epost"], "ok@uni.example.no")
     assert.strictEqual(
-      (await patch(`${emu.baseUrl}/00100002`, { epost: "ok@uni.example.no" })).status,
-      204
+      (await put(`${emu.baseUrl}/00100002`, { epost: "ok@uni.example.no" })).status,
+      200
     )
     assert.strictEqual(emu.pendingScripts(), 0)
   })
@@ -329,33 +492,33 @@ describe("the employee API", () => {
     assert.strictEqual(emu.stats().resets, 1)
   })
 
-  it("logs requests with PATCH bodies and counts them by method", async () => {
+  it("logs requests with PUT bodies and counts them by method", async () => {
     emu.resetLog()
     await call(emu.baseUrl)
     await call(`${emu.baseUrl}/00100001`)
-    await patch(`${emu.baseUrl}/00100001`, { epost: "logged@uni.example.no" })
+    await put(`${emu.baseUrl}/100001`, { epost: "logged@uni.example.no" })
     const log = emu.log()
     assert.deepStrictEqual(
       log.map((e) => [e.method, e.path, e.status]),
       [
         ["GET", "/dfo/ansatte/v2", 200],
         ["GET", "/dfo/ansatte/v2/00100001", 200],
-        ["PATCH", "/dfo/ansatte/v2/00100001", 204]
+        ["PUT", "/dfo/ansatte/v2/100001", 200]
       ]
     )
     assert.deepStrictEqual(log[2]?.body, { epost: "logged@uni.example.no" })
     assert.isNumber(log[0]?.durationMs)
     const stats = emu.stats()
     assert.strictEqual(stats.requests, 3)
-    assert.deepStrictEqual(stats.byMethod, { GET: 2, PATCH: 1 })
-    assert.deepStrictEqual(stats.byStatus, { "200": 2, "204": 1 })
+    assert.deepStrictEqual(stats.byMethod, { GET: 2, PUT: 1 })
+    assert.deepStrictEqual(stats.byStatus, { "200": 3 })
     emu.resetLog()
     assert.strictEqual(emu.log().length, 0)
     assert.strictEqual(emu.stats().requests, 0)
   })
 
   it("changes an employee after a matching answer (mutateAfter), for race tests", async () => {
-    emu.mutateAfter({ method: "GET", path: "", id: "00100005", set: { brukerident: "raced01" } })
+    emu.mutateAfter({ method: "GET", path: "", id: "100005", set: { brukerident: "raced01" } })
     const list = ansatt(await call(emu.baseUrl))
     assert.notStrictEqual(list[4]?.["brukerident"], "raced01")
     const one = ansatt(await call(`${emu.baseUrl}/00100005`))
@@ -450,6 +613,38 @@ describe("the admin endpoint", () => {
     assert.strictEqual((await admin("/employees", "PUT", { nope: true })).status, 400)
     assert.strictEqual((await admin("/nothing")).status, 404)
   })
+
+  it("sets the API keys and their plans", async () => {
+    const set = await admin("/keys", "PUT", {
+      keys: [
+        { key: KEY, plan: "read-only" },
+        { key: "writer", plan: "read-write" }
+      ]
+    })
+    assert.strictEqual(set.status, 200)
+    assert.deepStrictEqual((await admin("/keys")).json, {
+      keys: [
+        { key: KEY, plan: "read-only" },
+        { key: "writer", plan: "read-write" }
+      ]
+    })
+    assert.strictEqual(
+      (await put(`${emu.baseUrl}/00100001`, { epost: "k@uni.example.no" })).status,
+      405
+    )
+    assert.strictEqual(
+      (await put(`${emu.baseUrl}/00100001`, { epost: "k@uni.example.no" }, "writer")).status,
+      200
+    )
+    assert.strictEqual(
+      (await admin("/keys", "PUT", { keys: [{ key: "x", plan: "admin" }] })).status,
+      400
+    )
+    await admin("/reset", "POST")
+    assert.deepStrictEqual((await admin("/keys")).json, {
+      keys: [{ key: KEY, plan: "read-write" }]
+    })
+  })
 })
 
 describe("seeding and stopping", () => {
@@ -463,11 +658,11 @@ describe("seeding and stopping", () => {
       const a = await startEmulator({ dataFile: wrapped })
       const b = await startEmulator({ dataFile: bare, basePath: "/custom/base/" })
       try {
-        assert.deepStrictEqual(a.employees(), [{ id: "1", fornavn: "A" }])
-        assert.deepStrictEqual(b.employees(), [{ id: "2" }, { id: "3", epost: null }])
+        assert.deepStrictEqual(a.employees(), [{ id: "00000001", fornavn: "A" }])
+        assert.deepStrictEqual(b.employees(), [{ id: "00000002" }, { id: "00000003", epost: null }])
         assert.isTrue(b.baseUrl.endsWith("/custom/base"))
         const answer = await call(`${b.baseUrl}/3`, { key: b.apiKey })
-        assert.deepStrictEqual(answer.json, { ansatt: [{ id: "3", epost: null }] })
+        assert.deepStrictEqual(answer.json, { ansatt: [{ id: "00000003", epost: null }] })
       } finally {
         await Promise.all([a.stop(), b.stop()])
       }
@@ -492,6 +687,40 @@ describe("seeding and stopping", () => {
     await emu.stop()
     assert.strictEqual(await stalled, "closed")
     assert.isBelow(performance.now() - started, 5_000)
+  })
+
+  it("holds 200 000 employees and answers one of them", async () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ id: String(100_001 + i), epost: "" }))
+    const emu = await startEmulator({ apiKey: KEY, employees: many })
+    try {
+      assert.strictEqual(emu.employees().length, 200_000)
+      const answer = await call(`${emu.baseUrl}/300000`)
+      assert.strictEqual(answer.status, 200)
+      assert.deepStrictEqual(answer.json, { ansatt: [{ id: "00300000", epost: "" }] })
+    } finally {
+      await emu.stop()
+    }
+  })
+
+  it("reads 200 000 employees from a data file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dfo-emulator-"))
+    try {
+      const file = join(dir, "many.json")
+      await writeFile(
+        file,
+        JSON.stringify(Array.from({ length: 200_000 }, (_, i) => ({ id: String(i + 1) })))
+      )
+      const emu = await startEmulator({ apiKey: KEY, dataFile: file })
+      try {
+        assert.strictEqual(emu.employees().length, 200_000)
+        const answer = await call(`${emu.baseUrl}/200000`)
+        assert.deepStrictEqual(answer.json, { ansatt: [{ id: "00200000" }] })
+      } finally {
+        await emu.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it("DfoEmulator.scoped stops the emulator when its scope closes", async () => {
@@ -526,6 +755,6 @@ describe("seeding and stopping", () => {
     )
     assert.isAtLeast(1000 - idents.length, 10)
     assert.strictEqual(new Set(idents).size, idents.length)
-    assert.isTrue(idents.every((ident) => ident.length <= 12))
+    assert.isTrue(idents.every((ident) => ident.length <= 10))
   })
 })

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { parseEmployees } from "../Employee.js"
-import type { Emulator, FaultsUpdate, MutateAfter, ScriptedResponse } from "../Emulator.js"
+import type { ApiKey, Emulator, FaultsUpdate, MutateAfter, ScriptedResponse } from "../Emulator.js"
 import { parseJson, readBody, writeResponse } from "./http.js"
 
 /** A request the admin API cannot act on: answered 400 with its message. */
@@ -45,6 +45,19 @@ const adminRoute = async (
     case "POST /reset":
       emulator.reset()
       return { status: 204 }
+    case "GET /keys":
+      return { status: 200, body: { keys: emulator.apiKeys() } }
+    case "PUT /keys": {
+      const body = asObject(await adminJson(req), "the keys")
+      if (!Array.isArray(body["keys"])) throw new AdminError('expected {"keys":[{"key","plan"}]}')
+      try {
+        emulator.setApiKeys(body["keys"] as ReadonlyArray<ApiKey>)
+      } catch (error) {
+        if (error instanceof RangeError) throw new AdminError(error.message)
+        throw error
+      }
+      return { status: 200, body: { keys: emulator.apiKeys() } }
+    }
     case "GET /faults":
       return { status: 200, body: emulator.faults() }
     case "POST /faults":

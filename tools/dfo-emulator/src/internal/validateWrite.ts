@@ -1,20 +1,22 @@
-/** The fields a PATCH may change (CONTRACT §3). */
+/** The fields a write (`PUT`) may change (CONTRACT §3). */
 export const WRITABLE_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
 
-/** Longest values SAP accepts; `brukerident` is SAP's 12-character user name. */
-export const MAX_LENGTH = { eksternIdent: 100, epost: 241, brukerident: 12 } as const
+/** DFØ's field lengths ("maks feltlengde"): `brukerident` holds an employee number. */
+export const MAX_LENGTH = { eksternIdent: 241, epost: 241, brukerident: 10 } as const
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
-export type PatchCheck =
+export type WriteCheck =
   | { readonly ok: true; readonly fields: Readonly<Record<string, string | null>> }
   | { readonly ok: false; readonly status: 400 | 422; readonly faultText: string }
 
 /**
- * Checks a PATCH body the way SAP does: structure problems are `400`, values SAP refuses
- * are `422`. `null` or `""` clears a field.
+ * Checks a write body the way DFØ does: structure, length and control characters are `400`
+ * naming the field; an e-mail address SAP refuses is `422`. `null` or `""` clears a field.
  */
-export const validatePatch = (body: unknown): PatchCheck => {
+export const validateWrite = (body: unknown): WriteCheck => {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return { ok: false, status: 400, faultText: "Forespørselen må være et JSON-objekt" }
   }
@@ -32,7 +34,10 @@ export const validatePatch = (body: unknown): PatchCheck => {
     }
     const max = MAX_LENGTH[key as keyof typeof MAX_LENGTH]
     if (value !== null && value.length > max) {
-      return { ok: false, status: 422, faultText: `Feltet ${key} kan ha maks ${max} tegn` }
+      return { ok: false, status: 400, faultText: `Feltet ${key} kan ha maks ${max} tegn` }
+    }
+    if (value !== null && CONTROL.test(value)) {
+      return { ok: false, status: 400, faultText: `Feltet ${key} har et ugyldig tegn` }
     }
     if (key === "epost" && value !== null && value !== "" && !EMAIL.test(value)) {
       return { ok: false, status: 422, faultText: `Ugyldig e-postadresse: ${value}` }

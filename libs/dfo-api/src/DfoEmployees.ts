@@ -1,11 +1,15 @@
 import {
+  DfoEmployee,
   DfoEmployeeList,
   DfoFault,
+  DfoLookup,
   isEmployeeId,
+  keyRefusalAdvice,
+  keyRefusedStatuses,
+  sameEmployee,
   secretConfig,
   SapFetchError,
   SapUpdateError,
-  type DfoEmployee,
   type DfoPatch
 } from "@dfo-writeback/domain"
 import {
@@ -27,14 +31,14 @@ import {
 import { Pool } from "undici"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
-import { parseRetryAfter } from "./internal/RetryAfter.js"
+import { parseWaitHeaders } from "./internal/RetryAfter.js"
 import * as RequestTally from "./RequestTally.js"
 import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
 
 /** Requests sent to DFØ by one `DfoEmployees` service since it started. */
 export interface DfoRequestStats {
   /** HTTP attempts by method, retries included. */
-  readonly requests: { readonly GET: number; readonly PATCH: number }
+  readonly requests: { readonly GET: number; readonly PUT: number; readonly PATCH: number }
   /** Attempts after the first of a call. */
   readonly retries: number
   /** Calls that ended in an error. */
@@ -71,21 +75,49 @@ export interface DfoEmployeesOptions {
   readonly maxEmployeeBytes?: number
   /** Most connections kept to DFØ. Default 64. */
   readonly connections?: number
+  /** The write method (SAP_UPDATE_METHOD): `PUT` (default, CONTRACT §3) or `PATCH`. */
+  readonly updateMethod?: UpdateMethod
+}
+
+/** How a write is sent. DFØ's gateway plans list `GET` and `PUT`; `PATCH` is for other gateways. */
+export type UpdateMethod = "PUT" | "PATCH"
+
+/** What a retry schedule reads from a failure. */
+export interface Retryable {
+  readonly transient: boolean
+  readonly retryAfterMs?: number | undefined
 }
 
 /** DFØ's employee API (CONTRACT §3): read one, read all, write the three identifiers. */
 export interface DfoEmployeesService {
-  /** `None` only when DFØ answers 404 with the `IKKE ANSATT` fault. */
-  readonly get: (id: string) => Effect.Effect<Option.Option<DfoEmployee>, SapFetchError>
+  /**
+   * `NotFound` only when DFØ answers 404 with the `IKKE ANSATT` fault, or 200 with no
+   * employee; an answer about another employee is a failure. Transient answers are retried.
+   */
+  readonly get: (id: string) => Effect.Effect<DfoLookup, SapFetchError>
+  /** Every employee, with one `GET {base}`. Transient answers are retried. */
   readonly list: () => Effect.Effect<ReadonlyArray<DfoEmployee>, SapFetchError>
-  /** Sends only the fields given; nothing when there are none. */
-  readonly patch: (id: string, fields: DfoPatch) => Effect.Effect<void, SapUpdateError>
-  /** Counters since the service started, for run summaries and benchmarks. */
+  /**
+   * One write (`SAP_UPDATE_METHOD`, default `PUT`) of only the fields given, never
+   * retried here: a retry must first re-read the employee (CONTRACT §4 step 10), which
+   * only the caller can do, with `retrySchedule`. Succeeds with the employee as DFØ
+   * answers it after the write, or `None` when the answer carries none (`204`).
+   */
+  readonly write: (
+    id: string,
+    fields: DfoPatch
+  ) => Effect.Effect<Option.Option<DfoEmployee>, SapUpdateError>
+  /**
+   * The schedule reads use between attempts: transient failures only, exponential and
+   * jittered, at least the gateway's `Retry-After`, giving up on an absurd one.
+   */
+  readonly retrySchedule: Schedule.Schedule<unknown, Retryable>
+  /** Counters since the service started, for benchmarks. */
   readonly stats: () => Effect.Effect<DfoRequestStats>
 }
 
 const MiB = 1024 * 1024
-const PATCH_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
+const WRITE_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
 const IKKE_ANSATT = /IKKE ANSATT/i
 
 interface Settings {
@@ -101,6 +133,7 @@ interface Settings {
   readonly maxListBytes: number
   readonly maxEmployeeBytes: number
   readonly connections: number
+  readonly updateMethod: UpdateMethod
 }
 
 const settingsOf = (options: DfoEmployeesOptions): Settings => {
@@ -121,7 +154,8 @@ const settingsOf = (options: DfoEmployeesOptions): Settings => {
     maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
     maxListBytes: options.maxListBytes ?? 512 * MiB,
     maxEmployeeBytes: options.maxEmployeeBytes ?? MiB,
-    connections: options.connections ?? 64
+    connections: options.connections ?? 64,
+    updateMethod: options.updateMethod ?? "PUT"
   }
 }
 
@@ -136,6 +170,17 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
 }
 
 const decodeList = Schema.decodeUnknownEither(DfoEmployeeList)
+/** A write's answer: the list shapes of a GET, or the employee object itself. */
+const decodeWritten = Schema.decodeUnknownEither(
+  Schema.Union(
+    DfoEmployeeList,
+    Schema.transform(DfoEmployee, Schema.typeSchema(DfoEmployeeList), {
+      strict: true,
+      decode: (employee) => ({ ansatt: [employee] }),
+      encode: ({ ansatt }) => ansatt[0] ?? { id: "", hasBrukerident: false }
+    })
+  )
+)
 const decodeFault = Schema.decodeUnknownOption(DfoFault)
 const decodeGatewayMessage = Schema.decodeUnknownOption(Schema.Struct({ message: Schema.String }))
 
@@ -155,10 +200,9 @@ const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
   const { status } = answer
   const { faultText, gatewayMessage } = explain(answer)
   const said = gatewayMessage === undefined ? "" : `; the gateway said: ${clip(gatewayMessage)}`
-  const retryAfterHeader = answer.headers["retry-after"]
-  const retryAfterMs = parseRetryAfter(retryAfterHeader, now)
-  const retryAfterText =
-    retryAfterMs === undefined ? "" : ` (Retry-After ${String(retryAfterHeader)})`
+  const wait = parseWaitHeaders(answer.headers, now)
+  const retryAfterMs = wait?.ms
+  const retryAfterText = wait === undefined ? "" : ` (${wait.header})`
   if (status === 429) {
     return new AttemptFailure({
       status,
@@ -177,11 +221,11 @@ const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
       retryAfterMs
     })
   }
-  if (status === 401 || status === 403) {
+  if (keyRefusedStatuses.has(status)) {
     return new AttemptFailure({
       status,
       faultText,
-      reason: `the gateway refused the API key (check SAP_API_KEY)${said}`,
+      reason: `${keyRefusalAdvice(status)}${said}`,
       transient: false
     })
   }
@@ -189,7 +233,11 @@ const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
     return new AttemptFailure({
       status,
       faultText,
-      reason: `not found, and not DFØ's IKKE ANSATT answer (check SAP_ANSATT_BASE_URL)${said}`,
+      // A write to an employee DFØ no longer holds gets IKKE ANSATT too; the URL is fine.
+      reason:
+        faultText !== undefined && IKKE_ANSATT.test(faultText)
+          ? `DFØ holds no such employee${said}`
+          : `not found, and not DFØ's IKKE ANSATT answer (check SAP_ANSATT_BASE_URL)${said}`,
       transient: false
     })
   }
@@ -239,7 +287,19 @@ const decodeEmployees = (answer: HttpAnswer): Either.Either<DfoEmployeeList, Att
     )
   )
 
-const sameId = (a: string, b: string) => a.replace(/^0+(?=.)/, "") === b.replace(/^0+(?=.)/, "")
+/** The typed error of a call that failed, carrying its last attempt and how many were made. */
+const toError =
+  <E>(make: new (fields: ConstructorParameters<typeof SapFetchError>[0]) => E, sapId?: string) =>
+  ({ failure, attempts }: { readonly failure: AttemptFailure; readonly attempts: number }): E =>
+    new make({
+      ...(sapId === undefined ? {} : { sapId }),
+      status: failure.status,
+      faultText: failure.faultText,
+      attempts,
+      reason: failure.reason,
+      transient: failure.transient,
+      retryAfterMs: failure.retryAfterMs
+    })
 
 /** Creates the client; its connection pool closes with the scope. */
 export const make = (
@@ -265,14 +325,22 @@ export const make = (
     }
     const writeHeaders = { ...readHeaders, "content-type": "application/json" }
     const takeToken = makeRateLimiter(settings.maxRps, settings.burst)
-    const counters = { GET: 0, PATCH: 0, retries: 0, failures: 0, rateLimited: 0, timeouts: 0 }
+    const counters = {
+      GET: 0,
+      PUT: 0,
+      PATCH: 0,
+      retries: 0,
+      failures: 0,
+      rateLimited: 0,
+      timeouts: 0
+    }
 
     const retryPolicy = Schedule.exponential(Duration.millis(settings.retryBaseMs)).pipe(
       Schedule.jittered,
       Schedule.modifyDelay((_, delay) =>
         Duration.min(delay, Duration.millis(settings.retryMaxDelayMs))
       ),
-      Schedule.intersect(Schedule.identity<AttemptFailure>()),
+      Schedule.intersect(Schedule.identity<Retryable>()),
       Schedule.modifyDelay(([, failure], delay) =>
         failure.retryAfterMs === undefined
           ? delay
@@ -280,7 +348,7 @@ export const make = (
       ),
       Schedule.intersect(Schedule.recurs(settings.maxRetries)),
       Schedule.whileInput(
-        (failure: AttemptFailure) =>
+        (failure: Retryable) =>
           failure.transient &&
           (failure.retryAfterMs === undefined || failure.retryAfterMs <= settings.maxRetryAfterMs)
       )
@@ -292,7 +360,7 @@ export const make = (
      * number of attempts made.
      */
     const call = <A>(
-      method: "GET" | "PATCH",
+      method: "GET" | UpdateMethod,
       path: string,
       maxBytes: number,
       interpret: (answer: HttpAnswer, now: number) => Either.Either<A, AttemptFailure>,
@@ -316,7 +384,7 @@ export const make = (
                   sendRequest(pool, {
                     method,
                     path,
-                    headers: method === "PATCH" ? writeHeaders : readHeaders,
+                    headers: method === "GET" ? readHeaders : writeHeaders,
                     maxBytes,
                     ...(body === undefined ? {} : { body })
                   })
@@ -361,7 +429,8 @@ export const make = (
           )
         )
         return attempt.pipe(
-          Effect.retry(retryPolicy),
+          // Writes are never retried here: the caller re-reads the employee first.
+          method === "GET" ? Effect.retry(retryPolicy) : (effect) => effect,
           Effect.mapError((failure) => {
             counters.failures += 1
             return { failure, attempts }
@@ -371,55 +440,46 @@ export const make = (
 
     const employeePath = (id: string) => `${basePath}/${encodeURIComponent(id)}`
 
+    const notSent = "the employee id is not 1–8 digits; nothing was sent"
+
     const get = Effect.fn("DfoEmployees.get")(function* (id: string) {
       if (!isEmployeeId(id)) {
         counters.failures += 1
-        return yield* new SapFetchError({
-          sapId: id,
-          attempts: 0,
-          reason: "the employee id is not 1–12 digits; nothing was sent"
-        })
+        return yield* new SapFetchError({ sapId: id, attempts: 0, reason: notSent })
       }
       return yield* call(
         "GET",
         employeePath(id),
         settings.maxEmployeeBytes,
-        (answer, now): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> => {
+        (answer, now): Either.Either<DfoLookup, AttemptFailure> => {
           if (answer.status === 404) {
             const { faultText } = explain(answer)
             if (faultText !== undefined && IKKE_ANSATT.test(faultText)) {
-              return Either.right(Option.none())
+              return Either.right(DfoLookup.NotFound({ faultText }))
             }
           }
           if (answer.status !== 200) return Either.left(failureOf(answer, now))
           return Either.flatMap(decodeEmployees(answer), ({ ansatt }) => {
             const [employee] = ansatt
-            if (ansatt.length !== 1 || employee === undefined || !sameId(employee.id, id)) {
+            // A 200 with an empty list means the same as the IKKE ANSATT 404 (CONTRACT §3).
+            if (employee === undefined) {
+              return Either.right<DfoLookup>(
+                DfoLookup.NotFound({ faultText: "DFØ answered 200 with no employee" })
+              )
+            }
+            if (ansatt.length !== 1 || !sameEmployee(employee.id, id)) {
               return Either.left(
                 new AttemptFailure({
                   status: answer.status,
-                  reason: `expected employee ${id} alone, got ${ansatt.length} employee(s)${
-                    employee === undefined ? "" : ` starting with ${employee.id}`
-                  }`,
+                  reason: `expected employee ${id} alone, got ${ansatt.length} employee(s) starting with ${clip(employee.id, 20)}`,
                   transient: false
                 })
               )
             }
-            return Either.right(Option.some(employee))
+            return Either.right<DfoLookup>(DfoLookup.Found({ employee }))
           })
         }
-      ).pipe(
-        Effect.mapError(
-          ({ failure, attempts }) =>
-            new SapFetchError({
-              sapId: id,
-              status: failure.status,
-              faultText: failure.faultText,
-              attempts,
-              reason: failure.reason
-            })
-        )
-      )
+      ).pipe(Effect.mapError(toError(SapFetchError, id)))
     })
 
     const list = Effect.fn("DfoEmployees.list")(function* () {
@@ -431,66 +491,80 @@ export const make = (
           answer.status === 200
             ? Either.map(decodeEmployees(answer), ({ ansatt }) => ansatt)
             : Either.left(failureOf(answer, now))
-      ).pipe(
-        Effect.mapError(
-          ({ failure, attempts }) =>
-            new SapFetchError({
-              status: failure.status,
-              faultText: failure.faultText,
-              attempts,
-              reason: failure.reason
-            })
-        )
-      )
+      ).pipe(Effect.mapError(toError(SapFetchError)))
     })
 
-    const patch = Effect.fn("DfoEmployees.patch")(function* (id: string, fields: DfoPatch) {
+    /** A write's answer: the employee it shows, if any; its shape is checked like a read's. */
+    const writtenEmployee = (
+      id: string,
+      answer: HttpAnswer
+    ): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> => {
+      if (answer.status === 204 || answer.body === "") return Either.right(Option.none())
+      return Either.flatMap(successJson(answer), (json) => {
+        const decoded = decodeWritten(json, { onExcessProperty: "ignore" })
+        if (Either.isLeft(decoded)) {
+          return Either.left(
+            new AttemptFailure({
+              status: answer.status,
+              reason: `DFØ accepted the write, but its answer is not an employee: ${clip(ParseResult.TreeFormatter.formatErrorSync(decoded.left))}`,
+              transient: false
+            })
+          )
+        }
+        const [employee, ...others] = decoded.right.ansatt
+        if (employee === undefined) return Either.right(Option.none())
+        if (others.length > 0 || !sameEmployee(employee.id, id)) {
+          return Either.left(
+            new AttemptFailure({
+              status: answer.status,
+              reason: `DFØ accepted the write, but answered with employee ${clip(employee.id, 20)}${others.length > 0 ? ` and ${others.length} more` : ""}`,
+              transient: false
+            })
+          )
+        }
+        return Either.right(Option.some(employee))
+      })
+    }
+
+    const write = Effect.fn("DfoEmployees.write")(function* (id: string, fields: DfoPatch) {
       if (!isEmployeeId(id)) {
         counters.failures += 1
-        return yield* new SapUpdateError({
-          sapId: id,
-          attempts: 0,
-          reason: "the employee id is not 1–12 digits; nothing was sent"
-        })
+        return yield* new SapUpdateError({ sapId: id, attempts: 0, reason: notSent })
       }
       const body: Record<string, string> = {}
-      for (const field of PATCH_FIELDS) {
+      for (const field of WRITE_FIELDS) {
         const value = fields[field]
         if (value !== undefined) body[field] = value
       }
-      if (Object.keys(body).length === 0) return
-      yield* call(
-        "PATCH",
+      if (Object.keys(body).length === 0) return Option.none<DfoEmployee>()
+      yield* Effect.annotateCurrentSpan("method", settings.updateMethod)
+      return yield* call(
+        settings.updateMethod,
         employeePath(id),
         settings.maxEmployeeBytes,
-        (answer, now): Either.Either<void, AttemptFailure> =>
+        (answer, now): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> =>
           answer.status === 200 || answer.status === 204
-            ? Either.right(undefined)
+            ? writtenEmployee(id, answer)
             : Either.left(failureOf(answer, now)),
         JSON.stringify(body)
-      ).pipe(
-        Effect.mapError(
-          ({ failure, attempts }) =>
-            new SapUpdateError({
-              sapId: id,
-              status: failure.status,
-              faultText: failure.faultText,
-              attempts,
-              reason: failure.reason
-            })
-        )
-      )
+      ).pipe(Effect.mapError(toError(SapUpdateError, id)))
     })
 
     const stats = Effect.sync((): DfoRequestStats => ({
-      requests: { GET: counters.GET, PATCH: counters.PATCH },
+      requests: { GET: counters.GET, PUT: counters.PUT, PATCH: counters.PATCH },
       retries: counters.retries,
       failures: counters.failures,
       rateLimited: counters.rateLimited,
       timeouts: counters.timeouts
     }))
 
-    return DfoEmployees.of({ get, list: () => list(), patch, stats: () => stats })
+    return DfoEmployees.of({
+      get,
+      list: () => list(),
+      write,
+      retrySchedule: retryPolicy,
+      stats: () => stats
+    })
   })
 
 const isHttpUrl = (text: string) => {
@@ -524,7 +598,8 @@ export const config: Config.Config<DfoEmployeesOptions> = Config.all({
   timeoutMs: atLeast("SAP_TIMEOUT_MS", 1, 10_000),
   maxRetries: atLeast("SAP_MAX_RETRIES", 0, 4),
   retryBaseMs: atLeast("SAP_RETRY_BASE_MS", 1, 200),
-  maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB)
+  maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB),
+  updateMethod: Config.literal("PUT", "PATCH")("SAP_UPDATE_METHOD").pipe(Config.withDefault("PUT"))
 })
 
 /** The DFØ employee API client. */

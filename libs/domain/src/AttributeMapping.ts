@@ -23,13 +23,15 @@ export class AttributeMapping extends Schema.Class<AttributeMapping>("AttributeM
   businessRoles: AttributeName
 }) {}
 
-/** The defaults of CONTRACT §1–2: RapidIdentity's attribute names. */
+/** The defaults of CONTRACT §1–2: RapidIdentity's attribute names, as Felles IAM uses them. */
 export const defaultMapping: AttributeMapping = AttributeMapping.make({
   idautoId: "idautoID",
   sapId: "idautoPersonPayrollID",
   eksternIdent: ["idautoPersonSystem5ID", "mail"],
-  epost: ["idautoPersonSystem2ID", "mail"],
-  brukerident: ["idautoPersonSystem1ID", "idautoPersonSAMAccountName"],
+  // No `mail` fallback: in Felles IAM `mail` holds the Feide ID, not a mailbox.
+  epost: ["idautoPersonSystem2ID"],
+  // The employee number (Felles IAM's sapWritebackEmployeeIDAsBrukerident).
+  brukerident: ["idautoPersonPayrollID"],
   username: "idautoPersonSystem1ID",
   uhUsername: "idautoPersonSAMAccountName",
   disabled: "idautoDisabled",

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { AttributeMapping } from "./AttributeMapping.js"
-import { isEmployeeId } from "./DfoEmployee.js"
+import { type DfoField, fieldLimits, isEmployeeId } from "./DfoEmployee.js"
 import type { PortalUser } from "./PortalUser.js"
 import type { SkipReason } from "./WritebackEvent.js"
 import type { WritebackRecord } from "./WritebackRecord.js"
@@ -18,8 +18,34 @@ export interface Ineligible {
   readonly message: string
 }
 
+const clip = (text: string, max = 40) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
 const skip = (reason: SkipReason, message: string) => Either.left<Ineligible>({ reason, message })
 const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+// C0 and C1 control characters, DEL included: never part of an identifier or an address.
+// eslint-disable-next-line no-control-regex
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/
+
+/**
+ * Check 4's problems with one value to write: longer than DFØ allows, or holding a
+ * control character. The message names the DFØ field, the source attributes and the limit.
+ */
+const valueProblems = (
+  field: DfoField,
+  value: string,
+  sources: ReadonlyArray<string>
+): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  const named = `${field} (${sources.join(" or ")})`
+  if (value.length > fieldLimits[field]) {
+    problems.push(
+      `${named} is ${value.length} characters; DFØ allows at most ${fieldLimits[field]}`
+    )
+  }
+  if (controlCharacter.test(value)) problems.push(`${named} holds a control character`)
+  return problems
+}
 
 /**
  * Checks 1–6 of CONTRACT §4 in order; the first that applies decides. The mapping
@@ -52,12 +78,25 @@ export const checkEligibility = (
     return skip("MISSING_ATTRIBUTES", `missing ${missing.join(", ")}`)
   }
 
-  if (!isEmployeeId(user.sapId)) {
-    return skip(
-      "INVALID_ATTRIBUTES",
-      `employee id ${JSON.stringify(user.sapId)} (${mapping.sapId}) is not 1–12 digits`
-    )
-  }
+  const writesBrukerident = rules.writebackBrukerident && user.brukerident !== undefined
+  const invalid = [
+    ...user.multiValued
+      .filter((m) => m.field !== "brukerident" || writesBrukerident)
+      .map(
+        (m) =>
+          `${m.attribute} has ${m.count} values (${m.field === "sapId" ? "the employee id" : m.field}); ` +
+          `LDAP does not order values, so none is chosen`
+      ),
+    ...(isEmployeeId(user.sapId)
+      ? []
+      : [`employee id ${JSON.stringify(clip(user.sapId))} (${mapping.sapId}) is not 1–8 digits`]),
+    ...valueProblems("eksternIdent", user.eksternIdent, mapping.eksternIdent),
+    ...valueProblems("epost", user.epost, mapping.epost),
+    ...(writesBrukerident && user.brukerident !== undefined
+      ? valueProblems("brukerident", user.brukerident, mapping.brukerident)
+      : [])
+  ]
+  if (invalid.length > 0) return skip("INVALID_ATTRIBUTES", invalid.join("; "))
   if (!user.entitlements.some((e) => sameText(e, mapping.adEntitlement))) {
     return skip("NOT_ENTITLED_AD", `not entitled to ${mapping.adEntitlement}`)
   }
@@ -73,7 +112,7 @@ export const checkEligibility = (
     record: {
       eksternIdent: user.eksternIdent,
       epost: user.epost,
-      ...(rules.writebackBrukerident && user.brukerident !== undefined
+      ...(writesBrukerident && user.brukerident !== undefined
         ? { brukerident: user.brukerident }
         : {})
     }

@@ -2,9 +2,19 @@ import { ParseResult, Schema } from "effect"
 import type { AttributeMapping } from "./AttributeMapping.js"
 import { LdapEntry } from "./LdapEntry.js"
 
+/** A value the writeback reads from one attribute that holds several (LDAP does not order them). */
+export const MultiValued = Schema.Struct({
+  field: Schema.Literal("sapId", "eksternIdent", "epost", "brukerident"),
+  attribute: Schema.String,
+  count: Schema.Number
+})
+export type MultiValued = typeof MultiValued.Type
+
 /**
  * A Portal LDAP account reduced to what the writeback rules read. Text values are
- * trimmed; an absent or blank attribute is left out.
+ * trimmed; an absent or blank attribute is left out. A value taken from an attribute
+ * with several values is its first one, and is listed in `multiValued`, so the rules
+ * can refuse to write it.
  */
 export class PortalUser extends Schema.Class<PortalUser>("PortalUser")({
   dn: Schema.String,
@@ -18,15 +28,17 @@ export class PortalUser extends Schema.Class<PortalUser>("PortalUser")({
   disabled: Schema.Boolean,
   deleted: Schema.Boolean,
   entitlements: Schema.Array(Schema.String),
-  businessRoles: Schema.Array(Schema.String)
+  businessRoles: Schema.Array(Schema.String),
+  multiValued: Schema.Array(MultiValued)
 }) {}
 
 const isTrue = (values: ReadonlyArray<string>) => values.some((v) => v.toUpperCase() === "TRUE")
 
 /**
  * Reads an entry through the attribute mapping. LDAP attribute names are
- * case-insensitive, so lookups are too; a multi-valued source yields its first
- * non-blank value.
+ * case-insensitive, so lookups are too. Of a field's sources the first with a
+ * non-blank value supplies it; when that attribute holds several distinct values,
+ * the field is recorded in `multiValued`.
  */
 export const decodePortalUser =
   (mapping: AttributeMapping) =>
@@ -40,30 +52,37 @@ export const decodePortalUser =
       byName.set(name.toLowerCase(), values)
     }
     const values = (name: string) => byName.get(name.toLowerCase()) ?? []
-    const first = (...names: ReadonlyArray<string>) => {
+    const multiValued: Array<MultiValued> = []
+    const first = (field: MultiValued["field"], names: ReadonlyArray<string>) => {
       for (const name of names) {
-        const [value] = values(name)
-        if (value !== undefined) return value
+        const found = values(name)
+        const [value] = found
+        if (value === undefined) continue
+        const count = found.length > 1 ? new Set(found).size : 1
+        if (count > 1) multiValued.push({ field, attribute: name, count })
+        return value
       }
       return undefined
     }
+    const single = (name: string) => values(name)[0]
     const optional = <K extends string>(key: K, value: string | undefined) =>
       (value === undefined ? {} : { [key]: value }) as { [P in K]?: string }
     // Built from strings just read, so the class's own validation would only repeat it.
     return new PortalUser(
       {
         dn: entry.dn,
-        ...optional("idautoId", first(mapping.idautoId)),
-        ...optional("sapId", first(mapping.sapId)),
-        ...optional("eksternIdent", first(...mapping.eksternIdent)),
-        ...optional("epost", first(...mapping.epost)),
-        ...optional("brukerident", first(...mapping.brukerident)),
-        ...optional("username", first(mapping.username)),
-        ...optional("uhUsername", first(mapping.uhUsername)),
+        ...optional("idautoId", single(mapping.idautoId)),
+        ...optional("sapId", first("sapId", [mapping.sapId])),
+        ...optional("eksternIdent", first("eksternIdent", mapping.eksternIdent)),
+        ...optional("epost", first("epost", mapping.epost)),
+        ...optional("brukerident", first("brukerident", mapping.brukerident)),
+        ...optional("username", single(mapping.username)),
+        ...optional("uhUsername", single(mapping.uhUsername)),
         disabled: isTrue(values(mapping.disabled)),
         deleted: isTrue(values(mapping.deleted)),
         entitlements: mapping.entitlements.flatMap(values),
-        businessRoles: values(mapping.businessRoles)
+        businessRoles: values(mapping.businessRoles),
+        multiValued
       },
       true
     )

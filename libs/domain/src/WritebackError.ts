@@ -21,8 +21,25 @@ const SapFailure = {
   status: Schema.optional(Schema.Number),
   faultText: Schema.optional(Schema.String),
   attempts: Schema.Number,
-  reason: Schema.String
+  reason: Schema.String,
+  /** A 429, 502–504, timeout or reset: the same request may succeed later. */
+  transient: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** How long DFØ's gateway asked to wait (`Retry-After`, `X-Rate-Limit-Reset`). */
+  retryAfterMs: Schema.optional(Schema.Number)
 }
+
+/**
+ * The statuses that refuse the API key or its plan (CONTRACT §3): `401`/`403` a bad
+ * key, `405` a method the key's plan does not allow. Every other user would fail the
+ * same way, so they stop the run.
+ */
+export const keyRefusedStatuses: ReadonlySet<number> = new Set([401, 403, 405])
+
+/** What an operator checks when DFØ's gateway refuses a call with `status`. */
+export const keyRefusalAdvice = (status: number): string =>
+  status === 405
+    ? "the API key's plan does not allow this method: check that SAP_API_KEY belongs to a plan that allows writes (PUT), and SAP_UPDATE_METHOD"
+    : "the gateway refused the API key: check SAP_API_KEY (and that its subscription is active)"
 
 const describeSap = (
   code: string,
@@ -49,6 +66,9 @@ export class SapFetchError extends Schema.TaggedError<SapFetchError>()(
   SapFailure
 ) {
   readonly code = "SAP_FETCH_FAILED" as const
+  get keyRefused(): boolean {
+    return this.status !== undefined && keyRefusedStatuses.has(this.status)
+  }
   override get message() {
     return describeSap(this.code, "reading", this)
   }
@@ -60,6 +80,9 @@ export class SapUpdateError extends Schema.TaggedError<SapUpdateError>()(
   SapFailure
 ) {
   readonly code = "SAP_UPDATE_FAILED" as const
+  get keyRefused(): boolean {
+    return this.status !== undefined && keyRefusedStatuses.has(this.status)
+  }
   override get message() {
     return describeSap(this.code, "updating", this)
   }

@@ -5,6 +5,8 @@ import {
   AttributeMappingConfig,
   decodePortalUser,
   defaultMapping,
+  employeeIdSpellings,
+  type LdapEntry,
   keyAttribute,
   type KeyField,
   type LdapConnectionError,
@@ -28,7 +30,7 @@ import {
 } from "effect"
 import { close, connect, failure, type Settings } from "./internal/connection.js"
 import { toLdapEntry } from "./internal/entry.js"
-import { allPeopleFilter, keyFilter } from "./internal/filter.js"
+import { allPeopleFilter, anyOfFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
 
 /** The Portal LDAP as the writeback reads it (CONTRACT §2). */
@@ -47,6 +49,26 @@ export interface Service {
    * one, so memory stays at one page; ending or interrupting the stream closes the search.
    */
   readonly streamAll: () => Stream.Stream<PortalUser, LdapConnectionError>
+  /**
+   * Every entry's employee id values, read like `streamAll` but asking only for the
+   * idautoID and the employee id: a full run's cheap first pass to find the ids that
+   * several entries claim (CONTRACT §4 check 6a).
+   */
+  readonly streamEmployeeIds: () => Stream.Stream<EmployeeIdClaim, LdapConnectionError>
+  /**
+   * Every entry whose employee id is numerically `id` (`30202` and `00030202` alike):
+   * a single-user run's one extra search for others claiming its employee.
+   */
+  readonly findByEmployeeId: (
+    id: string
+  ) => Effect.Effect<ReadonlyArray<PortalUser>, LdapConnectionError>
+}
+
+/** The employee id values one entry holds. */
+export interface EmployeeIdClaim {
+  readonly dn: string
+  readonly idautoId: string | undefined
+  readonly employeeIds: ReadonlyArray<string>
 }
 
 export class PortalDirectory extends Context.Tag("@dfo-writeback/portal-ldap/PortalDirectory")<
@@ -186,14 +208,43 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       return decode(toLdapEntry(entry))
     })
 
+    const findByEmployeeId = Effect.fn("PortalDirectory.findByEmployeeId")(function* (id: string) {
+      const filter = anyOfFilter(mapping.sapId, employeeIdSpellings(id))
+      const { searchEntries } = yield* shared.use((client) =>
+        client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+      )
+      return searchEntries.map((entry) => decode(toLdapEntry(entry)))
+    })
+
+    const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
+      const read = (name: string) => {
+        const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase())
+        const value = key === undefined || key === "dn" ? undefined : entry[key]
+        const values = value === undefined ? [] : typeof value === "string" ? [value] : value
+        return values.map((v) => v.trim()).filter((v) => v !== "")
+      }
+      return { dn: entry.dn, idautoId: read(mapping.idautoId)[0], employeeIds: read(mapping.sapId) }
+    }
+
+    const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
+      pagedSearch([mapping.idautoId, mapping.sapId], claimOf).pipe(
+        Stream.withSpan("PortalDirectory.streamEmployeeIds")
+      )
+
     const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
+      pagedSearch(attributes, decode).pipe(Stream.withSpan("PortalDirectory.streamAll"))
+
+    const pagedSearch = <A>(
+      attributes: ReadonlyArray<string>,
+      decode: (entry: LdapEntry) => A
+    ): Stream.Stream<A, LdapConnectionError> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
           const connection = yield* Effect.acquireRelease(connect(settings), close)
           const pages = connection.client.searchPaginated(baseDn, {
             scope: "sub",
             filter: allPeopleFilter,
-            attributes,
+            attributes: [...attributes],
             paged: { pageSize }
           })
           let pending = false
@@ -225,9 +276,9 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           )
           return Stream.repeatEffectOption(nextPage).pipe(Stream.flattenChunks)
         })
-      ).pipe(Stream.withSpan("PortalDirectory.streamAll"))
+      )
 
-    return PortalDirectory.of({ findByKey, streamAll })
+    return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId })
   })
 
 /** The directory from plain options (tests, benchmarks). */

@@ -5,20 +5,26 @@ import {
   checkEligibility,
   countResult,
   countSkip,
-  type Eligible,
-  diff,
-  emptyCounts,
   type DfoEmployee,
+  DfoLookup,
+  diff,
+  type Eligible,
+  emptyCounts,
+  employeeKey,
+  type Ineligible,
   isUnchanged,
+  keyRefusalAdvice,
   MassUpdateGuard,
   type PortalUser,
-  RunStarted,
   type RunError,
-  type SkipCounts,
+  RunStarted,
   RunSummary,
+  type SapFetchError,
+  SapUpdateError,
+  type SkipCounts,
+  unheldFields,
   type UserResult,
   type WritebackEvent,
-  type WritebackRecord,
   type WritebackRequest
 } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
@@ -37,6 +43,7 @@ import {
   type Scope,
   Stream
 } from "effect"
+import * as Audit from "./internal/audit.js"
 import * as Results from "./internal/results.js"
 import { WritebackConfig } from "./WritebackConfig.js"
 
@@ -70,12 +77,16 @@ export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")
   WritebackService
 >() {}
 
-/** A user whose check found something to write, waiting for the apply phase. */
-interface Planned {
+/** A user that passed checks 1–6, with the values to write and its employee key. */
+interface Candidate extends Eligible {
   readonly user: PortalUser
-  readonly sapId: string
-  readonly record: WritebackRecord
-  readonly changeSet: ChangeSet
+  /** The employee id's numeric value as text: two ids are one employee when keys match. */
+  readonly key: string
+}
+
+/** A candidate whose comparison found something to write, waiting for the apply phase. */
+interface Planned extends Candidate {
+  readonly employee: DfoEmployee
 }
 
 /** Pages of the directory read ahead of the planning (8 × PORTAL_LDAP_PAGE_SIZE users). */
@@ -91,6 +102,13 @@ export const make = Effect.gen(function* () {
   const directory = yield* PortalDirectory.PortalDirectory
   const dfo = yield* DfoEmployees.DfoEmployees
   const settings = yield* WritebackConfig
+
+  const candidateOf = (user: PortalUser): Either.Either<Candidate, Ineligible> =>
+    Either.map(checkEligibility(user, settings.rules, settings.mapping), (eligible) => ({
+      ...eligible,
+      user,
+      key: employeeKey(eligible.sapId)
+    }))
 
   const run = (
     request: WritebackRequest,
@@ -116,6 +134,33 @@ export const make = Effect.gen(function* () {
         const counted = RequestTally.into(tally)
         let consecutiveFailures = 0
         let abortReason: string | undefined
+        const notAborted = () => abortReason === undefined
+
+        /**
+         * A refused key (401/403/405) stops the run at once: every other user would fail
+         * the same way (CONTRACT §3).
+         */
+        const stopOnRefusedKey = (error: SapFetchError | SapUpdateError, what: string) => {
+          if (!error.keyRefused || abortReason !== undefined) return
+          abortReason =
+            `DFØ refused ${what} with HTTP ${error.status}: ${keyRefusalAdvice(error.status ?? 0)}; ` +
+            `no further users are started`
+        }
+
+        /** A FAILED result, stopping the run when DFØ refused the key. */
+        const failed = (
+          user: PortalUser,
+          error: SapFetchError | SapUpdateError,
+          changeSet?: ChangeSet
+        ) => {
+          stopOnRefusedKey(
+            error,
+            error._tag === "SapUpdateError"
+              ? `a write (${error.sapId ?? ""})`
+              : `a read (${error.sapId ?? ""})`
+          )
+          return Results.failed(user, error, changeSet)
+        }
 
         /**
          * Counts one finished user and tracks consecutive failures; synchronous, so a full
@@ -165,169 +210,386 @@ export const make = Effect.gen(function* () {
         const settle = (result: UserResult) =>
           Effect.suspend(() => finish(result) ?? Effect.void).pipe(Effect.as(result), annotate)
 
+        /** Counts and logs users decided without an effect each, as one chunk. */
+        const settleAll = (results: ReadonlyArray<UserResult>) =>
+          Effect.suspend(() => {
+            const logs: Array<Effect.Effect<void>> = []
+            for (const result of results) {
+              const log = finish(result)
+              if (log !== undefined) logs.push(log)
+            }
+            return annotate(Effect.all(logs, { discard: true })).pipe(
+              Effect.as(Chunk.unsafeFromArray(results))
+            )
+          })
+
         /** Step 8: a final result, or a planned update. */
         const compare = (
-          user: PortalUser,
-          sapId: string,
-          record: WritebackRecord,
+          candidate: Candidate,
           employee: DfoEmployee
         ): Either.Either<Planned, UserResult> => {
-          const changeSet = diff(record, employee)
+          const changeSet = diff(candidate.record, employee)
           return isUnchanged(changeSet)
-            ? Either.left(Results.unchanged(user, changeSet))
-            : Either.right({ user, sapId, record, changeSet })
+            ? Either.left(Results.unchanged(candidate.user, changeSet))
+            : Either.right({ ...candidate, employee })
         }
 
         /** Step 7 on its own: read the employee, then compare. */
         const fetchAndCompare = (
-          user: PortalUser,
-          sapId: string,
-          record: WritebackRecord
+          candidate: Candidate
         ): Effect.Effect<Either.Either<Planned, UserResult>> =>
-          counted(dfo.get(sapId)).pipe(
+          counted(dfo.get(candidate.sapId)).pipe(
             Effect.map(
-              Option.match({
-                onNone: () => Either.left(Results.notInSap(user, sapId)),
-                onSome: (employee) => compare(user, sapId, record, employee)
+              DfoLookup.$match({
+                NotFound: ({ faultText }) =>
+                  Either.left(Results.notInSap(candidate.user, candidate.sapId, faultText)),
+                Found: ({ employee }) => compare(candidate, employee)
               })
             ),
-            Effect.catchAll((error) => Effect.succeed(Either.left(Results.failed(user, error))))
+            Effect.catchAll((error) => Effect.succeed(Either.left(failed(candidate.user, error))))
           )
-
-        /** Checks 1–8 of CONTRACT §4 for one user. */
-        const plan = (user: PortalUser): Effect.Effect<Either.Either<Planned, UserResult>> =>
-          Either.match(checkEligibility(user, settings.rules, settings.mapping), {
-            onLeft: ({ reason, message }) =>
-              Effect.succeed(Either.left(Results.skipped(user, reason, message))),
-            onRight: ({ sapId, record }) => fetchAndCompare(user, sapId, record)
-          })
 
         /**
-         * Steps 9–10. A full run re-reads the employee first and writes only what
-         * still differs, so a value set since the plan (a write-once brukerident
-         * above all) is never overwritten.
+         * Steps 9–10 for a planned update. A dry run reports it; otherwise one write of
+         * what differs from `employee`, between an audit `intent` and `done` line. A
+         * transient failure is retried with the client's schedule, each retry re-reading
+         * the employee and recomputing the change first, so a value set meanwhile is
+         * kept, never overwritten (CONTRACT §4 step 10).
          */
-        const apply = (planned: Planned, reRead: boolean): Effect.Effect<UserResult> =>
-          Effect.gen(function* () {
-            const { user, sapId } = planned
-            if (dryRun !== undefined) return Results.wouldUpdate(user, planned.changeSet, dryRun)
-            let changeSet = planned.changeSet
-            if (reRead) {
-              const current = yield* Effect.either(counted(dfo.get(sapId)))
-              if (Either.isLeft(current)) return Results.failed(user, current.left)
-              if (Option.isNone(current.right)) return Results.notInSap(user, sapId)
-              changeSet = diff(planned.record, current.right.value)
+        const writeUser = (planned: Planned, employee: DfoEmployee): Effect.Effect<UserResult> => {
+          const { user, sapId, record: wanted } = planned
+          const subject = { runId, caller, sapId, idautoId: user.idautoId ?? "" }
+          let attempts = 0
+          let last: ChangeSet | undefined
+          const attempt = (current: DfoEmployee) =>
+            Effect.gen(function* () {
+              const changeSet = diff(wanted, current)
+              last = changeSet
               if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet)
-            }
-            const written = yield* Effect.either(counted(dfo.patch(sapId, changeSet.patch)))
-            if (Either.isLeft(written)) return Results.failed(user, written.left, changeSet)
-            yield* Effect.logInfo("audit").pipe(
-              Effect.annotateLogs({
-                audit: true,
-                sap_id: sapId,
-                before: Object.fromEntries(changeSet.changes.map((c) => [c.field, c.before])),
-                after: Object.fromEntries(changeSet.changes.map((c) => [c.field, c.after]))
-              }),
-              annotate,
-              Effect.annotateLogs("idauto_id", user.idautoId ?? "")
+              attempts += 1
+              const n = attempts
+              yield* Audit.intent(subject, changeSet, n)
+              const answer = yield* counted(dfo.write(sapId, changeSet.patch)).pipe(
+                Effect.onInterrupt(() =>
+                  Audit.done(subject, changeSet, n, "unknown", { reason: "interrupted" })
+                ),
+                Effect.tapError((error) =>
+                  Audit.done(
+                    subject,
+                    changeSet,
+                    n,
+                    error.status === undefined ? "unknown" : "rejected",
+                    { status: error.status, reason: error.reason }
+                  )
+                )
+              )
+              const unheld = Option.match(answer, {
+                onNone: () => [],
+                onSome: (after) => unheldFields(changeSet.patch, after)
+              })
+              yield* Audit.done(subject, changeSet, n, "written", { unheld })
+              if (unheld.length > 0) {
+                return Results.failed(
+                  user,
+                  new SapUpdateError({
+                    sapId,
+                    status: 200,
+                    attempts,
+                    reason: `DFØ accepted the write, but afterwards ${unheld.join(", ")} ${unheld.length === 1 ? "does" : "do"} not hold the written value`
+                  }),
+                  changeSet
+                )
+              }
+              return Results.updated(user, changeSet, Option.isSome(answer))
+            })
+          const reread = counted(dfo.get(sapId)).pipe(
+            Effect.mapError(
+              (error) =>
+                new SapUpdateError({
+                  sapId,
+                  status: error.status,
+                  faultText: error.faultText,
+                  attempts,
+                  reason: `the write was not confirmed, and re-reading the employee before retrying failed: ${error.reason}`
+                })
+            ),
+            Effect.flatMap(
+              DfoLookup.$match({
+                NotFound: ({ faultText }) =>
+                  Effect.succeed(Results.notInSap(user, sapId, faultText)),
+                Found: ({ employee: current }) => attempt(current)
+              })
             )
-            return Results.updated(user, changeSet)
-          })
+          )
+          return Effect.suspend(() => (attempts === 0 ? attempt(employee) : reread)).pipe(
+            Effect.retry({
+              schedule: dfo.retrySchedule,
+              while: (error) => error.transient && notAborted()
+            }),
+            Effect.catchAll((error) =>
+              Effect.succeed(
+                failed(
+                  user,
+                  new SapUpdateError({
+                    sapId,
+                    status: error.status,
+                    faultText: error.faultText,
+                    attempts: Math.max(attempts, error.attempts),
+                    reason: error.reason
+                  }),
+                  last
+                )
+              )
+            )
+          )
+        }
+
+        /** A planned update in this run's mode: reported in a dry run, else written. */
+        const applyPlanned = (planned: Planned, employee: DfoEmployee) =>
+          dryRun === undefined
+            ? writeUser(planned, employee)
+            : Effect.succeed(
+                Results.wouldUpdate(planned.user, diff(planned.record, employee), dryRun)
+              )
+
+        /**
+         * Check 6a for one user: the others the directory holds with its employee id that
+         * also pass checks 1–6 (one extra search).
+         */
+        const othersClaiming = (candidate: Candidate) =>
+          directory.findByEmployeeId(candidate.sapId).pipe(
+            Effect.map((entries) =>
+              entries
+                .filter((other) => other.dn !== candidate.user.dn)
+                .filter((other) => Either.isRight(candidateOf(other)))
+                .map((other) => other.idautoId ?? other.dn)
+            )
+          )
 
         const examineOne = (user: PortalUser) =>
-          plan(user).pipe(
-            Effect.flatMap(
-              Either.match({ onLeft: Effect.succeed, onRight: (p) => apply(p, false) })
-            ),
-            Effect.flatMap(settle)
-          )
+          Either.match(candidateOf(user), {
+            onLeft: ({ reason, message }) => Effect.succeed(Results.skipped(user, reason, message)),
+            onRight: (candidate) =>
+              Effect.flatMap(othersClaiming(candidate), (others) =>
+                others.length > 0
+                  ? Effect.succeed(Results.duplicate(user, candidate.sapId, others))
+                  : Effect.flatMap(
+                      fetchAndCompare(candidate),
+                      Either.match({
+                        onLeft: Effect.succeed,
+                        onRight: (planned) => applyPlanned(planned, planned.employee)
+                      })
+                    )
+              )
+          }).pipe(Effect.flatMap(settle))
 
         const examineAll = (all: AllUsersRequest) =>
           Effect.gen(function* () {
             const listed = yield* employeeList()
+            const claimedBySeveral = yield* claimedIds()
             const configured = settings.maxUpdates
             const limit = all.maxUpdates > 0 ? Math.min(configured, all.maxUpdates) : configured
             const planned: Array<Planned> = []
-            const notAborted = () => abortReason === undefined
+            /** Candidates whose id several entries claim, decided once the directory is read. */
+            const held: Array<Candidate> = []
+            /** The idautoID of each candidate decided so far, by employee key. */
+            const seen = new Map<string, string>()
+            /** Keys a later page claimed again after pass 1 (the directory changed): never written. */
+            const lateClaims = new Map<string, Array<string>>()
 
-            /**
-             * One page of the directory. Users the list answers are decided without an
-             * effect each (a nightly run is mostly skipped and unchanged users); the rest
-             * are read on their own, `SAP_CONCURRENCY` at a time, each settled as it ends
-             * so a run of failures stops the run as soon as it counts.
-             */
-            const planPage = (page: Chunk.Chunk<PortalUser>) =>
-              Effect.gen(function* () {
-                const known = yield* listed
-                const results: Array<UserResult> = []
-                const logs: Array<Effect.Effect<void>> = []
-                const remote: Array<Eligible & { readonly user: PortalUser }> = []
-                const decided = (outcome: Either.Either<Planned, UserResult>) => {
-                  if (Either.isRight(outcome)) return void planned.push(outcome.right)
-                  results.push(outcome.left)
-                  const log = finish(outcome.left)
-                  if (log !== undefined) logs.push(log)
-                }
-                for (const user of page) {
-                  if (!notAborted()) break
-                  const eligibility = checkEligibility(user, settings.rules, settings.mapping)
-                  if (Either.isLeft(eligibility)) {
-                    const { reason, message } = eligibility.left
-                    decided(Either.left(Results.skipped(user, reason, message)))
-                    continue
-                  }
-                  const { sapId, record: wanted } = eligibility.right
-                  const employee = Option.flatMapNullable(known, (byId) => byId.get(sapId))
-                  if (Option.isSome(employee)) {
-                    decided(compare(user, sapId, wanted, employee.value))
-                  } else {
-                    remote.push({ user, sapId, record: wanted })
-                  }
-                }
-                yield* annotate(Effect.all(logs, { discard: true }))
-                const fetched = yield* Effect.forEach(
-                  remote,
-                  ({ user, sapId, record: wanted }) =>
-                    notAborted()
-                      ? fetchAndCompare(user, sapId, wanted).pipe(
-                          Effect.tap((outcome) =>
-                            Either.isLeft(outcome) ? settle(outcome.left) : Effect.void
-                          ),
-                          Effect.asSome
-                        )
-                      : Effect.succeedNone,
-                  { concurrency: settings.concurrency }
-                )
-                for (const outcome of fetched) {
-                  if (Option.isNone(outcome)) continue
-                  if (Either.isRight(outcome.value)) planned.push(outcome.value.right)
-                  else results.push(outcome.value.left)
-                }
-                // Tripping as soon as a page passes the limit stops the read early and
-                // keeps the held plan within a page of the limit.
-                if (dryRun === undefined && planned.length > limit) {
-                  return yield* new MassUpdateGuard({
+            /** Check 6a against the candidates seen so far; the directory may change between passes. */
+            const claimAgain = (candidate: Candidate): UserResult | undefined => {
+              const idautoId = candidate.user.idautoId ?? candidate.user.dn
+              const first = seen.get(candidate.key)
+              if (first === undefined) {
+                seen.set(candidate.key, idautoId)
+                return undefined
+              }
+              const claims = lateClaims.get(candidate.key) ?? [first]
+              claims.push(idautoId)
+              lateClaims.set(candidate.key, claims)
+              return Results.duplicate(
+                candidate.user,
+                candidate.sapId,
+                claims.filter((c) => c !== idautoId)
+              )
+            }
+
+            const guard = Effect.suspend(() =>
+              // Tripping as soon as a page passes the limit stops the read early and
+              // keeps the held plan within a page of the limit.
+              dryRun === undefined && planned.length > limit
+                ? new MassUpdateGuard({
                     planned: planned.length,
                     limit,
                     configuredLimit: configured,
                     requestLimit: all.maxUpdates
                   })
+                : Effect.void
+            )
+
+            /** A planned update: held for the apply phase, or in a dry run reported now. */
+            const plan = (p: Planned): Option.Option<UserResult> => {
+              if (dryRun === undefined) {
+                planned.push(p)
+                return Option.none()
+              }
+              return Option.some(Results.wouldUpdate(p.user, diff(p.record, p.employee), dryRun))
+            }
+
+            /**
+             * Steps 7–8 for candidates: those the DFØ list answers are decided without an
+             * effect each (a nightly run is mostly unchanged users); the rest are read on
+             * their own, `SAP_CONCURRENCY` at a time, each result streamed as it ends.
+             */
+            const decide = (
+              candidates: ReadonlyArray<Candidate>
+            ): Stream.Stream<UserResult, MassUpdateGuard> =>
+              Stream.unwrap(
+                Effect.map(listed, (known) => {
+                  const local: Array<UserResult> = []
+                  const remote: Array<Candidate> = []
+                  for (const candidate of candidates) {
+                    if (!notAborted()) break
+                    const employee = Option.flatMapNullable(known, (byKey) =>
+                      byKey.get(candidate.key)
+                    )
+                    if (Option.isNone(employee)) {
+                      remote.push(candidate)
+                      continue
+                    }
+                    const outcome = compare(candidate, employee.value)
+                    if (Either.isLeft(outcome)) local.push(outcome.left)
+                    else Option.map(plan(outcome.right), (r) => local.push(r))
+                  }
+                  const fetched = Stream.fromIterable(remote).pipe(
+                    Stream.mapEffect(
+                      (candidate) =>
+                        notAborted()
+                          ? fetchAndCompare(candidate).pipe(
+                              Effect.map(Either.match({ onLeft: Option.some, onRight: plan })),
+                              Effect.flatMap(
+                                Option.match({
+                                  onNone: () => Effect.succeedNone,
+                                  onSome: (r) => Effect.asSome(settle(r))
+                                })
+                              )
+                            )
+                          : Effect.succeedNone,
+                      { concurrency: settings.concurrency, unordered: true }
+                    ),
+                    Stream.filterMap((result) => result)
+                  )
+                  return Stream.fromEffect(settleAll(local)).pipe(
+                    Stream.flattenChunks,
+                    Stream.concat(fetched),
+                    Stream.concat(Stream.drain(Stream.fromEffect(guard)))
+                  )
+                })
+              )
+
+            /** One page of the directory: checks 1–6 at once, check 6a, then `decide`. */
+            const planPage = (page: Chunk.Chunk<PortalUser>) =>
+              Stream.suspend(() => {
+                const skipped: Array<UserResult> = []
+                const candidates: Array<Candidate> = []
+                for (const user of page) {
+                  if (!notAborted()) break
+                  const candidate = candidateOf(user)
+                  if (Either.isLeft(candidate)) {
+                    const { reason, message } = candidate.left
+                    skipped.push(Results.skipped(user, reason, message))
+                  } else if (claimedBySeveral.has(candidate.right.key)) {
+                    held.push(candidate.right)
+                  } else {
+                    const duplicate = claimAgain(candidate.right)
+                    if (duplicate === undefined) candidates.push(candidate.right)
+                    else skipped.push(duplicate)
+                  }
                 }
-                return Chunk.unsafeFromArray(results)
+                return Stream.fromEffect(settleAll(skipped)).pipe(
+                  Stream.flattenChunks,
+                  Stream.concat(decide(candidates))
+                )
               })
+
+            /**
+             * Check 6a for the ids pass 1 found claimed by several entries: those claimed by
+             * several candidates are all skipped, a lone candidate goes on as any other.
+             */
+            const decideHeld = Stream.suspend(() => {
+              const byKey = new Map<string, Array<Candidate>>()
+              for (const candidate of held.splice(0)) {
+                const group = byKey.get(candidate.key) ?? []
+                group.push(candidate)
+                byKey.set(candidate.key, group)
+              }
+              const duplicates: Array<UserResult> = []
+              const lone: Array<Candidate> = []
+              for (const group of byKey.values()) {
+                const [first, ...rest] = group
+                if (first === undefined) continue
+                if (rest.length === 0) {
+                  const duplicate = claimAgain(first)
+                  if (duplicate === undefined) lone.push(first)
+                  else duplicates.push(duplicate)
+                  continue
+                }
+                for (const candidate of group) {
+                  const others = group
+                    .filter((other) => other !== candidate)
+                    .map((other) => other.user.idautoId ?? other.user.dn)
+                  duplicates.push(Results.duplicate(candidate.user, candidate.sapId, others))
+                }
+              }
+              return Stream.fromEffect(settleAll(notAborted() ? duplicates : [])).pipe(
+                Stream.flattenChunks,
+                Stream.concat(decide(lone))
+              )
+            })
 
             const planPhase = directory.streamAll().pipe(
               // The directory reads ahead while the DFØ list is still arriving: a bounded
               // buffer of pages, so memory stays independent of the directory's size.
               Stream.bufferChunks({ capacity: readAheadPages }),
               Stream.takeWhile(notAborted),
-              Stream.mapChunksEffect(planPage)
+              Stream.mapChunks((page) => Chunk.of(page)),
+              Stream.flatMap(planPage),
+              Stream.concat(decideHeld)
             )
+
+            /**
+             * Every planned update re-reads its employee just before the write and writes
+             * only what still differs (CONTRACT §4): the plan may be minutes old.
+             */
+            const applyOne = (p: Planned): Effect.Effect<UserResult> => {
+              const claims = lateClaims.get(p.key)
+              if (claims !== undefined) {
+                const idautoId = p.user.idautoId ?? p.user.dn
+                return Effect.succeed(
+                  Results.duplicate(
+                    p.user,
+                    p.sapId,
+                    claims.filter((c) => c !== idautoId)
+                  )
+                )
+              }
+              return counted(dfo.get(p.sapId)).pipe(
+                Effect.flatMap(
+                  DfoLookup.$match({
+                    NotFound: ({ faultText }) =>
+                      Effect.succeed(Results.notInSap(p.user, p.sapId, faultText)),
+                    Found: ({ employee }) => writeUser(p, employee)
+                  })
+                ),
+                Effect.catchAll((error) => Effect.succeed(failed(p.user, error)))
+              )
+            }
             const applyPhase = Stream.suspend(() => Stream.fromIterable(planned.splice(0))).pipe(
               Stream.mapEffect(
                 (p) =>
                   notAborted()
-                    ? Effect.asSome(Effect.flatMap(apply(p, true), settle))
+                    ? Effect.asSome(Effect.flatMap(applyOne(p), settle))
                     : Effect.succeedNone,
                 { concurrency: settings.concurrency, unordered: true }
               ),
@@ -337,8 +599,29 @@ export const make = Effect.gen(function* () {
           })
 
         /**
-         * With SAP_BULK_LIST, one `GET {base}` read alongside the directory (None without
-         * it, or when it failed: then each employee is read on its own).
+         * Pass 1 of a full run: the employee keys that several entries claim, from a
+         * search asking only for the ids. Their candidates are held until the directory
+         * has been read, so each is decided knowing every claim (CONTRACT §4 check 6a).
+         */
+        const claimedIds = () =>
+          directory.streamEmployeeIds().pipe(
+            Stream.runFold(
+              { once: new Set<string>(), several: new Set<string>() },
+              (acc, claim) => {
+                for (const id of new Set(claim.employeeIds.map(employeeKey))) {
+                  if (acc.once.has(id)) acc.several.add(id)
+                  else acc.once.add(id)
+                }
+                return acc
+              }
+            ),
+            Effect.map(({ several }): ReadonlySet<string> => several)
+          )
+
+        /**
+         * With SAP_BULK_LIST, one `GET {base}` read alongside the directory, indexed by
+         * employee key (None without it, or when it failed: then each employee is read on
+         * its own). A refused key stops the run before any user is read on its own.
          */
         const employeeList = (): Effect.Effect<
           Effect.Effect<Option.Option<ReadonlyMap<string, DfoEmployee>>>,
@@ -349,17 +632,21 @@ export const make = Effect.gen(function* () {
             if (!settings.bulkList) return Effect.succeedNone
             const listing = yield* Effect.forkScoped(
               counted(dfo.list()).pipe(
-                Effect.map(
-                  (employees): ReadonlyMap<string, DfoEmployee> =>
-                    new Map(employees.map((e) => [e.id, e]))
-                ),
-                Effect.tapError((error) =>
-                  annotate(
-                    Effect.logWarning(
-                      `reading all employees at once failed; reading each on its own: ${error.message}`
-                    )
+                Effect.map((employees): ReadonlyMap<string, DfoEmployee> => {
+                  const byKey = new Map<string, DfoEmployee>()
+                  for (const employee of employees) byKey.set(employeeKey(employee.id), employee)
+                  return byKey
+                }),
+                Effect.tapError((error) => {
+                  stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`)
+                  return annotate(
+                    error.keyRefused
+                      ? Effect.logError(error.message)
+                      : Effect.logWarning(
+                          `reading all employees at once failed; reading each on its own: ${error.message}`
+                        )
                   )
-                ),
+                }),
                 Effect.option
               )
             )

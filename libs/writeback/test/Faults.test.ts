@@ -1,5 +1,5 @@
 // Fault injection: a full run over a few hundred generated people while DFØ misbehaves,
-// slapd dies, or someone else edits DFØ between the plan and the PATCH.
+// slapd dies, or someone else edits DFØ between the plan and the write.
 import { DfoEmulator, type Employee as DfoRecord } from "@dfo-writeback/dfo-emulator"
 import {
   AllUsersRequest,
@@ -131,7 +131,7 @@ describe("Writeback under faults", () => {
     "over slapd and DFØ",
     (it) => {
       it.effect(
-        "10 % 503, 5 % 429, 2 % stalls: each user correct or FAILED with its code; no wrong PATCH",
+        "10 % 503, 5 % 429, 2 % stalls: each user correct or FAILED with its code; no wrong write",
         () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
@@ -160,7 +160,7 @@ describe("Writeback under faults", () => {
             assert.deepStrictEqual(problemsOf(results, emulator.employee), [])
             assert.deepStrictEqual(P.wrongPatches(emulator), [])
             // DFØ took a write only from users reported UPDATED (or FAILED, when the
-            // answer to a PATCH it applied was lost), and every UPDATED user's write landed.
+            // answer to a PUT it applied was lost), and every UPDATED user's write landed.
             const written = P.writtenIds(emulator)
             for (const result of results) {
               if (result.outcome === "UPDATED") assert.isTrue(written.has(result.sapId))
@@ -181,7 +181,7 @@ describe("Writeback under faults", () => {
           })
       )
 
-      it.effect("DFØ edited by someone else between the list and the PATCH (CONTRACT §4)", () =>
+      it.effect("DFØ edited by someone else between the list and the write (CONTRACT §4)", () =>
         Effect.gen(function* () {
           const emulator = yield* freshDfo
           const pick = (state: P.DfoState, skip = 0) => {
@@ -204,7 +204,7 @@ describe("Writeback under faults", () => {
           assert.isUndefined(error)
           const byPerson = P.resultsByPerson(F.users(events))
           const patchesTo = (person: typeof raced) =>
-            F.patches(emulator)
+            F.writes(emulator)
               .filter((p) => p.id === idOf(person))
               .map((p) => p.body)
 
@@ -257,7 +257,7 @@ describe("Writeback under faults", () => {
             assert.notStrictEqual(first.events[first.events.length - 1]?._tag, "RunSummary")
             // A full run plans before it writes: losing the directory mid-read writes nothing,
             // and whatever was written would have to be right.
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
             assert.deepStrictEqual(P.wrongPatches(emulator), [])
 
             yield* Effect.promise(() => testbed.restart())
@@ -288,7 +288,7 @@ describe("Writeback under faults", () => {
                 (r) => r.outcome === "UNCHANGED" || r.outcome === "SKIPPED"
               )
             )
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
           }).pipe(
             // Later suites in this layer need slapd back even when an assertion failed.
             Effect.ensuring(

@@ -73,7 +73,12 @@ describe("Writeback", () => {
           { name: "notentitled", outcome: "SKIPPED", skipReason: "NOT_ENTITLED_AD" },
           { name: "roleexc", outcome: "SKIPPED", skipReason: "BUSINESS_ROLE_EXCEPTION" },
           { name: "notinsap", outcome: "SKIPPED", skipReason: "NOT_IN_SAP" },
-          { name: "unchanged", outcome: "UNCHANGED" }
+          { name: "unchanged", outcome: "UNCHANGED" },
+          { name: "noepost", outcome: "SKIPPED", skipReason: "MISSING_ATTRIBUTES" },
+          { name: "multiid", outcome: "SKIPPED", skipReason: "INVALID_ATTRIBUTES" },
+          { name: "toolong", outcome: "SKIPPED", skipReason: "INVALID_ATTRIBUTES" },
+          { name: "dupa", outcome: "SKIPPED", skipReason: "DUPLICATE_EMPLOYEE_ID" },
+          { name: "dupb", outcome: "SKIPPED", skipReason: "DUPLICATE_EMPLOYEE_ID" }
         ]
         for (const e of expectations) {
           it.effect(`${e.name} → ${e.outcome}${e.skipReason ? ` / ${e.skipReason}` : ""}`, () =>
@@ -89,7 +94,7 @@ describe("Writeback", () => {
               assert.strictEqual(user?.skipReason, e.skipReason)
               assert.strictEqual(user?.errorCode, e.errorCode)
               assert.deepStrictEqual(user?.changes, [])
-              assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+              assert.strictEqual(F.countBy(emulator, "PUT"), 0)
             })
           )
         }
@@ -102,7 +107,24 @@ describe("Writeback", () => {
           })
         )
 
-        it.effect("fresh → UPDATED with every field, PATCH holds exactly them", () =>
+        it.effect("says why: epost has no mail fallback, limits, several values, duplicates", () =>
+          Effect.gen(function* () {
+            yield* freshDfo
+            const message = (name: string) =>
+              Effect.map(run(one(name)), (events) => users(events)[0]?.message ?? "")
+            const noEpost = yield* message("noepost")
+            assert.match(noEpost, /missing idautoPersonSystem2ID$/)
+            assert.match(yield* message("multiid"), /idautoPersonPayrollID has 2 values/)
+            assert.match(
+              yield* message("toolong"),
+              /eksternIdent \(idautoPersonSystem5ID or mail\) is 243 characters; DFØ allows at most 241/
+            )
+            assert.include(yield* message("dupa"), F.idautoIdOf(F.cases.dupB))
+            assert.include(yield* message("dupb"), F.idautoIdOf(F.cases.dupA))
+          })
+        )
+
+        it.effect("fresh → UPDATED with every field, the PUT holds exactly them", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             const [user] = users(yield* run(one("fresh")))
@@ -110,18 +132,19 @@ describe("Writeback", () => {
             assert.deepStrictEqual(user?.changes, [
               { field: "eksternIdent", before: "", after: "fresh@feide.uni.no" },
               { field: "epost", before: "", after: "fresh@uni.no" },
-              { field: "brukerident", before: "", after: "fresh" }
+              { field: "brukerident", before: "", after: "00200010" }
             ])
-            assert.deepStrictEqual(F.patches(emulator), [
+            assert.deepStrictEqual(F.writes(emulator), [
               {
                 id: "00200010",
                 body: {
                   eksternIdent: "fresh@feide.uni.no",
                   epost: "fresh@uni.no",
-                  brukerident: "fresh"
+                  brukerident: "00200010"
                 }
               }
             ])
+            assert.isTrue(emulator.log().every((e) => e.method === "GET" || e.method === "PUT"))
             assert.strictEqual(emulator.employee("00200010")?.["epost"], "fresh@uni.no")
           })
         )
@@ -135,25 +158,51 @@ describe("Writeback", () => {
             assert.deepStrictEqual(user?.changes, [
               { field: "epost", before: "old@uni.no", after: "keepsbi@uni.no" }
             ])
-            assert.deepStrictEqual(F.patches(emulator), [
+            assert.deepStrictEqual(F.writes(emulator), [
               { id: "00200011", body: { epost: "keepsbi@uni.no" } }
             ])
             assert.strictEqual(emulator.employee("00200011")?.["brukerident"], "someoneelse")
           })
         )
 
-        it.effect("falls back to mail for eksternIdent and epost", () =>
+        it.effect("falls back to mail for eksternIdent only", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             const [user] = users(yield* run(one("viamail")))
             assert.strictEqual(user?.outcome, "UPDATED")
-            assert.deepStrictEqual(F.patches(emulator), [
+            assert.deepStrictEqual(F.writes(emulator), [
               {
                 id: "00200013",
-                body: { eksternIdent: "viamail@mail.uni.no", epost: "viamail@mail.uni.no" }
+                body: { eksternIdent: "viamail@mail.uni.no", epost: "viamail@uni.no" }
               }
             ])
           })
+        )
+
+        it.effect("an answer without the brukerident key keeps it, and says why", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const [user] = users(yield* run(one("nokey")))
+            assert.strictEqual(user?.outcome, "UPDATED")
+            assert.deepStrictEqual(user?.keptFields, ["brukerident"])
+            assert.match(user?.message ?? "", /did not include the field/)
+            assert.deepStrictEqual(F.writes(emulator), [
+              { id: "00200022", body: { epost: "nokey@uni.no" } }
+            ])
+          })
+        )
+
+        it.effect(
+          "an unpadded LDAP id reaches DFØ's 8-digit employee, the URL as LDAP holds it",
+          () =>
+            Effect.gen(function* () {
+              const emulator = yield* freshDfo
+              const [user] = users(yield* run(one("unpadded")))
+              assert.strictEqual(user?.outcome, "UPDATED")
+              assert.deepStrictEqual(F.writes(emulator), [
+                { id: "200015", body: { epost: "unpadded@uni.no", brukerident: "200015" } }
+              ])
+            })
         )
 
         it.effect("a DFØ read failing after retries → FAILED / SAP_FETCH_FAILED", () =>
@@ -169,11 +218,11 @@ describe("Writeback", () => {
           })
         )
 
-        it.effect("a rejected PATCH → FAILED / SAP_UPDATE_FAILED carrying faultText", () =>
+        it.effect("a rejected PUT → FAILED / SAP_UPDATE_FAILED carrying faultText", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             emulator.script({
-              method: "PATCH",
+              method: "PUT",
               path: "/00200012",
               status: 422,
               faultText: "UGYLDIG EKSTERNIDENT"
@@ -187,7 +236,7 @@ describe("Writeback", () => {
           })
         )
 
-        it.effect("log_only and SAP_READ_ONLY → WOULD_UPDATE, no PATCH", () =>
+        it.effect("log_only and SAP_READ_ONLY → WOULD_UPDATE, no PUT", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             const [dry] = users(yield* run(one("fresh", "username", true)))
@@ -196,7 +245,7 @@ describe("Writeback", () => {
               assert.strictEqual(user?.outcome, "WOULD_UPDATE")
               assert.strictEqual(user?.changes.length, 3)
             }
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
           })
         )
 
@@ -212,7 +261,7 @@ describe("Writeback", () => {
               user?.changes.map((c) => c.field),
               ["eksternIdent", "epost"]
             )
-            assert.deepStrictEqual(Object.keys(F.patches(emulator)[0]?.body as object), [
+            assert.deepStrictEqual(Object.keys(F.writes(emulator)[0]?.body as object), [
               "eksternIdent",
               "epost"
             ])
@@ -250,12 +299,12 @@ describe("Writeback", () => {
 
       describe("full run", () => {
         it.effect(
-          "examines every entry; counters add up; one list + a re-read and a PATCH per update",
+          "examines every entry; counters add up; one list + a re-read and a PUT per update",
           () =>
             Effect.gen(function* () {
               const emulator = yield* freshDfo
               emulator.script({ method: "GET", path: "/00200008", status: 503, times: 2 })
-              emulator.script({ method: "PATCH", path: "/00200012", status: 422, faultText: "NEI" })
+              emulator.script({ method: "PUT", path: "/00200012", status: 422, faultText: "NEI" })
               const events = yield* run(all())
               const summary = summaryOf(events)
               assert.strictEqual(events[0]?._tag, "RunStarted")
@@ -270,7 +319,14 @@ describe("Writeback", () => {
                   updateFailed: summary.updateFailed,
                   fetchFailed: summary.fetchFailed
                 },
-                { total: 15, skipped: 9, unchanged: 1, updated: 3, updateFailed: 1, fetchFailed: 1 }
+                {
+                  total: 22,
+                  skipped: 14,
+                  unchanged: 1,
+                  updated: 5,
+                  updateFailed: 1,
+                  fetchFailed: 1
+                }
               )
               const results = byName(events)
               assert.strictEqual(results.get("fetchfails")?.errorCode, "SAP_FETCH_FAILED")
@@ -278,7 +334,22 @@ describe("Writeback", () => {
               // and 00299999 (not in DFØ): each read on its own before it counts as NOT_IN_SAP.
               const gets = emulator.log().filter((e) => e.method === "GET")
               assert.strictEqual(gets.filter((e) => e.path.endsWith("/v2")).length, 1)
-              assert.strictEqual(F.countBy(emulator, "PATCH"), 4)
+              assert.strictEqual(F.countBy(emulator, "PUT"), 6)
+              assert.deepStrictEqual(summary.skippedByReason, {
+                DELETED: 1,
+                DISABLED: 1,
+                MISSING_ATTRIBUTES: 2,
+                INVALID_ATTRIBUTES: 3,
+                NOT_ENTITLED_AD: 1,
+                BUSINESS_ROLE_EXCEPTION: 1,
+                NOT_IN_SAP: 3,
+                DUPLICATE_EMPLOYEE_ID: 2
+              })
+              assert.strictEqual(summary.dfoRequests, emulator.log().length)
+              // The unpadded id joins the list by value: no GET of its own, one re-read.
+              assert.strictEqual(gets.filter((e) => e.path.endsWith("/200015")).length, 1)
+              // Nothing for the employee two entries claim.
+              assert.isFalse(emulator.log().some((e) => /\/0*200019$/.test(e.path)))
             })
         )
 
@@ -290,20 +361,20 @@ describe("Writeback", () => {
             const events = yield* run(all())
             const summary = summaryOf(events)
             assert.strictEqual(summary.updated, 0)
-            assert.strictEqual(summary.unchanged, 6)
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.strictEqual(summary.unchanged, 8)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
             // the list, and the three ids missing from it, each read on its own
             assert.strictEqual(F.countBy(emulator, "GET"), 4)
           })
         )
 
-        it.effect("log_only plans and sends no PATCH", () =>
+        it.effect("log_only plans and sends no PUT", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             const summary = summaryOf(yield* run(all(true)))
-            assert.strictEqual(summary.wouldUpdate, 5)
+            assert.strictEqual(summary.wouldUpdate, 7)
             assert.isTrue(summary.logOnly)
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
           })
         )
 
@@ -311,7 +382,7 @@ describe("Writeback", () => {
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             const summary = summaryOf(yield* run(all(), { bulkList: false }))
-            assert.strictEqual(summary.updated, 5)
+            assert.strictEqual(summary.updated, 7)
             assert.isTrue(emulator.log().every((e) => !e.path.endsWith("/v2")))
           })
         )
@@ -327,7 +398,7 @@ describe("Writeback", () => {
             })
             const results = byName(yield* run(all()))
             assert.deepStrictEqual(results.get("fresh")?.keptFields, ["brukerident"])
-            const patch = F.patches(emulator).find((p) => p.id === "00200010")
+            const patch = F.writes(emulator).find((p) => p.id === "00200010")
             assert.deepStrictEqual(patch?.body, {
               eksternIdent: "fresh@feide.uni.no",
               epost: "fresh@uni.no"
@@ -348,9 +419,9 @@ describe("Writeback", () => {
               )
             const byConfig = yield* Effect.either(run(all(), { maxUpdates: 3 }))
             assert.isTrue(Either.isLeft(byConfig) && byConfig.left._tag === "MassUpdateGuard")
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
-            const withinLimit = summaryOf(yield* run(all(false, 5)))
-            assert.strictEqual(withinLimit.updated, 5)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
+            const withinLimit = summaryOf(yield* run(all(false, 7)))
+            assert.strictEqual(withinLimit.updated, 7)
           })
         )
 
@@ -363,8 +434,8 @@ describe("Writeback", () => {
             assert.isTrue(summary.aborted)
             assert.match(summary.abortReason, /2 consecutive/)
             assert.isTrue(countsAddUp(summary))
-            assert.isBelow(summary.total, 15)
-            assert.strictEqual(F.countBy(emulator, "PATCH"), 0)
+            assert.isBelow(summary.total, 22)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 0)
           })
         )
       })

@@ -15,7 +15,7 @@ import { Writeback, WritebackConfig } from "../src/index.js"
 /** A Portal LDAP person made to hit exactly one rule of CONTRACT §4. */
 export const person = (
   name: string,
-  payrollId: string | undefined,
+  payrollId: string | ReadonlyArray<string> | undefined,
   overrides: Record<string, string | ReadonlyArray<string> | undefined> = {}
 ): TestbedEntry => {
   const entry: Record<string, string | ReadonlyArray<string>> = {
@@ -43,13 +43,13 @@ export const person = (
 
 export const idautoIdOf = (entry: TestbedEntry) => entry["idautoID"] as string
 
-/** DFØ already holds what IAM has (differing only by case). */
+/** DFØ already holds what IAM has (differing only by case); brukerident is the employee number. */
 export const inSync = (entry: TestbedEntry, payrollId: string) =>
   makeEmployee({
     id: payrollId,
     eksternIdent: String(entry["idautoPersonSystem5ID"]).toUpperCase(),
     epost: String(entry["idautoPersonSystem2ID"]),
-    brukerident: String(entry["idautoPersonSystem1ID"])
+    brukerident: String(entry["idautoPersonPayrollID"])
   })
 
 /** One user per rule; the name says what DFØ or the directory holds. */
@@ -68,10 +68,16 @@ export const cases = {
   fresh: person("fresh", "00200010"),
   keepsBrukerident: person("keepsbi", "00200011"),
   updateFails: person("updatefails", "00200012"),
-  viaMail: person("viamail", "00200013", {
-    idautoPersonSystem5ID: undefined,
-    idautoPersonSystem2ID: undefined
-  })
+  viaMail: person("viamail", "00200013", { idautoPersonSystem5ID: undefined }),
+  noEpost: person("noepost", "00200014", { idautoPersonSystem2ID: undefined }),
+  unpadded: person("unpadded", "200015"),
+  multiId: person("multiid", ["00200016", "00200017"]),
+  tooLong: person("toolong", "00200018", {
+    idautoPersonSystem5ID: `${"x".repeat(230)}@feide.uni.no`
+  }),
+  dupA: person("dupa", "00200019"),
+  dupB: person("dupb", "200019"),
+  noKey: person("nokey", "00200022")
 } as const
 
 export const entries = Object.values(cases)
@@ -92,7 +98,19 @@ export const dfoEmployees = () => [
     brukerident: "someoneelse"
   }),
   makeEmployee({ id: "00200012", eksternIdent: null }),
-  makeEmployee({ id: "00200013", eksternIdent: "", epost: "", brukerident: "viamail" })
+  makeEmployee({ id: "00200013", eksternIdent: "", epost: "", brukerident: "viamail" }),
+  makeEmployee({ id: "00200014" }),
+  makeEmployee({ id: "00200015", eksternIdent: "unpadded@feide.uni.no", brukerident: null }),
+  makeEmployee({ id: "00200016" }),
+  makeEmployee({ id: "00200018" }),
+  makeEmployee({ id: "00200019", eksternIdent: null, epost: null, brukerident: null }),
+  // An answer without the brukerident key: no evidence that it is empty.
+  makeEmployee({
+    id: "00200022",
+    eksternIdent: "nokey@feide.uni.no",
+    epost: "old@uni.no",
+    brukerident: undefined
+  })
 ]
 
 export const rules = { writebackBrukerident: true, businessRoleExceptions: ["iam:external"] }
@@ -108,11 +126,11 @@ export const settings = (overrides: Partial<WritebackConfig.WritebackSettings> =
   ...overrides
 })
 
-/** PATCH bodies the emulator received, by employee id. */
-export const patches = (emulator: Emulator) =>
+/** Write (PUT) bodies the emulator received, by the id in the URL. */
+export const writes = (emulator: Emulator) =>
   emulator
     .log()
-    .filter((entry) => entry.method === "PATCH")
+    .filter((entry) => entry.method === "PUT" || entry.method === "PATCH")
     .map((entry) => ({ id: entry.path.split("/").pop() ?? "", body: entry.body }))
 
 export const countBy = (emulator: Emulator, method: string) =>
@@ -122,7 +140,7 @@ export type Testbed = LdapTestbed.Testbed
 
 /** How a suite talks to its slapd and emulator, beyond the program's own settings. */
 export interface Clients {
-  readonly dfo?: Partial<Omit<DfoEmployees.DfoEmployeesOptions, "baseUrl" | "apiKey">>
+  readonly dfo?: Partial<Omit<DfoEmployees.DfoEmployeesOptions, "baseUrl">>
   readonly directory?: Partial<Pick<PortalDirectory.Options, "pageSize" | "timeoutMs">>
 }
 

@@ -12,3 +12,21 @@ export const parseRetryAfter = (
   const date = Date.parse(text)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/**
+ * How long the gateway asks to wait: `Retry-After`, or else Gravitee's rate-limit
+ * `X-Rate-Limit-Reset` (the epoch milliseconds when the window resets).
+ */
+export const parseWaitHeaders = (
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
+  now: number
+): { readonly ms: number; readonly header: string } | undefined => {
+  const retryAfter = parseRetryAfter(headers["retry-after"], now)
+  if (retryAfter !== undefined) {
+    return { ms: retryAfter, header: `Retry-After ${String(headers["retry-after"])}` }
+  }
+  const reset = headers["x-rate-limit-reset"]
+  const text = (typeof reset === "string" ? reset : reset?.[0])?.trim()
+  if (text === undefined || !/^\d+$/.test(text)) return undefined
+  return { ms: Math.max(0, Number(text) - now), header: `X-Rate-Limit-Reset ${text}` }
+}

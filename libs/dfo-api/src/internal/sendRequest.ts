@@ -11,7 +11,7 @@ export interface HttpAnswer {
 }
 
 export interface HttpRequest {
-  readonly method: "GET" | "PATCH"
+  readonly method: "GET" | "PUT" | "PATCH"
   readonly path: string
   readonly headers: Readonly<Record<string, string>>
   readonly body?: string

@@ -11,3 +11,7 @@ export const keyFilter = (attribute: string, value: string): string =>
   `(&(objectClass=idautoPerson)(${attribute}=${escapeFilterValue(value)}))`
 
 export const allPeopleFilter = "(objectClass=idautoPerson)"
+
+/** Entries whose `attribute` holds any of `values`, each escaped. */
+export const anyOfFilter = (attribute: string, values: ReadonlyArray<string>): string =>
+  `(&(objectClass=idautoPerson)(|${values.map((v) => `(${attribute}=${escapeFilterValue(v)})`).join("")}))`

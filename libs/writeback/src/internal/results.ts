@@ -29,8 +29,16 @@ export const skipped = (user: PortalUser, skipReason: SkipReason, message: strin
     message
   })
 
-export const notInSap = (user: PortalUser, sapId: string) =>
-  skipped(user, "NOT_IN_SAP", `DFØ has no employee ${sapId}`)
+export const notInSap = (user: PortalUser, sapId: string, faultText: string) =>
+  skipped(user, "NOT_IN_SAP", `DFØ has no employee ${sapId}: ${faultText}`)
+
+export const duplicate = (user: PortalUser, sapId: string, others: ReadonlyArray<string>) =>
+  skipped(
+    user,
+    "DUPLICATE_EMPLOYEE_ID",
+    `employee id ${sapId} is also claimed by idautoID ${others.join(", ")}; ` +
+      `nothing is written for this employee while several entries claim it`
+  )
 
 export const failed = (
   user: PortalUser,
@@ -46,10 +54,7 @@ export const failed = (
     message: error.message
   })
 
-const keptNote = (changeSet: ChangeSet) =>
-  changeSet.keptFields.length === 0
-    ? ""
-    : `; kept ${changeSet.keptFields.join(", ")} as DFØ has it (write-once)`
+const keptNote = (changeSet: ChangeSet) => changeSet.keptBecause.map((why) => `; ${why}`).join("")
 
 const fieldList = (changeSet: ChangeSet) => changeSet.changes.map((c) => c.field).join(", ")
 
@@ -71,11 +76,15 @@ export const wouldUpdate = (user: PortalUser, changeSet: ChangeSet, why: string)
     message: `would update ${fieldList(changeSet)} (${why})${keptNote(changeSet)}`
   })
 
-export const updated = (user: PortalUser, changeSet: ChangeSet) =>
+/** `verified`: DFØ's answer showed the employee holding every written value. */
+export const updated = (user: PortalUser, changeSet: ChangeSet, verified: boolean) =>
   result({
     ...identity(user),
     outcome: "UPDATED",
     changes: changeSet.changes,
     keptFields: changeSet.keptFields,
-    message: `updated ${fieldList(changeSet)}${keptNote(changeSet)}`
+    message:
+      `updated ${fieldList(changeSet)}` +
+      (verified ? "" : " (DFØ's answer showed no employee, so the values are not verified)") +
+      keptNote(changeSet)
   })

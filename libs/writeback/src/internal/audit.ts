@@ -1,0 +1,66 @@
+import type { ChangeSet, DfoField } from "@dfo-writeback/domain"
+import { Effect } from "effect"
+
+/** Who and what one write is about, for both of its audit lines. */
+export interface AuditSubject {
+  readonly runId: string
+  readonly caller: string
+  readonly sapId: string
+  readonly idautoId: string
+}
+
+/**
+ * How a write ended: DFØ took it (`written`), answered with an error (`rejected`), or
+ * gave no answer because the request timed out, the connection dropped or the run was
+ * interrupted mid-request (`unknown`: DFØ may have applied it).
+ */
+export type AuditResult = "written" | "rejected" | "unknown"
+
+const valuesOf = (changeSet: ChangeSet, side: "before" | "after") =>
+  Object.fromEntries(changeSet.changes.map((c) => [c.field, c[side]]))
+
+const line = (subject: AuditSubject, fields: Record<string, unknown>) =>
+  Effect.logInfo("audit").pipe(
+    Effect.annotateLogs({
+      audit: true,
+      run_id: subject.runId,
+      caller: subject.caller,
+      sap_id: subject.sapId,
+      idauto_id: subject.idautoId,
+      ...fields
+    })
+  )
+
+/** The line logged before a write is sent (CONTRACT §4 step 10), so no write goes unrecorded. */
+export const intent = (subject: AuditSubject, changeSet: ChangeSet, attempt: number) =>
+  line(subject, {
+    audit_phase: "intent",
+    attempt,
+    before: valuesOf(changeSet, "before"),
+    after: valuesOf(changeSet, "after")
+  })
+
+/** The line logged once a write has ended, however it ended. */
+export const done = (
+  subject: AuditSubject,
+  changeSet: ChangeSet,
+  attempt: number,
+  result: AuditResult,
+  details: {
+    readonly status?: number | undefined
+    readonly reason?: string | undefined
+    readonly unheld?: ReadonlyArray<DfoField> | undefined
+  } = {}
+) =>
+  line(subject, {
+    audit_phase: "done",
+    attempt,
+    result,
+    before: valuesOf(changeSet, "before"),
+    after: valuesOf(changeSet, "after"),
+    ...(details.status === undefined ? {} : { status: details.status }),
+    ...(details.reason === undefined ? {} : { reason: details.reason }),
+    ...(details.unheld === undefined || details.unheld.length === 0
+      ? {}
+      : { unheld: details.unheld })
+  })

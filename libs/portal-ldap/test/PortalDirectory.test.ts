@@ -15,6 +15,13 @@ const explicit = [
   { idautoID: "dup-2", idautoPersonSystem1ID: "Dupe", idautoPersonPayrollID: "00900002" },
   { idautoID: "weird", idautoPersonSystem1ID: weird },
   {
+    idautoID: "claim-padded",
+    idautoPersonSystem1ID: "claimpadded",
+    idautoPersonPayrollID: "00030202"
+  },
+  { idautoID: "claim-bare", idautoPersonSystem1ID: "claimbare", idautoPersonPayrollID: "30202" },
+  { idautoID: "claim-other", idautoPersonSystem1ID: "claimother", idautoPersonPayrollID: "300202" },
+  {
     idautoID: "multi",
     idautoPersonSystem1ID: "bjørn.dæhlie",
     idautoPersonSAMAccountName: ["bdae", "bdae2"],
@@ -57,6 +64,21 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
       })
     )
 
+    it.effect("finds every entry claiming an employee id, with or without leading zeros", () =>
+      Effect.gen(function* () {
+        const directory = yield* PortalDirectory.PortalDirectory
+        for (const id of ["30202", "0030202", "00030202"]) {
+          const found = yield* directory.findByEmployeeId(id)
+          assert.deepStrictEqual(
+            found.map((u) => u.idautoId).sort(),
+            ["claim-bare", "claim-padded"],
+            id
+          )
+        }
+        assert.deepStrictEqual(yield* directory.findByEmployeeId("99999999"), [])
+      })
+    )
+
     it.effect("decodes multi-valued, non-ASCII and absent attributes", () =>
       Effect.gen(function* () {
         const directory = yield* PortalDirectory.PortalDirectory
@@ -64,10 +86,15 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
         assert.strictEqual(user.dn, "idautoID=multi,ou=Accounts,dc=meta")
         assert.strictEqual(user.idautoId, "multi")
         assert.strictEqual(user.username, "bjørn.dæhlie")
-        assert.strictEqual(user.brukerident, "bjørn.dæhlie")
+        // brukerident is the employee number, epost has no mail fallback (CONTRACT §1)
+        assert.isUndefined(user.brukerident)
+        assert.isUndefined(user.epost)
         assert.strictEqual(user.uhUsername, "bdae")
-        assert.strictEqual(user.eksternIdent, "first@uni.no")
-        assert.strictEqual(user.epost, "first@uni.no")
+        // LDAP does not order values: the rules refuse a value taken from several
+        assert.include(["first@uni.no", "second@uni.no"], user.eksternIdent)
+        assert.deepStrictEqual(user.multiValued, [
+          { field: "eksternIdent", attribute: "mail", count: 2 }
+        ])
         assert.isUndefined(user.sapId)
         assert.isTrue(user.disabled)
         assert.isFalse(user.deleted)
@@ -151,6 +178,27 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
       }
       const small = yield* PortalDirectory.make(optionsFor(t, { pageSize: 7 }))
       assert.strictEqual(yield* Stream.runCount(small.streamAll()), users + explicit.length)
+    })
+  )
+
+  it.scoped("streams every entry's employee ids alone, for a full run's duplicate pass", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t, { pageSize: 50 }))
+      const claims = Chunk.toArray(yield* Stream.runCollect(directory.streamEmployeeIds()))
+      assert.strictEqual(claims.length, users + explicit.length)
+      const full = Chunk.toArray(yield* Stream.runCollect(directory.streamAll()))
+      const sapIdOf = new Map(full.map((u) => [u.dn, u.sapId]))
+      for (const claim of claims) {
+        assert.deepStrictEqual(
+          claim.employeeIds.slice(0, 1),
+          [sapIdOf.get(claim.dn)].filter((id) => id !== undefined),
+          claim.dn
+        )
+      }
+      assert.deepStrictEqual(claims.find((c) => c.idautoId === "claim-bare")?.employeeIds, [
+        "30202"
+      ])
     })
   )
 

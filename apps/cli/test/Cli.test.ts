@@ -120,13 +120,13 @@ describe("writeback (the CLI as a process)", () => {
         })
       )
 
-      it.effect("--log-only plans WOULD_UPDATE and sends no PATCH", () =>
+      it.effect("--log-only plans WOULD_UPDATE and sends no PUT", () =>
         Effect.gen(function* () {
           const { env, emulator } = yield* environment
           const run = yield* cli(["run", "--process-all", "--log-only", "--json"], env)
           assert.strictEqual(run.code, 0, run.stderr)
           assert.isAbove(Number(summaryOf(run)["wouldUpdate"]), 20)
-          assert.strictEqual(emulator.stats().byMethod["PATCH"] ?? 0, 0)
+          assert.strictEqual(emulator.stats().byMethod["PUT"] ?? 0, 0)
         })
       )
 
@@ -166,7 +166,7 @@ describe("writeback (the CLI as a process)", () => {
         Effect.gen(function* () {
           const { env, emulator } = yield* environment
           emulator.script({
-            method: "PATCH",
+            method: "PUT",
             path: "/00900001",
             status: 422,
             faultText: "UGYLDIG EPOST"
@@ -186,7 +186,7 @@ describe("writeback (the CLI as a process)", () => {
           assert.strictEqual(run.code, 2, run.stderr)
           assert.match(run.stderr, /MASS_UPDATE_GUARD/)
           assert.match(run.stderr, /\b3\b/)
-          assert.strictEqual(emulator.stats().byMethod["PATCH"] ?? 0, 0)
+          assert.strictEqual(emulator.stats().byMethod["PUT"] ?? 0, 0)
         })
       )
 
@@ -208,7 +208,7 @@ describe("writeback (the CLI as a process)", () => {
             assert.strictEqual(run.code, 0, run.stderr)
             const started = jsonLines(run.stdout)[0]?.["started"] as Record<string, unknown>
             assert.strictEqual(started["readOnly"], true)
-            assert.strictEqual(emulator.stats().byMethod["PATCH"] ?? 0, 0)
+            assert.strictEqual(emulator.stats().byMethod["PUT"] ?? 0, 0)
           } finally {
             fs.rmSync(dir, { recursive: true, force: true })
           }

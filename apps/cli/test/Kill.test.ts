@@ -31,7 +31,7 @@ const backends = Layer.mergeAll(
   })
 )
 
-/** Killed once this many PATCHes were answered: well inside the apply phase. */
+/** Killed once this many PUTs were answered: well inside the apply phase. */
 const killAfter = 15
 
 const summaryOf = (run: Finished) => {
@@ -70,14 +70,14 @@ describe("writeback killed mid-run (the CLI as a process)", () => {
           }
           const args = ["run", "--process-all", "--json"]
           const patchesAnswered = () =>
-            emulator.log().filter((e) => e.method === "PATCH" && e.status === 204).length
+            emulator.log().filter((e) => e.method === "PUT" && e.status === 200).length
 
           // Slow answers keep the process busy writing when the kill comes.
           emulator.setFaults({ latencyMs: 30 })
           const first = startCli(args, env)
           emulator.setHooks({
             afterResponse: (request) => {
-              if (request.method === "PATCH" && !first.child.killed) {
+              if (request.method === "PUT" && !first.child.killed) {
                 if (patchesAnswered() >= killAfter) first.child.kill("SIGKILL")
               }
             }
@@ -115,7 +115,7 @@ describe("writeback killed mid-run (the CLI as a process)", () => {
           const written = new Set(
             emulator
               .log()
-              .filter((e) => e.method === "PATCH" && e.status === 204)
+              .filter((e) => e.method === "PUT" && e.status === 200)
               .map((e) => e.path.split("/").pop())
           )
           assert.sameMembers(
@@ -134,15 +134,15 @@ describe("writeback killed mid-run (the CLI as a process)", () => {
             )
           })
           assert.deepStrictEqual(wrong, [])
-          // No PATCH of any of the three runs carried a value IAM does not have.
+          // No PUT of any of the three runs carried a value IAM does not have.
           const byPayrollId = new Map(people.map((p) => [p.payrollId, p]))
           const wrongPatches = emulator
             .log()
-            .filter((e) => e.method === "PATCH")
+            .filter((e) => e.method === "PUT")
             .flatMap((e) => {
               const person = byPayrollId.get(e.path.split("/").pop())
               const body = e.body as Record<string, unknown>
-              if (person === undefined) return [`PATCH to ${e.path}`]
+              if (person === undefined) return [`PUT to ${e.path}`]
               const values = wanted(person)
               return Object.entries(body).flatMap(([field, value]) =>
                 value === values[field as keyof typeof values] ? [] : [`${e.path} ${field}`]

@@ -95,7 +95,7 @@ layer(Layer.scoped(Backends, Fixture.backends), {
       yield* Effect.sleep("1 second")
       const late = emulator
         .log()
-        .filter((entry) => entry.method === "PATCH" && entry.time > signalledAt + 1_300)
+        .filter((entry) => entry.method === "PUT" && entry.time > signalledAt + 1_300)
       assert.deepStrictEqual(late, [])
       assert.isTrue(
         server.logs().some((line) => String(line["message"]).startsWith("run cancelled")),

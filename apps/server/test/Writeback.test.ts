@@ -15,7 +15,7 @@ const summaryOf = (events: ReadonlyArray<WritebackEvent>) => {
 }
 
 const patches = (fixture: Fixture.Fixture) =>
-  fixture.emulator.log().filter((entry) => entry.method === "PATCH")
+  fixture.emulator.log().filter((entry) => entry.method === "PUT")
 
 /** Each test starts from the seeded DFØ data, no faults and an empty request log. */
 const setup = Effect.gen(function* () {
@@ -216,7 +216,7 @@ layer(Fixture.layer({ SAP_ABORT_AFTER_CONSECUTIVE_FAILURES: "3" }), {
       })
   )
 
-  it.scoped("stops a cancelled run: no PATCH starts a second after the cancel", () =>
+  it.scoped("stops a cancelled run: no PUT starts a second after the cancel", () =>
     Effect.gen(function* () {
       const fixture = yield* setup
       fixture.emulator.setFaults({ latencyMs: 300 })

@@ -9,7 +9,7 @@ import { Config, type ConfigError, Context, Layer } from "effect"
 export interface WritebackSettings {
   readonly mapping: AttributeMapping
   readonly rules: WritebackRules
-  /** `SAP_READ_ONLY`: plan and report, never PATCH. */
+  /** `SAP_READ_ONLY`: plan and report, never write. */
   readonly readOnly: boolean
   /** `SAP_CONCURRENCY`: users in flight at once. */
   readonly concurrency: number

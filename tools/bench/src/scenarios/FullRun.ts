@@ -43,7 +43,7 @@ export const fullRun = (
         failed: summary.updateFailed + summary.fetchFailed,
         aborted: summary.aborted ? 1 : 0,
         clientGets: stats.requests.GET,
-        clientPatches: stats.requests.PATCH,
+        clientPatches: stats.requests.PUT,
         logLines: logs.lines()
       }
     }

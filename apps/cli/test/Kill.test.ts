@@ -15,9 +15,17 @@ const byIdautoId = new Map(people.map((p) => [p.idautoId, p]))
 /** IAM's values: the first non-empty source of the default mapping (CONTRACT §1). */
 const wanted = (person: Person) => ({
   eksternIdent: person.feideId ?? person.mail,
-  epost: person.workEmail ?? person.mail,
-  brukerident: person.username ?? person.uhUsername
+  epost: person.workEmail,
+  brukerident: person.payrollId
 })
+
+/** The `audit` lines of a run's stderr (JSON logs), by phase. */
+const auditLines = (stderr: string, phase: "intent" | "done") =>
+  stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line["audit"] === true && line["audit_phase"] === phase)
 
 const backends = Layer.mergeAll(
   LdapTestbed.layer({ users: people.length, seed: 9 }),
@@ -88,6 +96,14 @@ describe("writeback killed mid-run (the CLI as a process)", () => {
           assert.strictEqual(killed.signal, "SIGKILL", killed.stderr)
           const writtenBeforeKill = patchesAnswered()
           assert.isAtLeast(writtenBeforeKill, killAfter)
+          // Every write that reached DFØ before the kill has its intent line, logged before
+          // the request went out (CONTRACT §4 step 10): none is lost with the process.
+          const putsBeforeKill = emulator
+            .log()
+            .filter((e) => e.method === "PUT")
+            .map((e) => e.path.split("/").pop() ?? "")
+          const intents = auditLines(killed.stderr, "intent").map((l) => String(l["sap_id"]))
+          assert.includeMembers(intents, putsBeforeKill)
 
           const second = yield* Effect.promise(() => runCli(args, env))
           assert.strictEqual(second.code, 0, second.stderr)

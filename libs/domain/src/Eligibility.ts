@@ -75,7 +75,8 @@ export const checkEligibility = (
     user.eksternIdent === undefined ||
     user.epost === undefined
   ) {
-    return skip("MISSING_ATTRIBUTES", `missing ${missing.join(", ")}`)
+    // With the default mapping the employee id and brukerident share one attribute: name it once.
+    return skip("MISSING_ATTRIBUTES", `missing ${[...new Set(missing)].join(", ")}`)
   }
 
   const writesBrukerident = rules.writebackBrukerident && user.brukerident !== undefined

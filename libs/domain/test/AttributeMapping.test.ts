@@ -10,6 +10,31 @@ describe("AttributeMapping configuration", () => {
     }).pipe(Effect.withConfigProvider(ConfigProvider.fromJson({})))
   )
 
+  it("takes epost without a mail fallback and brukerident from the employee number", () => {
+    assert.deepStrictEqual(defaultMapping.eksternIdent, ["idautoPersonSystem5ID", "mail"])
+    assert.deepStrictEqual(defaultMapping.epost, ["idautoPersonSystem2ID"])
+    assert.deepStrictEqual(defaultMapping.brukerident, ["idautoPersonPayrollID"])
+    assert.deepStrictEqual(defaultMapping.brukerident, [defaultMapping.sapId])
+  })
+
+  it.effect("lets brukerident and epost be mapped to other attributes", () =>
+    Effect.gen(function* () {
+      const mapping = yield* AttributeMappingConfig
+      assert.deepStrictEqual(mapping.brukerident, ["idautoPersonSystem1ID"])
+      assert.deepStrictEqual(mapping.epost, ["idautoPersonSystem2ID", "mail"])
+      assert.strictEqual(mapping.sapId, "idautoPersonPayrollID")
+    }).pipe(
+      Effect.withConfigProvider(
+        ConfigProvider.fromJson({
+          mapping: {
+            brukerident: ["idautoPersonSystem1ID"],
+            epost: ["idautoPersonSystem2ID", "mail"]
+          }
+        })
+      )
+    )
+  )
+
   it.effect("overrides single fields from the mapping section", () =>
     Effect.gen(function* () {
       const mapping = yield* AttributeMappingConfig

@@ -3,13 +3,16 @@ import { FastCheck as fc } from "effect"
 import {
   countResult,
   countsAddUp,
+  countSkip,
   emptyCounts,
   UserResult,
   type ErrorCode,
-  type Outcome
+  type Outcome,
+  SkipReason,
+  type SkipCounts
 } from "../src/index.js"
 
-const result = (outcome: Outcome, errorCode?: ErrorCode) =>
+const result = (outcome: Outcome, errorCode?: ErrorCode, skipReason?: SkipReason) =>
   new UserResult({
     idautoId: "id",
     username: "",
@@ -17,6 +20,7 @@ const result = (outcome: Outcome, errorCode?: ErrorCode) =>
     sapId: "",
     outcome,
     ...(errorCode === undefined ? {} : { errorCode }),
+    ...(skipReason === undefined ? {} : { skipReason }),
     changes: [],
     keptFields: [],
     message: ""
@@ -60,6 +64,46 @@ describe("run counters", () => {
       const counts = outcomes.map(([o, c]) => result(o, c)).reduce(countResult, emptyCounts)
       assert.isTrue(countsAddUp(counts))
       assert.strictEqual(counts.total, outcomes.length)
+    }
+  )
+
+  it("counts skips by reason; other outcomes leave the counts as they are", () => {
+    const counts = [
+      result("SKIPPED", undefined, "NOT_IN_SAP"),
+      result("UPDATED"),
+      result("SKIPPED", undefined, "DUPLICATE_EMPLOYEE_ID"),
+      result("SKIPPED", undefined, "NOT_IN_SAP"),
+      result("FAILED", "SAP_FETCH_FAILED"),
+      result("SKIPPED", undefined, "INVALID_ATTRIBUTES")
+    ].reduce(countSkip, {} as SkipCounts)
+    assert.deepStrictEqual(counts, {
+      NOT_IN_SAP: 2,
+      DUPLICATE_EMPLOYEE_ID: 1,
+      INVALID_ATTRIBUTES: 1
+    })
+    const empty: SkipCounts = {}
+    assert.strictEqual(countSkip(empty, result("UNCHANGED")), empty)
+  })
+
+  const aReason = fc.constantFrom(...SkipReason.literals)
+
+  const aResult = fc.oneof(
+    anOutcome.filter(([outcome]) => outcome !== "SKIPPED").map(([o, c]) => result(o, c)),
+    aReason.map((reason) => result("SKIPPED", undefined, reason))
+  )
+
+  it.prop(
+    "skips by reason add up to the skipped counter, each reason to its own skips",
+    [fc.array(aResult)],
+    ([results]) => {
+      const counts = results.reduce(countResult, emptyCounts)
+      const byReason = results.reduce(countSkip, {} as SkipCounts)
+      const sum = Object.values(byReason).reduce((total, n) => total + (n ?? 0), 0)
+      assert.strictEqual(sum, counts.skipped)
+      for (const [reason, n] of Object.entries(byReason)) {
+        assert.strictEqual(n, results.filter((r) => r.skipReason === reason).length)
+        assert.isAbove(n ?? 0, 0)
+      }
     }
   )
 })

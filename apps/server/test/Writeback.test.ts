@@ -258,6 +258,25 @@ layer(Fixture.layer({ SAP_ABORT_AFTER_CONSECUTIVE_FAILURES: "3" }), {
               line["status"] === "CANCELLED"
           )
       )
+      // Every PUT that reached DFØ has its intent line and a done line, the one cut short by
+      // the cancel marked `unknown` (CONTRACT §4 step 10).
+      const audit = (phase: string) =>
+        fixture.server
+          .logs()
+          .filter((line) => line["run_id"] === runId && line["audit_phase"] === phase)
+      const puts = patches(fixture).map((entry) => entry.path.split("/").pop())
+      assert.isAbove(puts.length, 0)
+      assert.sameMembers(
+        audit("intent").map((line) => line["sap_id"]),
+        puts
+      )
+      assert.sameMembers(
+        audit("done").map((line) => line["sap_id"]),
+        puts
+      )
+      for (const line of audit("done")) {
+        assert.include(["written", "rejected", "unknown"], line["result"])
+      }
     })
   )
 

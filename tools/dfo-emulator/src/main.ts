@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util"
 import { Population } from "@dfo-writeback/population"
 import { makeEmployees } from "./Employee.js"
-import { DEFAULT_API_KEY, DEFAULT_BASE_PATH, type FaultsUpdate, startEmulator } from "./Emulator.js"
+import { DEFAULT_API_KEY, DEFAULT_BASE_PATH } from "./Emulator.js"
+import { startEmulator } from "./EmulatorServer.js"
+import type { FaultsUpdate } from "./Faults.js"
 
 const USAGE = `Usage: dfo-emulator [options]
 

@@ -1,169 +1,99 @@
-import {
-  type Employee as DfoRecord,
-  type Emulator,
-  makeEmployee
-} from "@dfo-writeback/dfo-emulator"
+import type { Emulator } from "@dfo-writeback/dfo-emulator"
 import type { UserResult } from "@dfo-writeback/domain"
-import { type Employee as Person, generateEmployees } from "@dfo-writeback/ldap-testbed"
+import {
+  canonicalId,
+  type DfoRecord,
+  differences as differencesUnder,
+  duplicateIds,
+  entryCheck,
+  expectedAfter as expectedAfterUnder,
+  expectedOutcomes,
+  notConverged as notConvergedUnder,
+  type Person,
+  plainMix,
+  Population,
+  wanted as wantedOf,
+  writtenIds as writtenIdsOf,
+  wrongWrites as wrongWritesOf
+} from "@dfo-writeback/population"
 import { rules } from "./fixtures.js"
 
 /**
- * A few hundred generated people (the testbed loads the same ones from `users`/`seed`)
- * and DFØ's side of them, so every answer of a run can be checked against what the
- * directory says.
+ * A few hundred people from `@dfo-writeback/population` and DFØ's side of them, so every
+ * answer of a run can be checked against what the directory says. The Portal LDAP side is
+ * the plain mix, which the testbed loads from `{ users: count, seed }`; the DFØ side puts a
+ * quarter of the people in each state so a run has plenty to write.
  */
 export const seed = 11
 export const count = 300
-export const people = generateEmployees({ count, seed })
-
-type Field = "eksternIdent" | "epost" | "brukerident"
-const fields: ReadonlyArray<Field> = ["eksternIdent", "epost", "brukerident"]
-
-/** IAM's values: the first non-empty source of the default mapping (CONTRACT §1). */
-export const wanted = (person: Person): Readonly<Record<Field, string | undefined>> => ({
-  eksternIdent: person.feideId ?? person.mail,
-  epost: person.workEmail ?? person.mail,
-  brukerident: person.username ?? person.uhUsername
+export const mix = plainMix
+export const population = Population.make({
+  count,
+  seed,
+  mix,
+  dfo: { absent: 0.05, staleEpost: 0.24, empty: 0.24, otherBrukerident: 0.24 }
 })
+export const people = population.people
 
-/** Passes checks 1–6 of CONTRACT §4 under the fixtures' rules, so DFØ is asked. */
-export const eligible = (person: Person): boolean => {
-  const values = wanted(person)
-  return (
-    !person.deleted &&
-    !person.disabled &&
-    person.payrollId !== undefined &&
-    values.eksternIdent !== undefined &&
-    values.epost !== undefined &&
-    person.entitledToAd &&
-    !person.businessRoles.some((role) => rules.businessRoleExceptions.includes(role))
-  )
-}
+/** IAM's values by the default mapping (CONTRACT §1; `brukerident` is the employee number). */
+export const wanted = wantedOf
 
-/** What DFØ holds for a person before any run, chosen by index so each state recurs. */
-export type DfoState = "absent" | "in-sync" | "stale-epost" | "empty" | "other-brukerident"
+/**
+ * Passes checks 1–6 of CONTRACT §4 under the fixtures' rules and shares its employee id
+ * with no other such entry (6a), so DFØ is asked.
+ */
+const duplicates = duplicateIds(people, rules)
+export const eligible = (person: Person): boolean =>
+  entryCheck(person, rules) === undefined &&
+  !duplicates.has(canonicalId(person.payrollId as string))
 
-export const stateOf = (person: Person): DfoState =>
-  person.index % 20 === 0
-    ? "absent"
-    : ((["in-sync", "stale-epost", "empty", "other-brukerident"] as const)[
-        person.index % 4
-      ] as DfoState)
+/** What DFØ holds for a person before any run. */
+export type DfoState = Population.DfoState
 
-export const dfoRecordOf = (person: Person): DfoRecord | undefined => {
-  const state = stateOf(person)
-  if (person.payrollId === undefined || state === "absent") return undefined
-  const values = wanted(person)
-  return makeEmployee({
-    id: person.payrollId,
-    fornavn: person.givenName,
-    etternavn: person.sn,
-    // Case differs on purpose: eksternIdent compares case-insensitively.
-    eksternIdent: state === "empty" ? null : (values.eksternIdent?.toUpperCase() ?? null),
-    epost:
-      state === "stale-epost"
-        ? `old.${person.index}@gammel.uni.no`
-        : state === "empty"
-          ? ""
-          : (values.epost ?? ""),
-    brukerident:
-      state === "empty"
-        ? null
-        : state === "other-brukerident"
-          ? `x${person.index}`
-          : (values.brukerident ?? null)
-  })
-}
+export const stateOf = (person: Person): DfoState => population.stateOf(person)
 
-export const dfoRecords = (): ReadonlyArray<DfoRecord> =>
-  people.flatMap((person) => {
-    const record = dfoRecordOf(person)
-    return record === undefined ? [] : [record]
-  })
+export const dfoRecordOf = (person: Person): DfoRecord | undefined =>
+  population.dfoRecordOf(person)
 
+export const dfoRecords = (): ReadonlyArray<DfoRecord> => population.dfoRecords
+
+/** People by `idautoPersonPayrollID` as the directory holds it. */
 export const byPayrollId = new Map(
   people.flatMap((p) => (p.payrollId === undefined ? [] : [[p.payrollId, p] as const]))
 )
 export const byIdautoId = new Map(people.map((p) => [p.idautoId, p]))
 
-const text = (value: unknown) => (typeof value === "string" ? value.trim() : "")
-const same = (field: Field, a: string, b: string) =>
-  field === "brukerident" ? a === b : a.toLowerCase() === b.toLowerCase()
+/** Every person's outcome from a plain run under the fixtures' rules, by idautoID. */
+export const expected = expectedOutcomes(people, dfoRecordOf, rules)
 
 /**
- * What DFØ should hold for a person once written: IAM's values, except a non-empty
- * brukerident DFØ already had (write-once). `before` is DFØ's record before the run.
+ * What DFØ should hold for a person once written: IAM's values, except a brukerident DFØ
+ * already had (write-once). `before` is DFØ's record before the run.
  */
-export const expectedAfter = (
-  person: Person,
-  before: DfoRecord
-): Readonly<Record<Field, string>> => {
-  const values = wanted(person)
-  const held = text(before["brukerident"])
-  return {
-    eksternIdent: values.eksternIdent ?? "",
-    epost: values.epost ?? "",
-    brukerident: held !== "" ? held : (values.brukerident ?? "")
-  }
-}
+export const expectedAfter = (person: Person, before: DfoRecord) =>
+  expectedAfterUnder(person, before, rules)
 
 /** Where DFØ's record differs from `expectedAfter`, as readable lines. */
-export const differences = (person: Person, before: DfoRecord, now: DfoRecord | undefined) => {
-  const expected = expectedAfter(person, before)
-  return fields.flatMap((field) => {
-    const held = text(now?.[field])
-    return same(field, held, expected[field])
-      ? []
-      : [`${person.payrollId} ${field}: DFØ holds "${held}", expected "${expected[field]}"`]
-  })
-}
+export const differences = (person: Person, before: DfoRecord, now: DfoRecord | undefined) =>
+  differencesUnder(person, before, now, rules)
 
 /**
- * Every PATCH the emulator received (answered or not) that writes something other than
- * IAM's value, goes to a person the rules skip, or overwrites a brukerident DFØ held.
+ * Every write (PUT) the emulator received (answered or not) that writes something other
+ * than IAM's value, goes to a person the rules skip, or overwrites a brukerident DFØ held.
  */
-export const wrongPatches = (emulator: Emulator): ReadonlyArray<string> =>
-  emulator
-    .log()
-    .filter((entry) => entry.method === "PATCH")
-    .flatMap((entry) => {
-      const id = entry.path.split("/").pop() ?? ""
-      const person = byPayrollId.get(id)
-      const before = person === undefined ? undefined : dfoRecordOf(person)
-      if (person === undefined || before === undefined || !eligible(person)) {
-        return [`PATCH #${entry.seq} to ${id}, who should never be written`]
-      }
-      const body = (entry.body ?? {}) as Record<string, unknown>
-      return Object.entries(body).flatMap(([field, value]) => {
-        const expected = wanted(person)[field as Field]
-        if (value !== expected) {
-          return [
-            `PATCH #${entry.seq} to ${id} sets ${field} "${String(value)}", IAM has "${expected}"`
-          ]
-        }
-        if (field === "brukerident" && text(before["brukerident"]) !== "") {
-          return [`PATCH #${entry.seq} to ${id} overwrites brukerident "${before["brukerident"]}"`]
-        }
-        return []
-      })
-    })
+export const wrongWrites = (emulator: Emulator): ReadonlyArray<string> =>
+  wrongWritesOf(emulator.log(), population, rules)
 
-/** Ids answered 2xx to a PATCH: DFØ holds what was sent. */
+/** The old name of `wrongWrites`, from when DFØ was written with PATCH. */
+export const wrongPatches = wrongWrites
+
+/** 8-digit ids answered 2xx to a write: DFØ holds what was sent. */
 export const writtenIds = (emulator: Emulator): ReadonlySet<string> =>
-  new Set(
-    emulator
-      .log()
-      .filter((e) => e.method === "PATCH" && e.status !== undefined && e.status < 300)
-      .map((e) => e.path.split("/").pop() ?? "")
-  )
+  writtenIdsOf(emulator.log())
 
 /** Every eligible person DFØ knows whose record is not yet what it should be. */
 export const notConverged = (emulator: Emulator): ReadonlyArray<string> =>
-  people.flatMap((person) => {
-    const before = dfoRecordOf(person)
-    if (!eligible(person) || before === undefined) return []
-    return differences(person, before, emulator.employee(before.id))
-  })
+  notConvergedUnder(population, (id) => emulator.employee(id), rules)
 
 /** Results by the person they belong to; fails on an entry with two results. */
 export const resultsByPerson = (results: ReadonlyArray<UserResult>) => {

@@ -1,5 +1,6 @@
 import { Context, Data, Effect, Layer, type Scope } from "effect"
-import { type Emulator, type EmulatorOptions, startEmulator } from "./Emulator.js"
+import type { Emulator, EmulatorOptions } from "./Emulator.js"
+import { startEmulator } from "./EmulatorServer.js"
 
 /** The emulator could not start (port taken, unreadable data file, bad options). */
 export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{

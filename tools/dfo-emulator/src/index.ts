@@ -1,3 +1,5 @@
 export * from "./DfoEmulator.js"
 export * from "./Emulator.js"
+export * from "./EmulatorServer.js"
 export * from "./Employee.js"
+export * from "./Faults.js"

@@ -1,6 +1,9 @@
 import { parseArgs } from "node:util"
+import { Population } from "@dfo-writeback/population"
 import { makeEmployees } from "./Employee.js"
-import { DEFAULT_API_KEY, DEFAULT_BASE_PATH, type FaultsUpdate, startEmulator } from "./Emulator.js"
+import { DEFAULT_API_KEY, DEFAULT_BASE_PATH } from "./Emulator.js"
+import { startEmulator } from "./EmulatorServer.js"
+import type { FaultsUpdate } from "./Faults.js"
 
 const USAGE = `Usage: dfo-emulator [options]
 
@@ -9,9 +12,13 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
 
   --port N             listen port (default 8080; 0 picks a free one)
   --host H             listen address (default 127.0.0.1)
+  --people N           the DFØ records of the population's first N people (default 200
+                       unless --data or --count is given): the same people
+                       \`npx ldap-testbed --users N --seed S\` loads
+  --seed N             the population's seed, also the seed of the fault draws (default 1)
   --data FILE          employees: {"ansatt":[...]} or an array
-  --count N            generate N employees (default 100 when --data is not given)
-  --missing-share X    share 0-1 of generated employees lacking a value (default 0.05)
+  --count N            generate N employees unrelated to any directory
+  --missing-share X    share 0-1 of --count employees lacking a value (default 0.05)
   --api-key K          a read-write X-Gravitee-Api-Key (default ${DEFAULT_API_KEY})
   --read-only-key K    also accept K on a read-only plan (GET only; PUT answers 405)
   --base-path P        collection path (default ${DEFAULT_BASE_PATH})
@@ -25,7 +32,6 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
   --write-status S     what a successful PUT answers: 200 (the employee) or 204 (default 200)
   --accept-patch       treat PATCH like PUT (default: 405, as DFØ's gateway answers)
   --ansatt-object      answer one employee as {"ansatt":{...}} instead of a list
-  --seed N             seed of the random draws
   --help               this text
 
 Switches can be changed while it runs: POST {origin}/__admin/faults, see the README.`
@@ -50,6 +56,7 @@ const main = async () => {
         host: { type: "string" },
         data: { type: "string" },
         count: { type: "string" },
+        people: { type: "string" },
         "missing-share": { type: "string" },
         "api-key": { type: "string" },
         "base-path": { type: "string" },
@@ -78,7 +85,11 @@ const main = async () => {
     process.stdout.write(`${USAGE}\n`)
     return
   }
-  const count = number("count", v.count) ?? (v.data === undefined ? 100 : 0)
+  if (v.people !== undefined && v.count !== undefined)
+    fail("--people and --count exclude each other")
+  const count = number("count", v.count) ?? 0
+  const people =
+    number("people", v.people) ?? (v.data === undefined && v.count === undefined ? 200 : 0)
   const rps = number("rate-limit", v["rate-limit"])
   const writeStatus = number("write-status", v["write-status"])
   if (writeStatus !== undefined && writeStatus !== 200 && writeStatus !== 204) {
@@ -107,9 +118,12 @@ const main = async () => {
     apiKeys: (v["read-only-key"] ?? []).map((key) => ({ key, plan: "read-only" as const })),
     ...(v.data === undefined ? {} : { dataFile: v.data }),
     ...(seed === undefined ? {} : { seed }),
-    employees: makeEmployees(count, {
-      missingShare: number("missing-share", v["missing-share"]) ?? 0.05
-    }),
+    employees: [
+      ...Population.make({ count: people, seed: seed ?? 1 }).dfoRecords,
+      ...makeEmployees(count, {
+        missingShare: number("missing-share", v["missing-share"]) ?? 0.05
+      })
+    ],
     faults: faults as FaultsUpdate
   }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
 

@@ -1,3 +1,4 @@
+import { Population } from "@dfo-writeback/population"
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { once } from "node:events"
@@ -59,6 +60,25 @@ describe("the dfo-emulator command", () => {
       const body = (await one.json()) as { ansatt: { id: string; epost: string } }
       assert.strictEqual(body.ansatt.id, "00100001")
       assert.strictEqual(body.ansatt.epost, "patch@uni.example.no")
+      child.kill("SIGTERM")
+      await once(child, "exit")
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+  })
+
+  it("serves the population's DFØ records for --people and --seed", async () => {
+    const child = spawn(process.execPath, [BIN, "--port", "0", "--people", "120", "--seed", "3"], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    try {
+      const lines = createInterface({ input: child.stdout })
+      const [baseUrl] = (await once(lines, "line")) as [string]
+      const response = await fetch(baseUrl, {
+        headers: { "x-gravitee-api-key": "dfo-emulator-key" }
+      })
+      const body = (await response.json()) as { ansatt: ReadonlyArray<unknown> }
+      assert.deepStrictEqual(body.ansatt, Population.make({ count: 120, seed: 3 }).dfoRecords)
       child.kill("SIGTERM")
       await once(child, "exit")
     } finally {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Context, Data, Effect, Layer, type Scope } from "effect"
+import type { Population } from "@dfo-writeback/population"
 import { Client } from "ldapts"
 import {
   accountsDn,
@@ -33,12 +34,14 @@ const systemSchemaDir = "/etc/ldap/schema"
 const suffix = "dc=meta"
 
 export interface TestbedOptions {
-  /** Generated employees to load (default 0). */
+  /** Generated employees to load (default 0), from the plain mix unless `mix` says otherwise. */
   readonly users?: number
   /** Generator seed (default 1). */
   readonly seed?: number
   readonly mix?: Partial<EmployeeMix>
   readonly domain?: string
+  /** Load this population's people instead of `users`/`seed`/`mix`/`domain`. */
+  readonly population?: Population.Population
   /** Exact entries loaded after the generated ones (DN derived from `idautoID` if absent). */
   readonly entries?: ReadonlyArray<TestbedEntry>
   /** Port for `ldap://` (default: a free one). */
@@ -294,12 +297,14 @@ export const start = async (options: TestbedOptions = {}): Promise<Testbed> => {
         tls
       })
     )
-    const employees = generateEmployees({
-      count: options.users ?? 0,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.mix === undefined ? {} : { mix: options.mix }),
-      ...(options.domain === undefined ? {} : { domain: options.domain })
-    })
+    const employees =
+      options.population?.people ??
+      generateEmployees({
+        count: options.users ?? 0,
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.mix === undefined ? {} : { mix: options.mix }),
+        ...(options.domain === undefined ? {} : { domain: options.domain })
+      })
     const ldifFile = join(dir, "seed.ldif")
     await writeLdif(ldifFile, bindDn, password, employees, options.entries ?? [])
     // -q skips consistency checks: the LDIF is ours, and it makes 50 000 entries a few seconds.

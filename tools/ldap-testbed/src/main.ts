@@ -1,5 +1,6 @@
 // `npx ldap-testbed`: a throw-away Portal LDAP for manual runs; Ctrl-C stops it and removes
 // its files.
+import { Population } from "@dfo-writeback/population"
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
@@ -7,7 +8,9 @@ import * as LdapTestbed from "./LdapTestbed.js"
 
 const users = Options.integer("users").pipe(
   Options.withDefault(200),
-  Options.withDescription("generated employees to load")
+  Options.withDescription(
+    "the population's first N people to load; `npx dfo-emulator --people N --seed S` holds their DFØ records"
+  )
 )
 const seed = Options.integer("seed").pipe(
   Options.withDefault(1),
@@ -24,9 +27,9 @@ const tls = Options.boolean("tls").pipe(
 const command = Command.make("ldap-testbed", { users, seed, port, tls }, (flags) =>
   Effect.scoped(
     Effect.gen(function* () {
+      const population = Population.make({ count: flags.users, seed: flags.seed })
       const testbed = yield* LdapTestbed.scoped({
-        users: flags.users,
-        seed: flags.seed,
+        population,
         tls: flags.tls,
         ...Option.match(flags.port, { onNone: () => ({}), onSome: (p) => ({ port: p }) })
       })

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { Client, type Entry, ResultCodeError } from "ldapts"
+import { Population } from "@dfo-writeback/population"
 import { LdapTestbed } from "../src/index.js"
 
 const idautoPerson = "(objectClass=idautoPerson)"
@@ -244,6 +245,42 @@ describe("lifecycle", () => {
     })
   )
 
+  it.live("loads a population: unpadded, shared and multi-valued payroll ids as generated", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const population = Population.make({
+          count: 80,
+          seed: 2,
+          mix: { duplicate: 0.1, multiValued: 0.2 }
+        })
+        const t = yield* LdapTestbed.scoped({ population })
+        assert.strictEqual(t.employees, population.people)
+        const { searchEntries } = yield* withClient(t.url, service(t), (c) => allPaged(c, t.baseDn))
+        assert.strictEqual(searchEntries.length, 80)
+        const byDn = new Map(searchEntries.map((e) => [e.dn, e]))
+        const attributes = [
+          "idautoPersonPayrollID",
+          "idautoPersonSystem5ID",
+          "idautoPersonSystem2ID",
+          "mail"
+        ]
+        for (const entry of population.entries) {
+          const loaded = byDn.get(entry.dn ?? "")
+          for (const name of attributes) {
+            const want = entry[name]
+            assert.deepStrictEqual(
+              [...values(loaded, name)].sort(),
+              want === undefined ? [] : (typeof want === "string" ? [want] : [...want]).sort(),
+              `${entry.dn} ${name}`
+            )
+          }
+        }
+        assert.isTrue(population.people.some((p) => p.multiValued !== undefined))
+        assert.isTrue(population.people.some((p) => (p.payrollId ?? "00000000").length < 8))
+      })
+    )
+  )
+
   it.live("reports a duplicate entry without leaving anything behind", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
@@ -277,7 +314,12 @@ describe("lifecycle", () => {
         filter: idautoPerson
       })
       await client.unbind()
-      assert.strictEqual(searchEntries.length, 3)
+      assert.deepStrictEqual(
+        searchEntries.map((e) => e["idautoID"]).sort(),
+        Population.make({ count: 3, seed: 5 })
+          .people.map((p) => p.idautoId)
+          .sort()
+      )
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
       child.kill("SIGINT")
       await exited

@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { parseEmployees } from "../Employee.js"
-import type { ApiKey, Emulator, FaultsUpdate, MutateAfter, ScriptedResponse } from "../Emulator.js"
+import type { ApiKey, Emulator, MutateAfter, ScriptedResponse } from "../Emulator.js"
+import type { FaultsUpdate } from "../Faults.js"
 import { parseJson, readBody, writeResponse } from "./http.js"
 
 /** A request the admin API cannot act on: answered 400 with its message. */

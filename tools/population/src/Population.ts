@@ -1,0 +1,142 @@
+import { type DfoRecord, makeDfoRecord } from "./DfoRecord.js"
+import { random } from "./internal/random.js"
+import {
+  generatePeople,
+  type LdapEntry,
+  ldapEntryOf,
+  nightMix,
+  type Person,
+  type PersonMix
+} from "./Person.js"
+import { canonicalId, wanted } from "./Rules.js"
+
+/**
+ * What DFØ holds for a person before any run, relative to IAM's values:
+ * - `in-sync`: IAM's values (`eksternIdent` in upper case: it compares case-insensitively);
+ * - `stale-epost`: an old work e-mail, so a run writes `epost`;
+ * - `empty`: no `eksternIdent`, `epost` or `brukerident`, so a run writes all three;
+ * - `other-brukerident`: in sync except a `brukerident` DFØ keeps (write-once);
+ * - `absent`: no DFØ record (`NOT_IN_SAP`).
+ */
+export type DfoState = "in-sync" | "stale-epost" | "empty" | "other-brukerident" | "absent"
+
+/** Shares (0–1) of people in each DFØ state; the rest are `in-sync`. */
+export interface DfoMix {
+  readonly staleEpost: number
+  readonly empty: number
+  readonly otherBrukerident: number
+  readonly absent: number
+}
+
+/** A quiet night: a few percent to update, a few kept brukeridents, a few not in DFØ. */
+export const nightDfoMix: DfoMix = {
+  staleEpost: 0.02,
+  empty: 0.01,
+  otherBrukerident: 0.02,
+  absent: 0.01
+}
+
+export interface PopulationOptions {
+  readonly count: number
+  /** Same seed, same people and DFØ records (default 1). */
+  readonly seed?: number
+  /** The Portal LDAP side (default `nightMix`). */
+  readonly mix?: Partial<PersonMix>
+  /** The DFØ side (default `nightDfoMix`). */
+  readonly dfo?: Partial<DfoMix>
+  readonly domain?: string
+  readonly firstPayrollId?: number
+}
+
+/** People with both their Portal LDAP entry and their DFØ record, from one seed. */
+export interface Population {
+  readonly seed: number
+  readonly count: number
+  readonly mix: PersonMix
+  readonly dfoMix: DfoMix
+  readonly people: ReadonlyArray<Person>
+  /** The entries the testbed loads, one per person. */
+  readonly entries: ReadonlyArray<LdapEntry>
+  /** Every DFØ record, one per 8-digit id (the first person holding an id gives it). */
+  readonly dfoRecords: ReadonlyArray<DfoRecord>
+  readonly stateOf: (person: Person) => DfoState
+  /** The record DFØ holds under the person's payroll id before any run, if any. */
+  readonly dfoRecordOf: (person: Person) => DfoRecord | undefined
+}
+
+// The DFØ state draws from its own stream, so changing the DFØ mix keeps the people.
+const DFO_STREAM = 0x0df0
+
+const drawState = (seed: number, index: number, mix: DfoMix): DfoState => {
+  let x = random(seed ^ DFO_STREAM, index).next()
+  const states: ReadonlyArray<readonly [DfoState, number]> = [
+    ["stale-epost", mix.staleEpost],
+    ["empty", mix.empty],
+    ["other-brukerident", mix.otherBrukerident],
+    ["absent", mix.absent]
+  ]
+  for (const [state, share] of states) {
+    if (x < share) return state
+    x -= share
+  }
+  return "in-sync"
+}
+
+/** DFØ's record for a person in a state: realistic fields around IAM's values. */
+const recordFor = (person: Person, id: string, state: DfoState): DfoRecord => {
+  const values = wanted(person)
+  const upper = values.eksternIdent?.toUpperCase() ?? null
+  return makeDfoRecord({
+    id,
+    fornavn: person.givenName,
+    etternavn: person.sn,
+    eksternIdent: state === "empty" ? null : upper,
+    epost:
+      state === "stale-epost"
+        ? `old.${person.index}@gammel.uni.no`
+        : state === "empty"
+          ? ""
+          : (values.epost ?? ""),
+    brukerident:
+      state === "empty"
+        ? null
+        : state === "other-brukerident"
+          ? `x${person.index}`.slice(0, 10)
+          : (values.brukerident ?? null)
+  })
+}
+
+/** Generates a population: the same options always give the same people and records. */
+export const make = (options: PopulationOptions): Population => {
+  const seed = options.seed ?? 1
+  const mix: PersonMix = { ...nightMix, ...options.mix }
+  const dfoMix: DfoMix = { ...nightDfoMix, ...options.dfo }
+  const people = generatePeople({
+    count: options.count,
+    seed,
+    mix,
+    ...(options.domain === undefined ? {} : { domain: options.domain }),
+    ...(options.firstPayrollId === undefined ? {} : { firstPayrollId: options.firstPayrollId })
+  })
+  const states = people.map((person) => drawState(seed, person.index, dfoMix))
+  const stateOf = (person: Person): DfoState => states[person.index] ?? "absent"
+  const records = new Map<string, DfoRecord>()
+  for (const person of people) {
+    const id = person.payrollId === undefined ? undefined : canonicalId(person.payrollId)
+    const state = stateOf(person)
+    if (id === undefined || state === "absent" || records.has(id)) continue
+    records.set(id, recordFor(person, id, state))
+  }
+  return {
+    seed,
+    count: options.count,
+    mix,
+    dfoMix,
+    people,
+    entries: people.map(ldapEntryOf),
+    dfoRecords: [...records.values()],
+    stateOf,
+    dfoRecordOf: (person) =>
+      person.payrollId === undefined ? undefined : records.get(canonicalId(person.payrollId))
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./Checks.js"
+export * from "./DfoRecord.js"
+export * from "./Person.js"
+export * as Population from "./Population.js"
+export * from "./Rules.js"

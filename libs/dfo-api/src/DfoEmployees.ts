@@ -200,7 +200,7 @@ const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
   const { status } = answer
   const { faultText, gatewayMessage } = explain(answer)
   const said = gatewayMessage === undefined ? "" : `; the gateway said: ${clip(gatewayMessage)}`
-  const wait = parseWaitHeaders(answer.headers, now)
+  const wait = parseWaitHeaders(status, answer.headers, now)
   const retryAfterMs = wait?.ms
   const retryAfterText = wait === undefined ? "" : ` (${wait.header})`
   if (status === 429) {

@@ -157,7 +157,7 @@ describe("Writeback under faults", () => {
             assert.isAbove(stats.byStatus["429"] ?? 0, 0, "no 429 was drawn")
             assert.isAbove(stats.stalled, 0, "no stall was drawn")
 
-            assert.deepStrictEqual(problemsOf(results, emulator.employee), [])
+            assert.deepStrictEqual(problemsOf(results, (id) => emulator.employee(id)), [])
             assert.deepStrictEqual(P.wrongPatches(emulator), [])
             // DFØ took a write only from users reported UPDATED (or FAILED, when the
             // answer to a PUT it applied was lost), and every UPDATED user's write landed.

@@ -14,10 +14,13 @@ export const parseRetryAfter = (
 }
 
 /**
- * How long the gateway asks to wait: `Retry-After`, or else Gravitee's rate-limit
- * `X-Rate-Limit-Reset` (the epoch milliseconds when the window resets).
+ * How long the gateway asks to wait: `Retry-After`, or else, on a `429`, Gravitee's
+ * rate-limit `X-Rate-Limit-Reset` (the epoch milliseconds when the window resets). The
+ * gateway may send that header on every answer; only a refusal for the rate limit means
+ * "wait for the reset", so a `503` is not held to a long window.
  */
 export const parseWaitHeaders = (
+  status: number,
   headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
   now: number
 ): { readonly ms: number; readonly header: string } | undefined => {
@@ -25,6 +28,7 @@ export const parseWaitHeaders = (
   if (retryAfter !== undefined) {
     return { ms: retryAfter, header: `Retry-After ${String(headers["retry-after"])}` }
   }
+  if (status !== 429) return undefined
   const reset = headers["x-rate-limit-reset"]
   const text = (typeof reset === "string" ? reset : reset?.[0])?.trim()
   if (text === undefined || !/^\d+$/.test(text)) return undefined

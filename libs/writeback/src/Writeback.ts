@@ -260,12 +260,14 @@ export const make = Effect.gen(function* () {
           const { user, sapId, record: wanted } = planned
           const subject = { runId, caller, sapId, idautoId: user.idautoId ?? "" }
           let attempts = 0
+          /** A write of this user got no answer (timeout, reset): DFØ may have applied it. */
+          let unanswered = false
           let last: ChangeSet | undefined
           const attempt = (current: DfoEmployee) =>
             Effect.gen(function* () {
               const changeSet = diff(wanted, current)
               last = changeSet
-              if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet)
+              if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet, unanswered)
               attempts += 1
               const n = attempts
               yield* Audit.intent(subject, changeSet, n)
@@ -273,15 +275,16 @@ export const make = Effect.gen(function* () {
                 Effect.onInterrupt(() =>
                   Audit.done(subject, changeSet, n, "unknown", { reason: "interrupted" })
                 ),
-                Effect.tapError((error) =>
-                  Audit.done(
+                Effect.tapError((error) => {
+                  if (error.status === undefined) unanswered = true
+                  return Audit.done(
                     subject,
                     changeSet,
                     n,
                     error.status === undefined ? "unknown" : "rejected",
                     { status: error.status, reason: error.reason }
                   )
-                )
+                })
               )
               const unheld = Option.match(answer, {
                 onNone: () => [],

@@ -58,13 +58,19 @@ const keptNote = (changeSet: ChangeSet) => changeSet.keptBecause.map((why) => `;
 
 const fieldList = (changeSet: ChangeSet) => changeSet.changes.map((c) => c.field).join(", ")
 
-export const unchanged = (user: PortalUser, changeSet: ChangeSet) =>
+/** `afterUnansweredWrite`: a write of this run got no answer, so DFØ may hold it from that. */
+export const unchanged = (user: PortalUser, changeSet: ChangeSet, afterUnansweredWrite = false) =>
   result({
     ...identity(user),
     outcome: "UNCHANGED",
     changes: [],
     keptFields: changeSet.keptFields,
-    message: `DFØ is up to date${keptNote(changeSet)}`
+    message:
+      "DFØ is up to date" +
+      (afterUnansweredWrite
+        ? " (re-read after a write that got no answer: DFØ may have applied that write)"
+        : "") +
+      keptNote(changeSet)
   })
 
 export const wouldUpdate = (user: PortalUser, changeSet: ChangeSet, why: string) =>

@@ -3,9 +3,10 @@
 // `, N skipped` when some were), for people and for CI to read. Each vitest also writes a
 // JSON report into its project's `.test-results/` (ignored by git), which this sums.
 // Plain Node, no dependencies. Extra arguments go to `nx run-many` (e.g. `-p <project>`).
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
+import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -26,7 +27,7 @@ const projects = ["apps", "libs", "tools"].flatMap((group) =>
 // Reports of an earlier run must not count towards this one.
 for (const { dir } of projects) rmSync(join(dir, ".test-results"), { recursive: true, force: true })
 
-const nx = spawnSync(
+const nx = spawn(
   join(root, "node_modules", ".bin", "nx"),
   [
     "run-many",
@@ -40,8 +41,38 @@ const nx = spawnSync(
     "--reporter=json",
     `--outputFile.json=${reportFile}`
   ],
-  { cwd: root, stdio: "inherit", env: { NX_NO_CLOUD: "true", ...process.env } }
+  {
+    cwd: root,
+    stdio: ["inherit", "pipe", "inherit"],
+    // Piped, but still coloured for a person at a terminal.
+    env: {
+      NX_NO_CLOUD: "true",
+      ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}),
+      ...process.env
+    }
+  }
 )
+// Nx closes every run with advice; for tests run one at a time on purpose it advises more
+// parallelism, with a tracking link. Its run summary stays; the advice (and the blank line
+// before it) goes.
+let blank = 0
+let advice = false
+createInterface({ input: nx.stdout }).on("line", (line) => {
+  if (/^ {2}Recommendations?:/.test(line)) {
+    advice = true
+    blank = 0
+    return
+  }
+  if (advice && line.startsWith("    ")) return
+  advice = false
+  if (line.trim() === "") {
+    blank += 1
+    return
+  }
+  process.stdout.write("\n".repeat(blank) + line + "\n")
+  blank = 0
+})
+const status = await new Promise((resolve) => nx.on("close", (code) => resolve(code ?? 1)))
 
 let passed = 0
 let failed = 0
@@ -63,7 +94,6 @@ for (const { name, dir } of projects) {
   ).length
 }
 
-const status = nx.status ?? 1
 // When Nx failed, a project without a report did not get to run its tests (its build
 // failed, or vitest crashed): one failure each, so the line never reads green by omission.
 // (With a project selection, the others simply did not run.)

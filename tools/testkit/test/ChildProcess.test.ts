@@ -42,10 +42,10 @@ describe("ChildProcess.run", () => {
 
   it.live("a child past its timeout is killed and reported with what it printed", () =>
     Effect.gen(function* () {
-      const error = yield* ChildProcess.run(
-        ...node(`console.log(process.pid); setInterval(() => {}, 1000)`),
-        { timeout: "300 millis" }
-      ).pipe(Effect.flip)
+      // sh prints its pid at once and becomes sleep (same pid): no start-up to race with.
+      const error = yield* ChildProcess.run("sh", ["-c", "echo $$; exec sleep 600"], {
+        timeout: "2 seconds"
+      }).pipe(Effect.flip)
       assert.strictEqual(error._tag, "ChildProcessError")
       assert.strictEqual(error.reason, "timeout")
       const pid = Number(error.output.trim())

@@ -7,7 +7,7 @@
 import { Scenario } from "@dfo-writeback/demo"
 import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
 import { generateEmployees, LdapTestbed } from "@dfo-writeback/ldap-testbed"
-import { Cause, Effect, Exit, Scope } from "effect"
+import { Cause, Duration, Effect, Exit, Scope } from "effect"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -30,7 +30,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url))
 const docFile = join(root, "docs", "benchmarks.md")
 
 /** Long enough for the original script's shape at full size (minutes), short of forever. */
-const childTimeoutMs = 45 * 60_000
+const childTimeout = Duration.minutes(45)
 
 const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group,...] [--out file]
 
@@ -122,7 +122,7 @@ const program = Effect.gen(function* () {
             ? {}
             : { dfo: { baseUrl: emulator.baseUrl, apiKey: emulator.apiKey } })
         }
-        const output = yield* Effect.promise(() => runChild(spec.name, input, childTimeoutMs))
+        const output = yield* runChild(spec.name, input, childTimeout)
         return resultOf(spec, output, emulator?.stats().byMethod)
       })
     )

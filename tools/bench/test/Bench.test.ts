@@ -1,9 +1,9 @@
 // The bench as `npm run bench:quick` runs it, limited to cheap scenarios: a process that
 // starts slapd and the emulator, runs each scenario in its own child and writes the report.
 // Figures are checked for being there, never against timing thresholds.
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,18 +15,11 @@ const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 const size = quickSizes.directories[0] ?? 0
 const expected = [names.ldapsearch(size), names.ldapts(size), names.unchanged(size)]
 
+/** The built bench as `npm run bench:quick` runs it, with nothing from this environment. */
 const runBench = (args: ReadonlyArray<string>) =>
-  Effect.async<{ code: number | null; output: string }>((resume) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: { PATH: process.env["PATH"] ?? "" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
-    child.on("close", (code) => resume(Effect.succeed({ code, output })))
-    return Effect.sync(() => void child.kill("SIGKILL"))
-  })
+  ChildProcess.run(process.execPath, [main, ...args], { inheritEnv: false }).pipe(
+    Effect.provide(ChildProcess.layer)
+  )
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "bench-test-"))),
@@ -40,14 +33,14 @@ describe("npm run bench:quick", () => {
       Effect.gen(function* () {
         const dir = yield* tempDir
         const out = join(dir, "report.json")
-        const { code, output } = yield* runBench([
+        const { code, stderr, stdout } = yield* runBench([
           "--quick",
           "--only",
           `floors,${names.unchanged(size)}`,
           "--out",
           out
         ])
-        assert.strictEqual(code, 0, output)
+        assert.strictEqual(code, 0, `${stdout}${stderr}`)
         const report = JSON.parse(yield* Effect.promise(() => readFile(out, "utf8"))) as Report
         assert.strictEqual(report.mode, "quick")
         assert.deepStrictEqual(report.failures, [])

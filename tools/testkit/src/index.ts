@@ -1,0 +1,2 @@
+export * as ChildProcess from "./ChildProcess.js"
+export * as Poll from "./Poll.js"

@@ -47,11 +47,8 @@ const reportConfigProblems = (problems: ReadonlyArray<string>) =>
   )
 
 const main = Effect.gen(function* () {
-  const provider = yield* ConfigSource.fromEnvironment(process.env).pipe(
-    Effect.tapError((error) => reportConfigProblems([error.message]))
-  )
-  const all = yield* Effect.withConfigProvider(settings, provider).pipe(
-    Effect.tapError((error) => reportConfigProblems(ConfigSource.problems(error)))
+  const all = yield* ConfigSource.read(settings, process.env).pipe(
+    Effect.tapError((error) => reportConfigProblems(error.problems))
   )
   return yield* serve(all)
 })

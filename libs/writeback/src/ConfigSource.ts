@@ -67,18 +67,21 @@ const attributeName = /^[A-Za-z][A-Za-z0-9-]*$|^\d+(?:\.\d+)+$/
 /** A file value as the environment would hold it, or why it has the wrong type. */
 const fileValue = (type: Settings.SettingType, value: unknown): Either.Either<string, string> => {
   switch (type) {
+    // The file may also write a boolean or a number as the environment would, as a string.
     case "boolean":
-      return typeof value === "boolean"
+      return typeof value === "boolean" || value === "true" || value === "false"
         ? Either.right(String(value))
-        : Either.left("must be true or false (a JSON boolean)")
+        : Either.left("must be true or false")
     case "integer":
-      return typeof value === "number" && Number.isSafeInteger(value)
+      return (typeof value === "number" && Number.isSafeInteger(value)) ||
+        (typeof value === "string" && /^-?\d{1,15}$/.test(value))
         ? Either.right(String(value))
-        : Either.left("must be a whole number (a JSON number)")
+        : Either.left("must be a whole number")
     case "number":
-      return typeof value === "number" && Number.isFinite(value)
+      return (typeof value === "number" && Number.isFinite(value)) ||
+        (typeof value === "string" && /^-?\d+(?:\.\d+)?$/.test(value))
         ? Either.right(String(value))
-        : Either.left("must be a number (a JSON number)")
+        : Either.left("must be a number")
     case "text":
     case "path":
       if (typeof value !== "string") return Either.left("must be a string")

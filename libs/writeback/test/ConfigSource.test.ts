@@ -157,7 +157,7 @@ describe("ConfigSource", () => {
       const at = yield* files({
         "writeback.json": JSON.stringify({
           SAP_READ_ONLY: "yes please",
-          SAP_CONCURRENCY: "8",
+          SAP_CONCURRENCY: "eight",
           SAP_ANSATT_BASE_URL: 5,
           mapping: { eksternIdent: [], epost: "mail", sapId: ["a"], username: "bad name" }
         })
@@ -165,8 +165,8 @@ describe("ConfigSource", () => {
       const where = `WRITEBACK_CONFIG ${at("writeback.json")}`
       const problems = yield* problemsOf(settings, { WRITEBACK_CONFIG: at("writeback.json") })
       assert.sameMembers(problems, [
-        `${where}: SAP_READ_ONLY must be true or false (a JSON boolean)`,
-        `${where}: SAP_CONCURRENCY must be a whole number (a JSON number)`,
+        `${where}: SAP_READ_ONLY must be true or false`,
+        `${where}: SAP_CONCURRENCY must be a whole number`,
         `${where}: SAP_ANSATT_BASE_URL must be a string`,
         `${where}: mapping.eksternIdent must be a non-empty list of attribute names`,
         `${where}: mapping.epost must be a non-empty list of attribute names`,

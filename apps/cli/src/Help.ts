@@ -3,13 +3,6 @@ import { HelpDoc } from "@effect/cli"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import { Array as Arr } from "effect"
 
-const describe = (setting: Settings.Setting) =>
-  [
-    setting.meaning,
-    setting.default === undefined ? "" : ` (default ${setting.default})`,
-    setting.secret ? `; secret, also as ${setting.name}_FILE` : ""
-  ].join("")
-
 /** Every setting, from the one catalogue, for `writeback --help`. */
 export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
   HelpDoc.p(
@@ -22,7 +15,7 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
       Settings.all as Arr.NonEmptyReadonlyArray<Settings.Setting>,
       (setting): [Span.Span, HelpDoc.HelpDoc] => [
         Span.text(setting.name),
-        HelpDoc.p(describe(setting))
+        HelpDoc.p(Settings.describe(setting))
       ]
     )
   )

@@ -146,3 +146,17 @@ export const ownPrefixes: ReadonlyArray<string> = ["PORTAL_LDAP_", "SAP_", "WRIT
 
 /** Largest integer a Node.js timer accepts (2^31 − 1 ms, about 24.8 days). */
 export const maxTimerMs = 2_147_483_647
+
+/** One setting as help text shows it: meaning, default, and its `_FILE` form for a secret. */
+export const describe = (setting: Setting): string =>
+  [
+    setting.meaning,
+    setting.default === undefined ? "" : ` (default ${setting.default})`,
+    setting.secret ? `; secret, also as ${setting.name}_FILE` : ""
+  ].join("")
+
+/** Every setting as plain text, one a line, for a `--help`. */
+export const helpText = (): string => {
+  const width = Math.max(...all.map((s) => s.name.length))
+  return all.map((s) => `  ${s.name.padEnd(width)}  ${describe(s)}`).join("\n")
+}

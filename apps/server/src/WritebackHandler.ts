@@ -66,7 +66,16 @@ const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<vo
     onSuccess: () => Effect.sync(() => void call.end()),
     onFailure: (cause) =>
       Option.match(Cause.failureOption(cause), {
-        onSome: (error) => Effect.sync(() => sendStatus(call, toStatus(error))),
+        onSome: (error) =>
+          Effect.sync(() => sendStatus(call, toStatus(error))).pipe(
+            // A stalled client may never read its status (grpc-js sends it after the
+            // messages it holds), so the call log may never see it: say it here.
+            Effect.zipLeft(
+              error._tag === "StreamStalled" || error._tag === "RunTooLong"
+                ? Effect.logWarning(error.message).pipe(Effect.annotateLogs("code", error.code))
+                : Effect.void
+            )
+          ),
         onNone: () =>
           Cause.isInterruptedOnly(cause)
             ? // A cancelled call (or an expired deadline) has nobody left to answer.

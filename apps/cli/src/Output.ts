@@ -1,4 +1,11 @@
 import type { RunSummary, UserResult, WritebackEvent } from "@dfo-writeback/domain"
+import { LogFormat } from "@dfo-writeback/writeback"
+
+/**
+ * Text from outside (LDAP values, DFØ's faultText) as the terminal shows it: control
+ * characters escaped, so none clears the screen, moves the cursor or starts a fake line.
+ */
+const safe = (text: string): string => LogFormat.escapeControl(LogFormat.clip(text, 512))
 
 /** Renders a run for a person: result lines, a progress line on a terminal, a summary table. */
 export interface Output {
@@ -16,22 +23,23 @@ interface Streams {
 
 const describeUser = (r: UserResult) => {
   const who = [
-    r.username || r.uhUsername || r.idautoId || "(no idautoID)",
-    r.sapId && `sap ${r.sapId}`
+    safe(r.username || r.uhUsername || r.idautoId || "(no idautoID)"),
+    r.sapId && `sap ${safe(r.sapId)}`
   ]
     .filter(Boolean)
     .join(" ")
   const why = r.skipReason ?? r.errorCode ?? ""
   const changes = r.changes.map(
-    (c) => `\n    ${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`
+    (c) =>
+      `\n    ${safe(c.field)}: ${safe(JSON.stringify(c.before))} → ${safe(JSON.stringify(c.after))}`
   )
-  const kept = r.keptFields.length > 0 ? `\n    kept: ${r.keptFields.join(", ")}` : ""
-  return `${r.outcome.padEnd(12)} ${who}${why ? ` [${why}]` : ""} ${r.message}${changes.join("")}${kept}`
+  const kept = r.keptFields.length > 0 ? `\n    kept: ${safe(r.keptFields.join(", "))}` : ""
+  return `${r.outcome.padEnd(12)} ${who}${why ? ` [${why}]` : ""} ${safe(r.message)}${changes.join("")}${kept}`
 }
 
 const summaryTable = (s: RunSummary) => {
   const rows: Array<[string, string]> = [
-    ["run", s.runId],
+    ["run", safe(s.runId)],
     ["total", String(s.total)],
     ["updated", String(s.updated)],
     ["would update", String(s.wouldUpdate)],
@@ -42,7 +50,7 @@ const summaryTable = (s: RunSummary) => {
     ["log only", s.logOnly ? "yes" : "no"],
     ["duration", `${(s.durationMs / 1000).toFixed(1)} s`]
   ]
-  if (s.aborted) rows.push(["ABORTED", s.abortReason])
+  if (s.aborted) rows.push(["ABORTED", safe(s.abortReason)])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")
 }
@@ -99,7 +107,7 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           startedAt = Date.now()
           above(() =>
             out.write(
-              `run ${event.runId}${event.logOnly ? " (log only)" : ""}${event.readOnly ? " (SAP_READ_ONLY)" : ""}\n`
+              `run ${safe(event.runId)}${event.logOnly ? " (log only)" : ""}${event.readOnly ? " (SAP_READ_ONLY)" : ""}\n`
             )
           )
           return

@@ -1,36 +1,102 @@
 import {
   type RawWritebackRequest,
   type RunError,
+  RunSummary,
   validateRequest,
   type WritebackEvent
 } from "@dfo-writeback/domain"
-import { ConfigSource, Writeback } from "@dfo-writeback/writeback"
-import { ConfigError, type ConfigProvider, Effect, Either, type Layer, Stream } from "effect"
+import { type ConfigSource, LogFormat, Writeback } from "@dfo-writeback/writeback"
+import {
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  FiberId,
+  Layer,
+  LogLevel,
+  Option,
+  Stream
+} from "effect"
+import * as fs from "node:fs"
 import { ExitCode, exitCodeOf } from "./ExitCode.js"
+import { usage } from "./Help.js"
 import * as Output from "./Output.js"
 
 export interface RunFlags extends RawWritebackRequest {
   readonly json: boolean
+  /** Logs go to this file (appended) instead of stderr. */
+  readonly logFile: Option.Option<string>
+}
+
+/** What the configuration gives a run. */
+export interface Loaded {
+  /** Level and format of the logs (`LOG_LEVEL` or `--log-level`, `LOG_FORMAT`). */
+  readonly logging: Omit<LogFormat.Options, "write">
+  /** `SAP_TIMEOUT_MS`: how long a write in flight may still take after a signal. */
+  readonly requestTimeoutMs: number
+  /** The program over the real directory and DFØ; the logger is provided to it. */
+  readonly services: Layer.Layer<Writeback.Writeback, RunError>
 }
 
 export interface RunDeps {
-  readonly configProvider: Effect.Effect<
-    ConfigProvider.ConfigProvider,
-    ConfigSource.ConfigFileError
-  >
-  /** The program's services; `write` is where log lines go. */
-  readonly services: (
-    write: (line: string) => void
-  ) => Layer.Layer<Writeback.Writeback, ConfigError.ConfigError | RunError>
+  readonly load: Effect.Effect<Loaded, ConfigSource.ConfigFileError>
   readonly encode: (event: WritebackEvent) => string
 }
 
-const usage =
-  "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
-  "[--log-only] [--max-updates N] [--json]"
+/** Beyond `SAP_TIMEOUT_MS`: the answer's body and the result's bookkeeping. */
+const stopMarginMs = 2_000
 
-/** `writeback run`: validates, runs, renders, and answers with CONTRACT §7's exit code. */
-export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
+/** The summary counter of an outcome; a failure counts by its error code. */
+const counted: Partial<Record<string, "skipped" | "unchanged" | "updated" | "wouldUpdate">> = {
+  SKIPPED: "skipped",
+  UNCHANGED: "unchanged",
+  UPDATED: "updated",
+  WOULD_UPDATE: "wouldUpdate"
+}
+
+const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+type Signal = keyof typeof signalExitCodes
+
+/** Where log lines go: a file, or stderr through the output so they do not tear its view. */
+const logDestination = (
+  flags: RunFlags,
+  output: Output.Output,
+  loaded: Loaded
+): Effect.Effect<LogFormat.Options, ConfigSource.ConfigFileError | string> =>
+  Option.match(flags.logFile, {
+    onSome: (file) =>
+      Effect.try({
+        try: () => {
+          const fd = fs.openSync(file, "a")
+          return { ...loaded.logging, write: (line: string) => void fs.writeSync(fd, `${line}\n`) }
+        },
+        catch: (cause) =>
+          `cannot open --log-file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`
+      }),
+    onNone: () =>
+      Effect.succeed(
+        // On a terminal the person reads the human view: only warnings and errors join it,
+        // as text, so JSON lines never interleave with the results (`--log-file` for all).
+        !flags.json && process.stderr.isTTY === true
+          ? {
+              format: "text" as const,
+              level: LogLevel.greaterThan(loaded.logging.level, LogLevel.Warning)
+                ? loaded.logging.level
+                : LogLevel.Warning,
+              write: output.log
+            }
+          : { ...loaded.logging, write: output.log }
+      )
+  })
+
+/**
+ * `writeback run`: validates, runs, renders, and answers with CONTRACT §7's exit code.
+ * SIGINT or SIGTERM stops the run from starting users; writes in flight get
+ * `SAP_TIMEOUT_MS` to finish, then are cut; a second signal cuts them at once. The summary
+ * (aborted, `interrupted`) is printed either way, and the exit code is 130 or 143.
+ */
+export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode | number> =>
   Effect.gen(function* () {
     const streams = { out: process.stdout, err: process.stderr }
     const output = flags.json
@@ -39,46 +105,132 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
 
     const request = validateRequest(flags)
     if (Either.isLeft(request)) {
-      output.error(`writeback run: ${request.left.problems.join("; ")}\n${usage}`)
+      output.error(
+        `writeback run: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}`
+      )
       return ExitCode.Usage
     }
 
+    const loaded = yield* Effect.either(deps.load)
+    if (Either.isLeft(loaded)) {
+      output.error(
+        `writeback: invalid configuration:\n${loaded.left.problems
+          .map((problem) => `  ${LogFormat.escapeControl(problem)}`)
+          .join("\n")}`
+      )
+      return ExitCode.RunFailed
+    }
+    const logging = yield* Effect.either(logDestination(flags, output, loaded.right))
+    if (Either.isLeft(logging)) {
+      output.error(`writeback: ${LogFormat.escapeControl(String(logging.left))}`)
+      return ExitCode.RunFailed
+    }
+
+    const stop = yield* Deferred.make<void>()
+    let signal: Signal | undefined
     let failed = false
+    let summarized = false
+    let runId = ""
+    const startedAt = Date.now()
+    const counts = {
+      total: 0,
+      skipped: 0,
+      unchanged: 0,
+      updated: 0,
+      wouldUpdate: 0,
+      updateFailed: 0,
+      fetchFailed: 0
+    }
     let aborted = false
     const program = Effect.gen(function* () {
       const writeback = yield* Writeback.Writeback
-      yield* Stream.runForEach(writeback.run(request.right), (event) =>
-        Effect.sync(() => {
-          output.event(event)
-          if (event._tag === "UserResult" && event.outcome === "FAILED") failed = true
-          if (event._tag === "RunSummary") aborted = event.aborted
-        })
+      yield* Stream.runForEach(
+        writeback.run(request.right, { stop: Deferred.await(stop) }),
+        (event) =>
+          Effect.sync(() => {
+            output.event(event)
+            switch (event._tag) {
+              case "RunStarted":
+                runId = event.runId
+                break
+              case "UserResult":
+                counts.total += 1
+                counts[
+                  counted[event.outcome] ??
+                    (event.errorCode === "SAP_FETCH_FAILED" ? "fetchFailed" : "updateFailed")
+                ] += 1
+                if (event.outcome === "FAILED") failed = true
+                break
+              case "RunSummary":
+                summarized = true
+                aborted = event.aborted
+                break
+            }
+          })
       )
-      return failed || aborted ? ExitCode.UserFailed : ExitCode.Ok
     })
 
-    const provider = yield* Effect.either(deps.configProvider)
-    if (Either.isLeft(provider)) {
-      output.error(`writeback: configuration: ${provider.left.message}`)
-      return ExitCode.RunFailed
-    }
-    return yield* program.pipe(
-      Effect.provide(deps.services(output.log)),
-      Effect.withConfigProvider(provider.right),
-      Effect.catchAll((error) =>
-        Effect.sync(() => {
-          if (ConfigError.isConfigError(error)) {
-            output.error(
-              `writeback: invalid configuration:\n${ConfigSource.problems(error)
-                .map((problem) => `  ${problem}`)
-                .join("\n")}`
-            )
-            return ExitCode.RunFailed
-          }
-          output.error(`writeback: ${error.message}`)
-          return exitCodeOf(error)
-        })
+    const fiber = yield* program.pipe(
+      Effect.provide(
+        loaded.right.services.pipe(Layer.provideMerge(LogFormat.layer(logging.right)))
       ),
-      Effect.ensuring(Effect.sync(output.done))
+      Effect.either,
+      Effect.fork
     )
+
+    let forceTimer: ReturnType<typeof setTimeout> | undefined
+    const cut = () => fiber.unsafeInterruptAsFork(FiberId.none)
+    const onSignal = (name: Signal) => () => {
+      if (signal !== undefined) return cut()
+      signal = name
+      Deferred.unsafeDone(stop, Exit.void)
+      forceTimer = setTimeout(cut, loaded.right.requestTimeoutMs + stopMarginMs)
+      forceTimer.unref()
+    }
+    const onInt = onSignal("SIGINT")
+    const onTerm = onSignal("SIGTERM")
+    process.on("SIGINT", onInt)
+    process.on("SIGTERM", onTerm)
+
+    const exit = yield* Fiber.await(fiber).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          process.removeListener("SIGINT", onInt)
+          process.removeListener("SIGTERM", onTerm)
+          if (forceTimer !== undefined) clearTimeout(forceTimer)
+        })
+      )
+    )
+
+    if (Exit.isInterrupted(exit) && !summarized) {
+      // Cut short: the program sent no summary, so this one says what is known.
+      output.event(
+        new RunSummary({
+          runId,
+          ...counts,
+          skippedByReason: {},
+          dfoRequests: 0,
+          dfoRetries: 0,
+          dfoRateLimited: 0,
+          logOnly: flags.logOnly,
+          aborted: true,
+          abortReason:
+            "interrupted: writes still in flight were cut; their outcome is unknown " +
+            "(run again: only what still differs is written)",
+          durationMs: Date.now() - startedAt,
+          caller: ""
+        })
+      )
+    }
+    output.done()
+    if (signal !== undefined) return signalExitCodes[signal]
+    if (Exit.isFailure(exit)) return ExitCode.RunFailed
+    return Either.match(exit.value, {
+      onRight: () => (failed || aborted ? ExitCode.UserFailed : ExitCode.Ok),
+      onLeft: (error) => {
+        // The last line on stderr says why the run failed, starting with its code.
+        output.error(`writeback: ${LogFormat.escapeControl(error.message)}`)
+        return exitCodeOf(error)
+      }
+    })
   })

@@ -1,13 +1,16 @@
-import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { NodeContext } from "@effect/platform-node"
 import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
-import { Config, Effect, Layer, Option } from "effect"
-import { settingsHelp } from "./Help.js"
-import { runWriteback } from "./RunCommand.js"
+import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
+import { createRequire } from "node:module"
+import * as Argv from "./Argv.js"
+import { ExitCode } from "./ExitCode.js"
+import { settingsHelp, usage } from "./Help.js"
+import { type Loaded, runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
   Options.withDescription("the Portal LDAP attribute to find one user by"),
@@ -36,34 +39,46 @@ const json = Options.boolean("json").pipe(
 )
 
 /** Read together, so one message names every configuration problem. */
-const settings = (write: (line: string) => void) =>
-  Config.all({
-    logging: LogFormat.OptionsConfig(write),
-    writeback: WritebackConfig.WritebackSettingsConfig,
-    ldap: PortalDirectory.config,
-    dfo: DfoEmployees.config
-  })
+const settings = Config.all({
+  logging: LogFormat.OptionsConfig(() => undefined),
+  writeback: WritebackConfig.WritebackSettingsConfig,
+  ldap: PortalDirectory.config,
+  dfo: DfoEmployees.config
+})
 
-/** The program's services over the real LDAP and DFØ, and the configured logger. */
-const services = (write: (line: string) => void) =>
-  Layer.unwrapEffect(
-    Effect.map(settings(write), (all) =>
-      Writeback.layer.pipe(
-        Layer.provide(
-          Layer.mergeAll(
-            PortalDirectory.layer(all.ldap),
-            DfoEmployees.layer(all.dfo),
-            WritebackConfig.layer(all.writeback)
-          )
-        ),
-        Layer.provideMerge(LogFormat.layer(all.logging))
+/** The settings, and the program's services over the real LDAP and DFØ. */
+const load = (
+  env: Readonly<Record<string, string | undefined>>
+): Effect.Effect<Loaded, ConfigSource.ConfigFileError> =>
+  Effect.map(ConfigSource.read(settings, env), (all) => ({
+    logging: { level: all.logging.level, format: all.logging.format },
+    requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
+    services: Writeback.layer.pipe(
+      Layer.provide(
+        Layer.mergeAll(
+          PortalDirectory.layer(all.ldap),
+          DfoEmployees.layer(all.dfo),
+          WritebackConfig.layer(all.writeback)
+        )
       )
     )
-  )
+  }))
+
+const logFile = Options.text("log-file").pipe(
+  Options.withDescription(
+    "append every log line here instead of stderr (on a terminal, stderr shows only warnings and errors)"
+  ),
+  Options.optional
+)
+
+const preflight = Argv.preflight(process.argv)
+/** `--log-level` wins over `LOG_LEVEL`. */
+const environment =
+  preflight.logLevel === undefined ? process.env : { ...process.env, LOG_LEVEL: preflight.logLevel }
 
 const run = Command.make(
   "run",
-  { keyField, keyValue, processAll, logOnly, maxUpdates, json },
+  { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile },
   (flags) =>
     runWriteback(
       {
@@ -72,13 +87,10 @@ const run = Command.make(
         processAll: flags.processAll,
         logOnly: flags.logOnly,
         maxUpdates: flags.maxUpdates,
-        json: flags.json
+        json: flags.json,
+        logFile: flags.logFile
       },
-      {
-        configProvider: ConfigSource.fromEnvironment(process.env),
-        services,
-        encode: toCanonicalJson
-      }
+      { load: load(environment), encode: toCanonicalJson }
     ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
 ).pipe(
   Command.withDescription(
@@ -86,6 +98,13 @@ const run = Command.make(
       HelpDoc.p(
         "Writes eksternIdent, epost and (optionally) brukerident from the Portal LDAP to DFØ, " +
           "for one user (--key-field and --key-value) or every user (--process-all)."
+      ),
+      HelpDoc.p(
+        `--log-level ${Argv.logLevels.join("|")} sets the log level (wins over LOG_LEVEL).`
+      ),
+      HelpDoc.p(
+        "SIGINT or SIGTERM stops starting users, lets writes in flight finish (at most " +
+          "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
       ),
       HelpDoc.p(
         "Exit codes: 0 done, no user failed; 1 some user failed or the run aborted; " +
@@ -96,18 +115,54 @@ const run = Command.make(
   )
 )
 
-const writeback = Command.make("writeback").pipe(
-  Command.withDescription(settingsHelp),
-  Command.withSubcommands([run])
-)
+/** `writeback` alone is a usage error: it says how to run, and exits 64. */
+const writeback = Command.make("writeback", {}, () =>
+  Effect.sync(() => {
+    process.stderr.write(`${usage}\n`)
+    process.exitCode = 64
+  })
+).pipe(Command.withDescription(settingsHelp), Command.withSubcommands([run]))
 
-const cli = Command.run(writeback, { name: "writeback", version: "0.1.0" })
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 
-cli(process.argv).pipe(
-  Effect.catchIf(ValidationError.isValidationError, () =>
-    Effect.sync(() => void (process.exitCode = 64))
-  ),
-  Effect.provide(NodeContext.layer),
-  // Logs are the configured JSON or text lines on stderr, never the pretty default.
-  NodeRuntime.runMain({ disablePrettyLogger: true })
-)
+const cli = Command.run(writeback, { name: "writeback", version })
+
+/** No colour (help is printed with ANSI styles) when stdout is no terminal or NO_COLOR is set. */
+const plain = process.stdout.isTTY !== true || (process.env["NO_COLOR"] ?? "") !== ""
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
+const strip = (args: ReadonlyArray<unknown>) =>
+  args.map((arg) => (typeof arg === "string" ? stripAnsi(arg) : arg))
+const withoutAnsi = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.consoleWith((current) =>
+    Effect.withConsole(effect, {
+      ...current,
+      log: (...args) => current.log(...strip(args)),
+      error: (...args) => current.error(...strip(args))
+    } satisfies Console.Console)
+  )
+
+const main =
+  preflight.problems.length > 0
+    ? Effect.sync(() => {
+        process.stderr.write(`writeback: ${preflight.problems.join("; ")}\n${usage}\n`)
+        process.exitCode = 64
+      })
+    : cli(preflight.argv).pipe(
+        Effect.catchIf(ValidationError.isValidationError, () =>
+          Effect.sync(() => void (process.exitCode = 64))
+        ),
+        // Built-ins are not listed: --wizard and --completions are refused, --log-level is
+        // ours; the description names --help and --version.
+        Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))),
+        plain ? withoutAnsi : (effect) => effect
+      )
+
+// Not NodeRuntime.runMain: it interrupts the program on the first SIGINT/SIGTERM, while a
+// run must stop gracefully (RunCommand installs its own handlers for the run's duration).
+Effect.runFork(main).addObserver((exit) => {
+  if (Exit.isFailure(exit)) {
+    process.stderr.write(`writeback: unexpected failure: ${Cause.pretty(exit.cause)}\n`)
+    process.exitCode = ExitCode.RunFailed
+  }
+})

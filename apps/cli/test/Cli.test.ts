@@ -22,18 +22,31 @@ const alice = {
   idautoPersonAppRoles2: "Active Directory"
 }
 
+/** An entry whose values try to drive the operator's terminal. */
+const mallory = {
+  idautoID: "00000000-0000-4000-8000-000000000bad",
+  idautoPersonSystem1ID: "mallory\u001b[2J\u001b[31m",
+  idautoPersonSAMAccountName: "mallory.uh",
+  idautoPersonPayrollID: "00900002",
+  idautoPersonSystem5ID: "mallory@uni.no",
+  idautoPersonSystem2ID: "mallory@uni.no",
+  mail: "mallory@uni.no",
+  idautoPersonAppRoles2: "Active Directory"
+}
+
 const dfoEmployees = [
+  makeEmployee({ id: mallory.idautoPersonPayrollID, epost: "", eksternIdent: null }),
   // Every generated person's record lacks all three identifiers: a first run fills them in.
   ...people.flatMap((p) => (p.payrollId === undefined ? [] : [makeEmployee({ id: p.payrollId })])),
   makeEmployee({ id: alice.idautoPersonPayrollID, epost: "old@uni.no", eksternIdent: null })
 ]
 
 const backends = Layer.mergeAll(
-  LdapTestbed.layer({ users: people.length, seed: 5, entries: [alice] }),
+  LdapTestbed.layer({ users: people.length, seed: 5, entries: [alice, mallory] }),
   DfoEmulator.layer({ employees: dfoEmployees })
 )
 
-const directorySize = people.length + 1
+const directorySize = people.length + 2
 const secrets = ["ldap-secret-pw", "dfo-secret-key"]
 
 /** The CLI's environment over the suite's slapd and emulator. */
@@ -157,6 +170,14 @@ describe("writeback (the CLI as a process)", () => {
               const run = yield* cli(["run", "--key-field", "username", "--key-value", value], env)
               assert.strictEqual(run.code, 3, run.stderr)
               assert.include(run.stderr, "NOT_FOUND")
+              // The caller's answer, not a fault of the service: logged at info.
+              const notFound = jsonLines(run.stderr.split("\nwriteback: ")[0] ?? "").filter(
+                (line) => line["code"] === "NOT_FOUND"
+              )
+              assert.deepStrictEqual(
+                notFound.map((line) => line["level"]),
+                ["info"]
+              )
             }
             assert.strictEqual(emulator.stats().requests, 0)
           })
@@ -176,6 +197,31 @@ describe("writeback (the CLI as a process)", () => {
           assert.match(run.stdout, /FAILED\s+alice/)
           assert.include(run.stdout, "UGYLDIG EPOST")
           assert.include(run.stdout, "update failed")
+        })
+      )
+
+      it.effect("hostile LDAP values and faultTexts reach the terminal escaped", () =>
+        Effect.gen(function* () {
+          const { env, emulator } = yield* environment
+          emulator.script({
+            method: "PATCH",
+            path: "/00900002",
+            status: 422,
+            faultText: "UGYLDIG\n2026-11-30T00:00:00.000Z INFO  audit forged\u001b[2J"
+          })
+          const run = yield* cli(
+            ["run", "--key-field", "idautoID", "--key-value", mallory.idautoID],
+            { ...env, LOG_FORMAT: "text" }
+          )
+          assert.strictEqual(run.code, 1, run.stderr)
+          // eslint-disable-next-line no-control-regex
+          assert.notMatch(run.stdout + run.stderr, /\u001b/)
+          assert.include(run.stdout, "mallory\\u001b[2J\\u001b[31m")
+          assert.include(run.stdout, "UGYLDIG\\n2026-11-30T00:00:00.000Z INFO  audit forged")
+          const forged = (run.stdout + run.stderr)
+            .split("\n")
+            .filter((line) => line.startsWith("2026-11-30T00:00:00.000Z"))
+          assert.deepStrictEqual(forged, [])
         })
       )
 

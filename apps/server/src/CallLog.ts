@@ -23,6 +23,8 @@ export interface CallRecord {
   readonly runId: string | undefined
 }
 
+const healthService = "grpc.health.v1.Health"
+
 const statusName = (code: grpc.status): string => grpc.status[code] ?? `STATUS_${code}`
 
 const serverFaults: ReadonlySet<grpc.status> = new Set([
@@ -36,7 +38,10 @@ const serverFaults: ReadonlySet<grpc.status> = new Set([
 export const log = (record: CallRecord): Effect.Effect<void> => {
   const line =
     record.code === grpc.status.OK
-      ? Effect.logInfo("call")
+      ? // Load balancers probe health every few seconds: at info they would drown the log.
+        record.method.startsWith(`/${healthService}/`)
+        ? Effect.logDebug("call")
+        : Effect.logInfo("call")
       : serverFaults.has(record.code)
         ? Effect.logError("call")
         : Effect.logWarning("call")

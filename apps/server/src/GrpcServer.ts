@@ -28,6 +28,7 @@ import {
 } from "effect"
 import * as Auth from "./Auth.js"
 import * as CallLog from "./CallLog.js"
+import * as GrpcLog from "./GrpcLog.js"
 import type { ServerSettings } from "./ServerConfig.js"
 import * as WritebackHandler from "./WritebackHandler.js"
 
@@ -112,9 +113,13 @@ export const make = (
 ): Effect.Effect<GrpcServerService, GrpcServerError, Writeback.Writeback | Scope.Scope> =>
   Effect.gen(function* () {
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
+    yield* GrpcLog.install(runSync)
     const calls = yield* FiberSet.make<void>()
     const runFork = yield* FiberSet.runtime(calls)<never>()
-    const handler = yield* WritebackHandler.make
+    const handler = yield* WritebackHandler.make({
+      streamStallTimeoutMs: settings.streamStallTimeoutMs,
+      maxRunMs: settings.maxRunMs
+    })
     const serviceNames = ["", WritebackService.typeName]
     const health = HealthService.make(
       Object.fromEntries(serviceNames.map((name) => [name, "SERVING" as const]))

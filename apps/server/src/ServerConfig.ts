@@ -2,7 +2,10 @@
  * The server's own settings (CONTRACT §6, `GRPC_*`), validated together so one start-up
  * message lists every problem.
  */
+import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
+import * as tlsModule from "node:tls"
+import { Settings } from "@dfo-writeback/writeback"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 
 /** The certificate and key the server presents, and the CA its clients must chain to. */
@@ -23,6 +26,10 @@ export interface ServerSettings {
   readonly tls: Option.Option<TlsSettings>
   /** How long running calls may go on after SIGTERM before they are cancelled. */
   readonly shutdownGraceMs: number
+  /** A stream whose client has read nothing for this long is cancelled. */
+  readonly streamStallTimeoutMs: number
+  /** A run older than this is cancelled. */
+  readonly maxRunMs: number
 }
 
 const listenPattern = /^(?:\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/
@@ -52,15 +59,63 @@ const authTokens = Config.option(Config.redacted("GRPC_AUTH_TOKENS")).pipe(
   )
 )
 
+/** A duration a Node.js timer can hold: at most 2^31 − 1 ms, or the timer fires at once. */
+const milliseconds = (name: string, min: number, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({
+      message: `${name} must be from ${min} to ${Settings.maxTimerMs} ms`,
+      validation: (ms) => ms >= min && ms <= Settings.maxTimerMs
+    })
+  )
+
 const file = (name: string) => Config.option(Config.string(name))
+
+const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 const readFile = (setting: string, path: string): Either.Either<Buffer, ConfigError.ConfigError> =>
   Either.try({
-    try: () => fs.readFileSync(path),
+    try: () => {
+      // A FIFO or device would block or never end; certificates are small regular files.
+      if (!fs.statSync(path).isFile()) throw new Error("not a regular file")
+      return fs.readFileSync(path)
+    },
+    catch: (cause) => ConfigError.InvalidData([setting], `cannot read ${path}: ${describe(cause)}`)
+  })
+
+/** At least one PEM certificate, and every one parses. */
+const checkCertificates = (
+  setting: string,
+  path: string,
+  pem: Buffer
+): Either.Either<Buffer, ConfigError.ConfigError> => {
+  const blocks =
+    pem.toString("utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ??
+    []
+  if (blocks.length === 0) {
+    return Either.left(ConfigError.InvalidData([setting], `${path} holds no PEM certificate`))
+  }
+  return Either.try({
+    try: () => {
+      for (const block of blocks) new X509Certificate(block)
+      return pem
+    },
     catch: (cause) =>
       ConfigError.InvalidData(
         [setting],
-        `cannot read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`
+        `${path} holds a certificate that does not parse: ${describe(cause)}`
+      )
+  })
+}
+
+/** The key must parse and belong to the certificate, or every TLS handshake would fail. */
+const checkKeyPair = (cert: Buffer, key: Buffer): Either.Either<void, ConfigError.ConfigError> =>
+  Either.try({
+    try: () => void tlsModule.createSecureContext({ cert, key }),
+    catch: (cause) =>
+      ConfigError.InvalidData(
+        ["GRPC_TLS_KEY_FILE"],
+        `the key does not parse or does not match GRPC_TLS_CERT_FILE: ${describe(cause)}`
       )
   })
 
@@ -102,12 +157,23 @@ const tls = Config.all({
           )
         )
       }
-      const certChain = readFile("GRPC_TLS_CERT_FILE", cert.value)
+      const certChain = Either.flatMap(readFile("GRPC_TLS_CERT_FILE", cert.value), (pem) =>
+        checkCertificates("GRPC_TLS_CERT_FILE", cert.value, pem)
+      )
       const privateKey = readFile("GRPC_TLS_KEY_FILE", key.value)
-      const ca = Option.map(clientCa, (path) => readFile("GRPC_TLS_CLIENT_CA_FILE", path))
+      const ca = Option.map(clientCa, (path) =>
+        Either.flatMap(readFile("GRPC_TLS_CLIENT_CA_FILE", path), (pem) =>
+          checkCertificates("GRPC_TLS_CLIENT_CA_FILE", path, pem)
+        )
+      )
+      const pair =
+        Either.isRight(certChain) && Either.isRight(privateKey)
+          ? checkKeyPair(certChain.right, privateKey.right)
+          : Either.void
       const problems = combine(
-        [certChain, privateKey, ...Option.toArray(ca)].flatMap((read) =>
-          Either.isLeft(read) ? [read.left] : []
+        [certChain, privateKey, pair, ...Option.toArray(ca)].flatMap(
+          (read: Either.Either<unknown, ConfigError.ConfigError>) =>
+            Either.isLeft(read) ? [read.left] : []
         )
       )
       if (Option.isSome(problems)) return Either.left(problems.value)
@@ -122,7 +188,10 @@ const tls = Config.all({
   )
 )
 
-/** `GRPC_LISTEN`, `GRPC_AUTH_TOKENS`, `GRPC_ALLOW_UNAUTHENTICATED`, `GRPC_TLS_*`, `GRPC_SHUTDOWN_GRACE_MS`. */
+/**
+ * `GRPC_LISTEN`, `GRPC_AUTH_TOKENS`, `GRPC_ALLOW_UNAUTHENTICATED`, `GRPC_TLS_*`,
+ * `GRPC_SHUTDOWN_GRACE_MS`, `GRPC_STREAM_STALL_TIMEOUT_MS`, `WRITEBACK_MAX_RUN_MS`.
+ */
 export const config: Config.Config<ServerSettings> = Config.all({
   listen,
   authTokens,
@@ -130,13 +199,9 @@ export const config: Config.Config<ServerSettings> = Config.all({
     Config.withDefault(false)
   ),
   tls,
-  shutdownGraceMs: Config.integer("GRPC_SHUTDOWN_GRACE_MS").pipe(
-    Config.withDefault(30_000),
-    Config.validate({
-      message: "GRPC_SHUTDOWN_GRACE_MS must be 0 or more",
-      validation: (ms) => ms >= 0
-    })
-  )
+  shutdownGraceMs: milliseconds("GRPC_SHUTDOWN_GRACE_MS", 0, 30_000),
+  streamStallTimeoutMs: milliseconds("GRPC_STREAM_STALL_TIMEOUT_MS", 1, 60_000),
+  maxRunMs: milliseconds("WRITEBACK_MAX_RUN_MS", 1, 7_200_000)
 }).pipe(
   Config.validate({
     message:

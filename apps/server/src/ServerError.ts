@@ -39,3 +39,23 @@ export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()("ShuttingDo
     return `${this.code}: the server is stopping and cancelled the run; no new users are started`
   }
 }
+
+/** The client read nothing for `GRPC_STREAM_STALL_TIMEOUT_MS`: the run is cancelled. */
+export class StreamStalled extends Schema.TaggedError<StreamStalled>()("StreamStalled", {
+  stalledMs: Schema.Number
+}) {
+  readonly code = "STREAM_STALLED" as const
+  override get message() {
+    return `${this.code}: the client read nothing for ${this.stalledMs} ms (GRPC_STREAM_STALL_TIMEOUT_MS); the run was cancelled`
+  }
+}
+
+/** The run was older than `WRITEBACK_MAX_RUN_MS`: it is cancelled. */
+export class RunTooLong extends Schema.TaggedError<RunTooLong>()("RunTooLong", {
+  maxRunMs: Schema.Number
+}) {
+  readonly code = "MAX_RUN_TIME" as const
+  override get message() {
+    return `${this.code}: the run took longer than ${this.maxRunMs} ms (WRITEBACK_MAX_RUN_MS) and was cancelled; run again to finish (only what still differs is written)`
+  }
+}

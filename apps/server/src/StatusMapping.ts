@@ -5,10 +5,30 @@
  */
 import type { RunError } from "@dfo-writeback/domain"
 import { Metadata, status as Status } from "@grpc/grpc-js"
-import type { RunAborted, RunInProgress, ShuttingDown, Unauthenticated } from "./ServerError.js"
+import type {
+  RunAborted,
+  RunInProgress,
+  RunTooLong,
+  ShuttingDown,
+  StreamStalled,
+  Unauthenticated
+} from "./ServerError.js"
 
 /** Everything that can end a call with a status other than OK. */
-export type CallError = RunError | RunInProgress | RunAborted | ShuttingDown | Unauthenticated
+export type CallError =
+  | RunError
+  | RunInProgress
+  | RunAborted
+  | ShuttingDown
+  | Unauthenticated
+  | StreamStalled
+  | RunTooLong
+
+/**
+ * Longest status details sent. Whatever a message echoes (a key value, a faultText) stays
+ * well inside what every client and proxy accepts in a trailer.
+ */
+export const maxDetailsLength = 1024
 
 /** A status as grpc-js sends it. */
 export interface CallStatus {
@@ -38,12 +58,19 @@ export const statusCode = (error: CallError): Status => {
       return Status.UNAVAILABLE
     case "Unauthenticated":
       return Status.UNAUTHENTICATED
+    case "StreamStalled":
+      return Status.CANCELLED
+    case "RunTooLong":
+      return Status.DEADLINE_EXCEEDED
   }
 }
 
 /** The status a call ends with for `error`; `metadata` is sent as trailers. */
 export const toStatus = (error: CallError, metadata: Metadata = new Metadata()): CallStatus => ({
   code: statusCode(error),
-  details: error.message,
+  details:
+    error.message.length <= maxDetailsLength
+      ? error.message
+      : `${error.message.slice(0, maxDetailsLength)}…(clipped)`,
   metadata
 })

@@ -11,10 +11,10 @@ import {
 import { type RunSummary, validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
 import { Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
-import { Cause, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Option, Stream } from "effect"
 import { runIdHeader } from "./CallLog.js"
 import * as RunGate from "./RunGate.js"
-import { RunAborted, ShuttingDown } from "./ServerError.js"
+import { RunAborted, RunTooLong, ShuttingDown, StreamStalled } from "./ServerError.js"
 import { type CallError, type CallStatus, toStatus } from "./StatusMapping.js"
 
 /** The grpc-js call of one Writeback RPC. */
@@ -32,17 +32,27 @@ export interface WritebackHandler {
 /**
  * Writes one message, honouring the stream's backpressure: when grpc-js's buffer is full
  * the next event is not pulled until it has drained, so a slow client slows the run
- * instead of growing the server's memory.
+ * instead of growing the server's memory. A client that drains nothing for `stallMs`
+ * fails the call: it would otherwise hold the run (the full-run slot, an LDAP search, the
+ * DFØ list) for as long as its connection stays open.
  */
-const write = (call: Call, event: WritebackEvent): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    if (call.write(toProtoEvent(event))) {
-      resume(Effect.void)
-      return
-    }
-    const drained = () => resume(Effect.void)
-    call.once("drain", drained)
-    return Effect.sync(() => void call.removeListener("drain", drained))
+const write = (
+  call: Call,
+  event: WritebackEvent,
+  stallMs: number
+): Effect.Effect<void, StreamStalled> =>
+  Effect.suspend(() => {
+    if (call.write(toProtoEvent(event))) return Effect.void
+    return Effect.async<void>((resume) => {
+      const drained = () => resume(Effect.void)
+      call.once("drain", drained)
+      return Effect.sync(() => void call.removeListener("drain", drained))
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.millis(stallMs),
+        onTimeout: () => new StreamStalled({ stalledMs: stallMs })
+      })
+    )
   })
 
 const sendStatus = (call: Call, status: CallStatus): void => {
@@ -56,7 +66,16 @@ const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<vo
     onSuccess: () => Effect.sync(() => void call.end()),
     onFailure: (cause) =>
       Option.match(Cause.failureOption(cause), {
-        onSome: (error) => Effect.sync(() => sendStatus(call, toStatus(error))),
+        onSome: (error) =>
+          Effect.sync(() => sendStatus(call, toStatus(error))).pipe(
+            // A stalled client may never read its status (grpc-js sends it after the
+            // messages it holds), so the call log may never see it: say it here.
+            Effect.zipLeft(
+              error._tag === "StreamStalled" || error._tag === "RunTooLong"
+                ? Effect.logWarning(error.message).pipe(Effect.annotateLogs("code", error.code))
+                : Effect.void
+            )
+          ),
         onNone: () =>
           Cause.isInterruptedOnly(cause)
             ? // A cancelled call (or an expired deadline) has nobody left to answer.
@@ -77,8 +96,16 @@ const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<vo
       })
   })
 
-export const make: Effect.Effect<WritebackHandler, never, Writeback.Writeback> = Effect.gen(
-  function* () {
+/** Limits on one call (CONTRACT §6). */
+export interface Limits {
+  /** `GRPC_STREAM_STALL_TIMEOUT_MS`. */
+  readonly streamStallTimeoutMs: number
+  /** `WRITEBACK_MAX_RUN_MS`. */
+  readonly maxRunMs: number
+}
+
+export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Writeback.Writeback> =>
+  Effect.gen(function* () {
     const writeback = yield* Writeback.Writeback
     const gate = yield* RunGate.make
 
@@ -99,8 +126,13 @@ export const make: Effect.Effect<WritebackHandler, never, Writeback.Writeback> =
           case "UserResult":
             break
         }
-        return write(call, event)
-      })
+        return write(call, event, limits.streamStallTimeoutMs)
+      }).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(limits.maxRunMs),
+          onTimeout: () => new RunTooLong({ maxRunMs: limits.maxRunMs })
+        })
+      )
       yield* request._tag === "AllUsers" ? gate.exclusive(run) : run
       if (summary?.aborted === true) {
         return yield* new RunAborted({ runId: summary.runId, abortReason: summary.abortReason })
@@ -115,5 +147,4 @@ export const make: Effect.Effect<WritebackHandler, never, Writeback.Writeback> =
           Effect.catchAllCause(() => Effect.void)
         )
     }
-  }
-)
+  })

@@ -1,5 +1,6 @@
 export * as Auth from "./Auth.js"
 export * as CallLog from "./CallLog.js"
+export * as GrpcLog from "./GrpcLog.js"
 export * as GrpcServer from "./GrpcServer.js"
 export * as RunGate from "./RunGate.js"
 export * as ServerConfig from "./ServerConfig.js"

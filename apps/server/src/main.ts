@@ -5,9 +5,16 @@
  */
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import {
+  ConfigSource,
+  LogFormat,
+  Settings,
+  Writeback,
+  WritebackConfig
+} from "@dfo-writeback/writeback"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
+import { createRequire } from "node:module"
 import * as GrpcServer from "./GrpcServer.js"
 import * as ServerConfig from "./ServerConfig.js"
 
@@ -47,16 +54,42 @@ const reportConfigProblems = (problems: ReadonlyArray<string>) =>
   )
 
 const main = Effect.gen(function* () {
-  const provider = yield* ConfigSource.fromEnvironment(process.env).pipe(
-    Effect.tapError((error) => reportConfigProblems([error.message]))
-  )
-  const all = yield* Effect.withConfigProvider(settings, provider).pipe(
-    Effect.tapError((error) => reportConfigProblems(ConfigSource.problems(error)))
+  const all = yield* ConfigSource.read(settings, process.env).pipe(
+    Effect.tapError((error) => reportConfigProblems(error.problems))
   )
   return yield* serve(all)
 })
 
-main.pipe(
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
+
+const help = `writeback-server ${version}: serves dfo.writeback.v1.WritebackService over gRPC, with
+grpc.health.v1.Health (no token needed) and server reflection. SIGTERM drains it and it exits 0;
+invalid configuration exits 2.
+
+usage: writeback-server [--help | --version]
+
+Settings come from the environment (and WRITEBACK_CONFIG):
+${Settings.helpText()}
+`
+
+const args = process.argv.slice(2)
+const [arg] = args
+
+const program =
+  arg === "--help" || arg === "-h"
+    ? Effect.sync(() => void process.stdout.write(help))
+    : arg === "--version"
+      ? Effect.sync(() => void process.stdout.write(`${version}\n`))
+      : arg !== undefined
+        ? Effect.sync(() => {
+            process.stderr.write(
+              `writeback-server: unknown argument ${JSON.stringify(arg)}\nusage: writeback-server [--help | --version]\n`
+            )
+            process.exitCode = 64
+          })
+        : main
+
+program.pipe(
   Effect.catchAllDefect((defect) =>
     Effect.logFatal("writeback-server crashed", Cause.die(defect)).pipe(
       Effect.provide(LogFormat.layer({ format: "json", level: LogLevel.Info, write })),

@@ -10,8 +10,38 @@ import type {
   MessageInitShape,
   MessageShape
 } from "@bufbuild/protobuf"
-import type * as grpc from "@grpc/grpc-js"
+import * as grpc from "@grpc/grpc-js"
 import { deserializer, serializer } from "./internal/binary.js"
+
+/**
+ * Stands in for a request message that did not decode. grpc-js answers a throwing
+ * deserializer with INTERNAL, as if the server were at fault; `addService` answers this
+ * with INVALID_ARGUMENT instead, before any handler sees it.
+ */
+class Undecodable {
+  constructor(
+    readonly typeName: string,
+    readonly reason: string
+  ) {}
+  get details() {
+    return `INVALID_REQUEST: the request is not a valid ${this.typeName} message: ${this.reason.slice(0, 200)}`
+  }
+}
+
+const lenientDeserializer = (schema: DescMessage) => {
+  const decode = deserializer(schema)
+  return (bytes: Buffer): MessageShape<DescMessage> => {
+    try {
+      return decode(bytes)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      return new Undecodable(schema.typeName, reason) as unknown as MessageShape<DescMessage>
+    }
+  }
+}
+
+const hasSingleRequest = (method: DescMethod) =>
+  method.methodKind === "unary" || method.methodKind === "server_streaming"
 
 /**
  * Any service descriptor whose `method` map is keyed by the methods' local names, as
@@ -77,16 +107,55 @@ export const methodDefinition = (
   responseStream:
     method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
   requestSerialize: serializer(method.input),
-  requestDeserialize: deserializer(method.input),
+  // A streamed request's messages are read by the handler itself; a single request is
+  // decoded before the handler starts, so only there can the binding answer for it.
+  requestDeserialize: hasSingleRequest(method)
+    ? lenientDeserializer(method.input)
+    : deserializer(method.input),
   responseSerialize: serializer(method.output),
   responseDeserialize: deserializer(method.output),
   // grpc-js also accepts handlers and exposes client methods under the proto name.
   originalName: method.name
 })
 
+/**
+ * Wraps a unary or server-streaming handler so that an undecodable request ends the call with
+ * INVALID_ARGUMENT (CONTRACT §5) and never reaches the handler.
+ */
+const guarded = (method: DescMethod, handler: grpc.UntypedHandleCall): grpc.UntypedHandleCall => {
+  if (method.methodKind === "unary") {
+    const unary = handler as grpc.handleUnaryCall<unknown, unknown>
+    return ((call, callback) => {
+      const request: unknown = call.request
+      if (request instanceof Undecodable) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: request.details })
+      } else unary(call, callback)
+    }) satisfies grpc.handleUnaryCall<unknown, unknown>
+  }
+  if (method.methodKind === "server_streaming") {
+    const streaming = handler as grpc.handleServerStreamingCall<unknown, unknown>
+    return ((call) => {
+      const request: unknown = call.request
+      if (request instanceof Undecodable) {
+        call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: request.details })
+      } else streaming(call)
+    }) satisfies grpc.handleServerStreamingCall<unknown, unknown>
+  }
+  return handler
+}
+
 /** Registers a service on a grpc-js server; the handlers are checked against the descriptor. */
 export const addService = <S extends AnyService>(
   server: Pick<grpc.Server, "addService">,
   service: S,
   handlers: Handlers<S>
-): void => server.addService(definition(service), handlers as grpc.UntypedServiceImplementation)
+): void => {
+  const implementation: grpc.UntypedServiceImplementation = {}
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, grpc.UntypedHandleCall | undefined>)[
+      method.localName
+    ]
+    if (handler !== undefined) implementation[method.localName] = guarded(method, handler)
+  }
+  server.addService(definition(service), implementation)
+}

@@ -13,6 +13,7 @@ import {
   FileDescriptorProtoSchema
 } from "@bufbuild/protobuf/wkt"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as grpc from "@grpc/grpc-js"
 import { GrpcClient, GrpcService, HealthV1, ReflectionV1, WritebackService } from "../src/index.js"
 import { collect, serve, unary, type TestServer } from "./utils.js"
 
@@ -129,12 +130,17 @@ describe("GrpcService.definition", () => {
 describe("every method kind over a real socket", () => {
   let server: TestServer
   let client: GrpcClient.Client<typeof KindsService>
+  let handled = 0
 
   beforeAll(async () => {
     server = await serve((s) =>
       GrpcService.addService(s, KindsService, {
-        double: (call, callback) => callback(null, { value: call.request.value * 2 }),
+        double: (call, callback) => {
+          handled += 1
+          callback(null, { value: call.request.value * 2 })
+        },
         count: (call) => {
+          handled += 1
           for (let value = 0; value < call.request.value; value++) call.write({ value })
           call.end()
         },
@@ -189,6 +195,31 @@ describe("every method kind over a real socket", () => {
       items.map((num) => num.value),
       [2, 3, 4]
     )
+  })
+
+  it("an undecodable request is INVALID_ARGUMENT, not INTERNAL, and reaches no handler", async () => {
+    // Field 1 with wire type 7, which does not exist: no protobuf decoder accepts it.
+    const garbage = Buffer.from([0x0f, 0xff, 0xff, 0xff])
+    const raw = new grpc.Client(server.address, grpc.credentials.createInsecure())
+    const bytes = (b: Buffer) => b
+    const before = handled
+    try {
+      const unaryError = await new Promise<grpc.ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest("/test.kinds.v1.KindsService/Double", bytes, bytes, garbage, (error) =>
+          resolve(error)
+        )
+      )
+      assert.strictEqual(unaryError?.code, grpc.status.INVALID_ARGUMENT)
+      assert.include(unaryError?.details, "not a valid test.kinds.v1.Num message")
+      const { items, error } = await collect(
+        raw.makeServerStreamRequest("/test.kinds.v1.KindsService/Count", bytes, bytes, garbage)
+      )
+      assert.deepStrictEqual(items, [])
+      assert.strictEqual(error?.code, grpc.status.INVALID_ARGUMENT)
+      assert.strictEqual(handled, before)
+    } finally {
+      raw.close()
+    }
   })
 
   it("shares one client class per descriptor", () => {

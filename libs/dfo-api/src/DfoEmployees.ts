@@ -585,6 +585,23 @@ const atLeast = (name: string, min: number, fallback: number, read = Config.inte
     Config.withDefault(fallback)
   )
 
+/** Node.js timers overflow above 2^31 − 1 ms and then fire at once. */
+const maxTimerMs = 2_147_483_647
+
+const milliseconds = (name: string, min: number, fallback: number) =>
+  atLeast(name, min, fallback).pipe(
+    Config.validate({
+      message: `${name} must be at most ${maxTimerMs} ms`,
+      validation: (n) => n <= maxTimerMs
+    })
+  )
+
+/**
+ * A key sendable as the `X-Gravitee-Api-Key` value: visible ASCII, no surrounding space.
+ * Anything else would fail every request (and be retried as transient) or be cut short.
+ */
+const headerSafe = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/
+
 /** CONTRACT §6's DFØ settings, plus SAP_RETRY_BASE_MS and SAP_MAX_LIST_BYTES. */
 export const config: Config.Config<DfoEmployeesOptions> = Config.all({
   baseUrl: Config.string("SAP_ANSATT_BASE_URL").pipe(
@@ -593,11 +610,19 @@ export const config: Config.Config<DfoEmployeesOptions> = Config.all({
       validation: isHttpUrl
     })
   ),
-  apiKey: secretConfig("SAP_API_KEY"),
+  apiKey: secretConfig("SAP_API_KEY").pipe(
+    // The message never shows the key itself.
+    Config.validate({
+      message:
+        "SAP_API_KEY cannot be sent as an HTTP header value (control characters, non-ASCII " +
+        "or surrounding whitespace)",
+      validation: (key) => headerSafe.test(Redacted.value(key))
+    })
+  ),
   maxRps: atLeast("SAP_MAX_RPS", 1, 10, Config.number),
-  timeoutMs: atLeast("SAP_TIMEOUT_MS", 1, 10_000),
+  timeoutMs: milliseconds("SAP_TIMEOUT_MS", 1, 10_000),
   maxRetries: atLeast("SAP_MAX_RETRIES", 0, 4),
-  retryBaseMs: atLeast("SAP_RETRY_BASE_MS", 1, 200),
+  retryBaseMs: milliseconds("SAP_RETRY_BASE_MS", 1, 200),
   maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB),
   updateMethod: Config.literal("PUT", "PATCH")("SAP_UPDATE_METHOD").pipe(Config.withDefault("PUT"))
 })

@@ -70,6 +70,27 @@ export const requestedAttributes = (mapping: AttributeMapping): ReadonlyArray<st
   ])
 ]
 
+/**
+ * What each key of the configuration's `mapping` section holds: one attribute name, a
+ * non-empty list of attribute names (the first with a value wins), or a plain value.
+ */
+export const mappingKinds: {
+  readonly [K in keyof AttributeMapping]: "attribute" | "attributes" | "value"
+} = {
+  idautoId: "attribute",
+  sapId: "attribute",
+  eksternIdent: "attributes",
+  epost: "attributes",
+  brukerident: "attributes",
+  username: "attribute",
+  uhUsername: "attribute",
+  disabled: "attribute",
+  deleted: "attribute",
+  entitlements: "attributes",
+  adEntitlement: "value",
+  businessRoles: "attribute"
+}
+
 const attribute = (key: string, fallback: string) =>
   Config.string(key).pipe(Config.withDefault(fallback))
 const attributes = (key: string, fallback: ReadonlyArray<string>) =>

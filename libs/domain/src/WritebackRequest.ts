@@ -34,8 +34,15 @@ export interface RawWritebackRequest {
 const isKeyField = Schema.is(KeyField)
 
 /**
+ * The longest key value accepted (CONTRACT §5). No directory key is near it, and an error
+ * message or log line that echoes the value stays short.
+ */
+export const maxKeyValueLength = 256
+
+/**
  * The validation of CONTRACT §5: exactly one of (key_field + key_value) and
- * process_all, a non-empty key value, a known key field. Reports every problem.
+ * process_all, a non-empty key value of at most 256 characters, a known key field.
+ * Reports every problem.
  */
 export const validateRequest = (
   raw: RawWritebackRequest
@@ -52,10 +59,16 @@ export const validateRequest = (
     if (raw.keyField === undefined) problems.push("key_field is missing")
     else if (!isKeyField(raw.keyField)) {
       problems.push(
-        `unknown key_field ${JSON.stringify(raw.keyField)} (use ${KeyField.literals.join(", ")})`
+        `unknown key_field ${JSON.stringify(raw.keyField.slice(0, 64))} (use ${KeyField.literals.join(", ")})`
       )
     }
     if (raw.keyValue.trim() === "") problems.push("key_value is empty")
+    else if (raw.keyValue.length > maxKeyValueLength) {
+      // The value itself is not echoed: it may be megabytes.
+      problems.push(
+        `key_value is ${raw.keyValue.length} characters long; at most ${maxKeyValueLength} are accepted`
+      )
+    }
   }
   if (!Number.isInteger(raw.maxUpdates) || raw.maxUpdates < 0) {
     problems.push(`max_updates must be a non-negative integer, got ${raw.maxUpdates}`)

@@ -49,4 +49,11 @@ describe("validateRequest (CONTRACT §5)", () => {
     assert.match(problems({ keyField: "email", keyValue: "a" }), /unknown key_field "email"/))
   it("reports every problem at once", () =>
     assert.strictEqual(problems({ keyField: "email", keyValue: " " }).split("; ").length, 2))
+  it("accepts a key value of 256 characters and refuses 257, without echoing it", () => {
+    assert.isTrue(
+      Either.isRight(validateRequest(raw({ keyField: "username", keyValue: "a".repeat(256) })))
+    )
+    const long = problems({ keyField: "username", keyValue: "b".repeat(1_000_000) })
+    assert.strictEqual(long, "key_value is 1000000 characters long; at most 256 are accepted")
+  })
 })

@@ -1,3 +1,5 @@
+import { X509Certificate } from "node:crypto"
+import { readFileSync, statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import {
   AmbiguousKey,
@@ -18,9 +20,10 @@ import {
 import {
   Chunk,
   Config,
-  type ConfigError,
+  ConfigError,
   Context,
   Effect,
+  Either,
   Exit,
   Layer,
   Option,
@@ -106,6 +109,36 @@ const positiveInteger = (name: string, fallback: number) =>
     Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
   )
 
+/** Node.js timers overflow above 2^31 − 1 ms and then fire at once: every bind would time out. */
+const maxTimerMs = 2_147_483_647
+
+const timeout = (name: string, fallback: number) =>
+  positiveInteger(name, fallback).pipe(
+    Config.validate({
+      message: `${name} must be at most ${maxTimerMs} ms`,
+      validation: (n) => n <= maxTimerMs
+    })
+  )
+
+/** A CA bundle holds at least one PEM certificate and nothing that fails to parse as one. */
+const caBundleProblem = (path: string): string | undefined => {
+  let text: string
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a regular file`
+    text = readFileSync(path, "utf8")
+  } catch (error) {
+    return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+  if (blocks.length === 0) return `${path} holds no PEM certificate`
+  try {
+    for (const block of blocks) new X509Certificate(block)
+    return undefined
+  } catch (error) {
+    return `${path} holds a certificate that does not parse: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
 /** The `PORTAL_LDAP_*` settings of CONTRACT §6 and the attribute mapping. */
 export const config: Config.Config<Options> = Config.all({
   url: Config.string("PORTAL_LDAP_URL").pipe(
@@ -118,10 +151,19 @@ export const config: Config.Config<Options> = Config.all({
   bindPassword: secretConfig("PORTAL_LDAP_BIND_PASSWORD"),
   baseDn: Config.string("PORTAL_LDAP_BASE_DN").pipe(Config.withDefault(defaultBaseDn)),
   startTls: Config.boolean("PORTAL_LDAP_STARTTLS").pipe(Config.withDefault(false)),
-  caFile: Config.option(Config.string("PORTAL_LDAP_CA_FILE")),
+  caFile: Config.option(
+    Config.string("PORTAL_LDAP_CA_FILE").pipe(
+      Config.mapOrFail((path) => {
+        const problem = caBundleProblem(path)
+        return problem === undefined
+          ? Either.right(path)
+          : Either.left(ConfigError.InvalidData(["PORTAL_LDAP_CA_FILE"], problem))
+      })
+    )
+  ),
   pageSize: positiveInteger("PORTAL_LDAP_PAGE_SIZE", 500),
-  connectTimeoutMs: positiveInteger("PORTAL_LDAP_CONNECT_TIMEOUT_MS", 5000),
-  timeoutMs: positiveInteger("PORTAL_LDAP_TIMEOUT_MS", 30_000),
+  connectTimeoutMs: timeout("PORTAL_LDAP_CONNECT_TIMEOUT_MS", 5000),
+  timeoutMs: timeout("PORTAL_LDAP_TIMEOUT_MS", 30_000),
   mapping: AttributeMappingConfig
 }).pipe(
   Config.validate({

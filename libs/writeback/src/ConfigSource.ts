@@ -1,79 +1,282 @@
-import { ConfigError, ConfigProvider, Effect, Schema } from "effect"
+import { mappingKinds } from "@dfo-writeback/domain"
+import { type Config, ConfigError, ConfigProvider, Effect, Either, Schema } from "effect"
 import * as fs from "node:fs"
+import { unknownName } from "./internal/suggest.js"
+import * as Settings from "./Settings.js"
 
-/**
- * Where settings come from, in order: the environment; a secret's `NAME_FILE` form
- * (the value read from that file, trailing newline dropped); the optional JSON file
- * named by `WRITEBACK_CONFIG` (CONTRACT §6), whose keys are the same names plus a
- * `mapping` section.
- */
-export const fromEnvironment = (
-  env: Readonly<Record<string, string | undefined>>
-): Effect.Effect<ConfigProvider.ConfigProvider, ConfigFileError> =>
-  Effect.gen(function* () {
-    const fileValues = new Map<string, string>()
-    for (const key of secretSettings) {
-      const name = `${key}_FILE`
-      const path = env[name]
-      if (path === undefined || path === "" || env[key] !== undefined) continue
-      const text = yield* Effect.try({
-        try: () => fs.readFileSync(path, "utf8"),
-        catch: (cause) => new ConfigFileError({ path, setting: name, reason: describe(cause) })
-      })
-      fileValues.set(key, text.replace(/\r?\n$/, ""))
-    }
-    const direct = new Map<string, string>()
-    for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined) direct.set(name, value)
-    }
-    for (const [key, value] of fileValues) direct.set(key, value)
-    const fromEnv = ConfigProvider.fromMap(direct, { pathDelim: "_", seqDelim: "," })
+/** The largest `WRITEBACK_CONFIG` or `*_FILE` read: `/dev/zero` must not grow the process. */
+export const maxFileBytes = 1024 * 1024
 
-    const file = env["WRITEBACK_CONFIG"]
-    if (file === undefined || file === "") return fromEnv
-    const text = yield* Effect.try({
-      try: () => fs.readFileSync(file, "utf8"),
-      catch: (cause) =>
-        new ConfigFileError({ path: file, setting: "WRITEBACK_CONFIG", reason: describe(cause) })
-    })
-    const json = yield* Schema.decodeUnknown(
-      Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-    )(text).pipe(
-      Effect.mapError(
-        (error) =>
-          new ConfigFileError({ path: file, setting: "WRITEBACK_CONFIG", reason: error.message })
-      )
-    )
-    return fromEnv.pipe(ConfigProvider.orElse(() => ConfigProvider.fromJson(json)))
-  })
-
-/**
- * The secrets of CONTRACT §6, each also readable from `NAME_FILE`. Other `*_FILE`
- * settings (CA bundles, TLS certificates) name files their owners read themselves.
- */
-export const secretSettings = [
-  "PORTAL_LDAP_BIND_PASSWORD",
-  "SAP_API_KEY",
-  "GRPC_AUTH_TOKENS"
-] as const
+/** A configuration file or value could not be used; every problem, one line each. */
+export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("ConfigFileError", {
+  problems: Schema.NonEmptyArray(Schema.String)
+}) {
+  override get message() {
+    return `invalid configuration: ${this.problems.join("; ")}`
+  }
+}
 
 const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
-/** A configuration file named in the environment could not be read. */
-export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("ConfigFileError", {
-  path: Schema.String,
-  setting: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot read ${this.setting} file ${this.path}: ${this.reason}`
+/**
+ * Reads a regular file of at most `maxFileBytes` as strict UTF-8. The type and size are
+ * checked before opening (a FIFO would block `open`, a device never ends), and again on the
+ * open descriptor, and no more than the limit is ever read.
+ */
+export const readBoundedFile = (path: string): Either.Either<string, string> => {
+  try {
+    const before = fs.statSync(path)
+    if (!before.isFile()) return Either.left(`${path} is not a regular file`)
+    if (before.size > maxFileBytes) return Either.left(`${path} is larger than 1 MiB`)
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0))
+    try {
+      const opened = fs.fstatSync(fd)
+      if (!opened.isFile()) return Either.left(`${path} is not a regular file`)
+      const buffer = Buffer.alloc(maxFileBytes + 1)
+      let length = 0
+      for (;;) {
+        const n = fs.readSync(fd, buffer, length, buffer.length - length, null)
+        if (n === 0) break
+        length += n
+        if (length > maxFileBytes) return Either.left(`${path} is larger than 1 MiB`)
+      }
+      return Either.right(
+        new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length))
+      )
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (cause) {
+    return Either.left(`cannot read ${path}: ${describe(cause)}`)
+  }
+}
+
+interface Gathered {
+  /** Flat `NAME → value`, the environment's entries replacing the file's whole. */
+  readonly values: Map<string, string>
+  readonly problems: Array<string>
+  /** Settings a problem above already names: their "not set" would only repeat it. */
+  readonly named: Set<string>
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const attributeName = /^[A-Za-z][A-Za-z0-9-]*$|^\d+(?:\.\d+)+$/
+
+/** A file value as the environment would hold it, or why it has the wrong type. */
+const fileValue = (type: Settings.SettingType, value: unknown): Either.Either<string, string> => {
+  switch (type) {
+    // The file may also write a boolean or a number as the environment would, as a string.
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false"
+        ? Either.right(String(value))
+        : Either.left("must be true or false")
+    case "integer":
+      return (typeof value === "number" && Number.isSafeInteger(value)) ||
+        (typeof value === "string" && /^-?\d{1,15}$/.test(value))
+        ? Either.right(String(value))
+        : Either.left("must be a whole number")
+    case "number":
+      return (typeof value === "number" && Number.isFinite(value)) ||
+        (typeof value === "string" && /^-?\d+(?:\.\d+)?$/.test(value))
+        ? Either.right(String(value))
+        : Either.left("must be a number")
+    case "text":
+    case "path":
+      if (typeof value !== "string") return Either.left("must be a string")
+      return value.trim() === "" ? Either.left("is empty") : Either.right(value.trim())
+    case "list":
+      if (typeof value === "string") {
+        return value.trim() === "" ? Either.left("is empty") : Either.right(value)
+      }
+      if (
+        Array.isArray(value) &&
+        value.length > 0 &&
+        value.every((item) => typeof item === "string" && item.trim() !== "" && !item.includes(","))
+      ) {
+        return Either.right(value.join(","))
+      }
+      return Either.left("must be a comma-separated string or a non-empty list of strings")
+  }
+}
+
+/** A `mapping` entry as the environment would hold it, or why it is wrong. */
+const mappingValue = (
+  kind: "attribute" | "attributes" | "value",
+  value: unknown
+): Either.Either<string, string> => {
+  const isName = (item: unknown): item is string =>
+    typeof item === "string" && attributeName.test(item)
+  switch (kind) {
+    case "attribute":
+      return isName(value) ? Either.right(value) : Either.left("must be one attribute name")
+    case "attributes":
+      return Array.isArray(value) && value.length > 0 && value.every(isName)
+        ? Either.right(value.join(","))
+        : Either.left("must be a non-empty list of attribute names")
+    case "value":
+      return typeof value === "string" && value.trim() !== ""
+        ? Either.right(value.trim())
+        : Either.left("must be a non-empty string")
+  }
+}
+
+const fileKeys = [
+  ...Settings.all.map((s) => s.name).filter((name) => name !== "WRITEBACK_CONFIG"),
+  "mapping"
+]
+
+/** The `WRITEBACK_CONFIG` file's entries, type-checked; keys the environment holds are left out. */
+const readConfigFile = (
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+  into: Gathered
+) => {
+  const where = `WRITEBACK_CONFIG ${path}`
+  const text = readBoundedFile(path)
+  if (Either.isLeft(text)) return void into.problems.push(`WRITEBACK_CONFIG: ${text.left}`)
+  let json: unknown
+  try {
+    json = JSON.parse(text.right)
+  } catch (cause) {
+    return void into.problems.push(`${where}: not JSON: ${describe(cause)}`)
+  }
+  if (!isRecord(json)) return void into.problems.push(`${where}: must hold a JSON object`)
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "mapping") {
+      if (!isRecord(value)) {
+        into.problems.push(`${where}: mapping must be an object`)
+        continue
+      }
+      for (const [field, sources] of Object.entries(value)) {
+        const kind = (mappingKinds as Record<string, "attribute" | "attributes" | "value">)[field]
+        if (kind === undefined) {
+          into.problems.push(
+            `${where}: ${unknownName("mapping key", field, Object.keys(mappingKinds))}`
+          )
+          continue
+        }
+        const checked = mappingValue(kind, sources)
+        if (Either.isLeft(checked)) into.problems.push(`${where}: mapping.${field} ${checked.left}`)
+        else if (env[`mapping_${field}`] === undefined) {
+          into.values.set(`mapping_${field}`, checked.right)
+        }
+      }
+      continue
+    }
+    const setting = Settings.find(key)
+    if (setting === undefined || key === "WRITEBACK_CONFIG") {
+      into.problems.push(`${where}: ${unknownName("setting", key, fileKeys)}`)
+      continue
+    }
+    const checked = fileValue(setting.type, value)
+    if (Either.isLeft(checked)) into.problems.push(`${where}: ${key} ${checked.left}`)
+    // The environment wins, always: a key it holds is read from it alone.
+    else if (env[key] === undefined) into.values.set(key, checked.right)
   }
 }
 
 /**
+ * Where settings come from (CONTRACT §6): the environment; a secret's `NAME_FILE` form; the
+ * optional JSON file named by `WRITEBACK_CONFIG`. A key the environment holds is read only
+ * from the environment, so an invalid value there is an error, never replaced by the file's.
+ * Problems found here (unknown names, empty values, unreadable or oversized files, values of
+ * the wrong type) are all collected.
+ */
+const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => {
+  const gathered: Gathered = { values: new Map(), problems: [], named: new Set() }
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    if (Settings.environmentNames.has(name)) {
+      if (value.trim() === "") {
+        gathered.problems.push(`${name} is set but empty; unset it to use the default`)
+        gathered.named.add(name.replace(/_FILE$/, ""))
+        continue
+      }
+    } else if (Settings.ownPrefixes.some((prefix) => name.startsWith(prefix))) {
+      gathered.problems.push(`${name}: ${unknownName("setting", name, Settings.environmentNames)}`)
+      continue
+    }
+    gathered.values.set(name, value)
+  }
+  for (const name of Settings.secrets) {
+    const fileName = `${name}_FILE`
+    const path = env[fileName]
+    if (path === undefined) continue
+    gathered.named.add(name)
+    if (env[name] !== undefined) {
+      gathered.problems.push(`${name} and ${fileName} are both set; set only one`)
+      gathered.values.delete(name)
+      continue
+    }
+    if (path.trim() === "") continue // reported above as empty
+    const text = readBoundedFile(path)
+    if (Either.isLeft(text)) {
+      gathered.problems.push(`${fileName}: ${text.left}`)
+      continue
+    }
+    // A key file ending in newlines (or a stray space) would make every request fail.
+    const secret = text.right.trim()
+    if (secret === "") gathered.problems.push(`${fileName}: ${path} is empty`)
+    else {
+      gathered.values.set(name, secret)
+      gathered.named.delete(name)
+    }
+  }
+  const file = env["WRITEBACK_CONFIG"]
+  if (file !== undefined && file.trim() !== "") readConfigFile(file, env, gathered)
+  return gathered
+}
+
+const provider = (values: Map<string, string>) =>
+  ConfigProvider.fromMap(values, { pathDelim: "_", seqDelim: "," })
+
+const toError = (problems: ReadonlyArray<string>) => {
+  const [first, ...rest] = problems
+  return first === undefined ? undefined : new ConfigFileError({ problems: [first, ...rest] })
+}
+
+/** The ConfigProvider over `env`, or every problem of its sources. */
+export const fromEnvironment = (
+  env: Readonly<Record<string, string | undefined>>
+): Effect.Effect<ConfigProvider.ConfigProvider, ConfigFileError> =>
+  Effect.suspend(() => {
+    const { values, problems } = gather(env)
+    const error = toError(problems)
+    return error === undefined ? Effect.succeed(provider(values)) : Effect.fail(error)
+  })
+
+/**
+ * Reads `config` from `env`. Fails with one error naming every problem: those of the
+ * sources (files, unknown names) and those of the values (`SAP_CONCURRENCY: expected an
+ * integer`) together.
+ */
+export const read = <A>(
+  config: Config.Config<A>,
+  env: Readonly<Record<string, string | undefined>>
+): Effect.Effect<A, ConfigFileError> =>
+  Effect.suspend(() => {
+    const { named, problems: sourceProblems, values } = gather(env)
+    return Effect.withConfigProvider(Effect.either(config), provider(values)).pipe(
+      Effect.flatMap((result) => {
+        if (Either.isRight(result) && sourceProblems.length === 0) {
+          return Effect.succeed(result.right)
+        }
+        const valueProblems = (Either.isLeft(result) ? problems(result.left) : []).filter(
+          (problem) => ![...named].some((name) => problem.startsWith(`${name}:`))
+        )
+        const [first, ...rest] = [...new Set([...sourceProblems, ...valueProblems])]
+        return Effect.fail(
+          new ConfigFileError({ problems: [first ?? "invalid configuration", ...rest] })
+        )
+      })
+    )
+  })
+
+/**
  * Every problem of a configuration error, one line each, named by setting. A missing
- * setting reads "not set" (a secret's own message is redacted and says nothing), and the
- * repeats a fallback source (`WRITEBACK_CONFIG` behind the environment) adds are dropped.
+ * setting reads "not set" (a secret's own message is redacted and says nothing).
  */
 export const problems = (error: ConfigError.ConfigError): ReadonlyArray<string> => {
   const line = (_: unknown, path: ReadonlyArray<string>, message: string) => [
@@ -89,3 +292,6 @@ export const problems = (error: ConfigError.ConfigError): ReadonlyArray<string> 
   })
   return [...new Set(all)]
 }
+
+/** The secrets of CONTRACT §6, each also readable from `NAME_FILE`. */
+export const secretSettings = Settings.secrets

@@ -19,6 +19,35 @@ export interface Options {
   readonly write: (line: string) => void
 }
 
+/**
+ * Control characters (C0, DEL, C1), Unicode line separators and bidirectional overrides as
+ * visible escapes: text from outside (a DFØ faultText, an LDAP value) can neither start a
+ * forged log line nor move the cursor, clear the screen or reorder what a terminal shows.
+ */
+export const escapeControl = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    switch (c) {
+      case "\n":
+        return "\\n"
+      case "\r":
+        return "\\r"
+      case "\t":
+        return "\\t"
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+    }
+  })
+
+/** Longest string value a log line carries; an echoed value is cut, saying how much was. */
+export const maxValueLength = 2048
+
+/** `text` cut to `max` characters, saying how many were left out. */
+export const clip = (text: string, max = maxValueLength): string =>
+  text.length <= max ? text : `${text.slice(0, max)}…(${text.length - max} more characters)`
+
+const clipValue = (value: unknown): unknown => (typeof value === "string" ? clip(value) : value)
+
 const messageText = (message: unknown): string => {
   const parts = Array.isArray(message) ? message : [message]
   return parts
@@ -31,20 +60,30 @@ const makeLogger = (options: Options) =>
     const fields: Record<string, unknown> = {
       level: logLevel.label.toLowerCase(),
       time: date.toISOString(),
-      message: messageText(message)
+      message: clip(messageText(message))
     }
-    for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
-    if (!Cause.isEmpty(cause)) fields["cause"] = Cause.pretty(cause)
+    for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = clipValue(value)
+    if (!Cause.isEmpty(cause)) fields["cause"] = clip(Cause.pretty(cause), 8 * maxValueLength)
     if (options.format === "json") {
-      options.write(JSON.stringify(fields))
+      // JSON.stringify escapes C0 controls; these it leaves raw, and a terminal tailing the
+      // log would act on them.
+      options.write(
+        JSON.stringify(fields).replace(
+          /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+        )
+      )
       return
     }
     const { level, time, message: text, ...rest } = fields
     const extra = Object.entries(rest)
-      .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+      .map(
+        ([key, value]) =>
+          `${escapeControl(key)}=${escapeControl(typeof value === "string" ? value : JSON.stringify(value))}`
+      )
       .join(" ")
     options.write(
-      `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${String(text)}${extra === "" ? "" : ` ${extra}`}`
+      `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${escapeControl(String(text))}${extra === "" ? "" : ` ${extra}`}`
     )
   })
 

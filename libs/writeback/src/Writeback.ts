@@ -740,7 +740,15 @@ export const make = Effect.gen(function* () {
           Stream.concat(users),
           Stream.concat(Stream.fromEffect(summary)),
           Stream.tapError((error) =>
-            annotate(Effect.logError(error.message).pipe(Effect.annotateLogs("code", error.code)))
+            annotate(
+              // A key nobody has, or a bad request, is the caller's answer, not a fault here.
+              (error._tag === "UserNotFound"
+                ? Effect.logInfo(error.message)
+                : error._tag === "AmbiguousKey" || error._tag === "InvalidRequest"
+                  ? Effect.logWarning(error.message)
+                  : Effect.logError(error.message)
+              ).pipe(Effect.annotateLogs("code", error.code))
+            )
           )
         )
       })

@@ -19,6 +19,8 @@ export interface WritebackSettings {
   readonly maxUpdates: number
   /** `SAP_ABORT_AFTER_CONSECUTIVE_FAILURES`: stop starting users after this many failures in a row. */
   readonly abortAfterConsecutiveFailures: number
+  /** `WRITEBACK_PLAN_MAX_AGE_HOURS`: `apply` refuses older plans (default 24). */
+  readonly planMaxAgeHours?: number
 }
 
 /** The writeback program's settings as a service, so a server reads them once. */
@@ -60,7 +62,8 @@ export const WritebackSettingsConfig: Config.Config<WritebackSettings> = Config.
       validation: (n) => n >= 0
     })
   ),
-  abortAfterConsecutiveFailures: positiveInt("SAP_ABORT_AFTER_CONSECUTIVE_FAILURES", 25)
+  abortAfterConsecutiveFailures: positiveInt("SAP_ABORT_AFTER_CONSECUTIVE_FAILURES", 25),
+  planMaxAgeHours: positiveInt("WRITEBACK_PLAN_MAX_AGE_HOURS", 24)
 }).pipe(
   Config.map(({ writebackBrukerident, businessRoleExceptions, ...rest }) => ({
     ...rest,

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, Effect, Either, Redacted } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -19,40 +20,54 @@ const files = (contents: Readonly<Record<string, string>>) =>
   )
 
 const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-  Effect.flatMap(ConfigSource.fromEnvironment(env), (provider) =>
-    Effect.withConfigProvider(config, provider)
-  )
+  ConfigSource.read(config, env)
 
-describe("ConfigSource.fromEnvironment", () => {
-  it.scoped("reads a secret from NAME_FILE without its trailing newline", () =>
+/** The problems `read` fails with; the test fails when it succeeds. */
+const problemsOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
+  Effect.map(Effect.flip(read(config, env)), (error) => error.problems)
+
+const settings = WritebackConfig.WritebackSettingsConfig
+
+describe("ConfigSource", () => {
+  it.scoped("reads a secret from NAME_FILE, all surrounding whitespace trimmed", () =>
     Effect.gen(function* () {
-      const at = yield* files({ key: "s3cret\n" })
+      const at = yield* files({ key: "  s3cret\n\n" })
       const key = yield* read(Config.redacted("SAP_API_KEY"), { SAP_API_KEY_FILE: at("key") })
       assert.strictEqual(Redacted.value(key), "s3cret")
     })
   )
 
-  it.scoped("the variable itself wins over its _FILE form", () =>
+  it.scoped("a variable set together with its _FILE form is an error", () =>
     Effect.gen(function* () {
       const at = yield* files({ key: "from-file" })
-      const key = yield* read(Config.string("SAP_API_KEY"), {
+      const problems = yield* problemsOf(Config.string("SAP_API_KEY"), {
         SAP_API_KEY: "from-env",
         SAP_API_KEY_FILE: at("key")
       })
-      assert.strictEqual(key, "from-env")
+      assert.deepStrictEqual(problems, [
+        "SAP_API_KEY and SAP_API_KEY_FILE are both set; set only one"
+      ])
     })
   )
 
-  it.effect("an unreadable secret file fails naming the setting and the path", () =>
+  it.scoped("empty values are errors, and every problem is listed in one message", () =>
     Effect.gen(function* () {
-      const result = yield* Effect.either(
-        ConfigSource.fromEnvironment({ PORTAL_LDAP_BIND_PASSWORD_FILE: "/nonexistent/pw" })
+      const at = yield* files({ empty: "\n \n" })
+      const problems = yield* problemsOf(Config.string("SAP_API_KEY"), {
+        SAP_API_KEY: "",
+        SAP_READ_ONLY: " ",
+        PORTAL_LDAP_BIND_PASSWORD_FILE: at("empty"),
+        GRPC_AUTH_TOKENS_FILE: "/nonexistent/tokens"
+      })
+      assert.includeMembers(problems, [
+        "SAP_API_KEY is set but empty; unset it to use the default",
+        "SAP_READ_ONLY is set but empty; unset it to use the default",
+        `PORTAL_LDAP_BIND_PASSWORD_FILE: ${at("empty")} is empty`
+      ])
+      assert.isTrue(
+        problems.some((p) => p.startsWith("GRPC_AUTH_TOKENS_FILE: cannot read /nonexistent/tokens"))
       )
-      assert.isTrue(Either.isLeft(result))
-      if (Either.isLeft(result)) {
-        assert.include(result.left.message, "PORTAL_LDAP_BIND_PASSWORD_FILE")
-        assert.include(result.left.message, "/nonexistent/pw")
-      }
+      assert.strictEqual(problems.length, 4)
     })
   )
 
@@ -75,17 +90,110 @@ describe("ConfigSource.fromEnvironment", () => {
           mapping: { eksternIdent: ["eduPersonPrincipalName", "mail"], sapId: "employeeNumber" }
         })
       })
-      const settings = yield* read(WritebackConfig.WritebackSettingsConfig, {
+      const read_ = yield* read(settings, {
         WRITEBACK_CONFIG: at("writeback.json"),
         SAP_READ_ONLY: "false"
       })
-      assert.strictEqual(settings.concurrency, 3)
-      assert.strictEqual(settings.readOnly, false)
-      assert.deepStrictEqual(settings.rules.businessRoleExceptions, ["iam:external", "iam:guest"])
-      assert.deepStrictEqual(settings.mapping.eksternIdent, ["eduPersonPrincipalName", "mail"])
-      assert.strictEqual(settings.mapping.sapId, "employeeNumber")
-      assert.strictEqual(settings.mapping.idautoId, "idautoID")
+      assert.strictEqual(read_.concurrency, 3)
+      assert.strictEqual(read_.readOnly, false)
+      assert.deepStrictEqual(read_.rules.businessRoleExceptions, ["iam:external", "iam:guest"])
+      assert.deepStrictEqual(read_.mapping.eksternIdent, ["eduPersonPrincipalName", "mail"])
+      assert.strictEqual(read_.mapping.sapId, "employeeNumber")
+      assert.strictEqual(read_.mapping.idautoId, "idautoID")
     })
+  )
+
+  it.scoped("an invalid environment value is an error even when the file has the key", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        "writeback.json": JSON.stringify({ SAP_READ_ONLY: false, WRITEBACK_MAX_UPDATES: 100000 })
+      })
+      const problems = yield* problemsOf(settings, {
+        WRITEBACK_CONFIG: at("writeback.json"),
+        SAP_READ_ONLY: "TRUE",
+        WRITEBACK_MAX_UPDATES: "1O"
+      })
+      assert.strictEqual(problems.length, 2, problems.join("\n"))
+      assert.isTrue(problems.some((p) => p.startsWith("SAP_READ_ONLY:")))
+      assert.isTrue(problems.some((p) => p.startsWith("WRITEBACK_MAX_UPDATES:")))
+    })
+  )
+
+  it.scoped("unknown keys in the file, top level and mapping, each named with a suggestion", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        "writeback.json": JSON.stringify({
+          sapReadOnly: true,
+          SAP_READONLY: true,
+          mappings: {},
+          FOO: 1,
+          mapping: { ekstern_ident: ["mail"], sapID: "employeeNumber" }
+        })
+      })
+      const where = `WRITEBACK_CONFIG ${at("writeback.json")}`
+      const problems = yield* problemsOf(settings, { WRITEBACK_CONFIG: at("writeback.json") })
+      assert.sameMembers(problems, [
+        `${where}: unknown setting "sapReadOnly" (did you mean SAP_READ_ONLY?)`,
+        `${where}: unknown setting "SAP_READONLY" (did you mean SAP_READ_ONLY?)`,
+        `${where}: unknown setting "mappings" (did you mean mapping?)`,
+        `${where}: unknown setting "FOO"`,
+        `${where}: unknown mapping key "ekstern_ident" (did you mean eksternIdent?)`,
+        `${where}: unknown mapping key "sapID" (did you mean sapId?)`
+      ])
+    })
+  )
+
+  it.effect("an unknown variable under our prefixes is an error with a suggestion", () =>
+    Effect.gen(function* () {
+      const problems = yield* problemsOf(settings, { SAP_READONLY: "true", GRPC_TRACE: "all" })
+      assert.deepStrictEqual(problems, [
+        `SAP_READONLY: unknown setting "SAP_READONLY" (did you mean SAP_READ_ONLY?)`
+      ])
+    })
+  )
+
+  it.scoped("file values are type-checked; a mapping entry is a non-empty list of names", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        "writeback.json": JSON.stringify({
+          SAP_READ_ONLY: "yes please",
+          SAP_CONCURRENCY: "eight",
+          SAP_ANSATT_BASE_URL: 5,
+          mapping: { eksternIdent: [], epost: "mail", sapId: ["a"], username: "bad name" }
+        })
+      })
+      const where = `WRITEBACK_CONFIG ${at("writeback.json")}`
+      const problems = yield* problemsOf(settings, { WRITEBACK_CONFIG: at("writeback.json") })
+      assert.sameMembers(problems, [
+        `${where}: SAP_READ_ONLY must be true or false`,
+        `${where}: SAP_CONCURRENCY must be a whole number`,
+        `${where}: SAP_ANSATT_BASE_URL must be a string`,
+        `${where}: mapping.eksternIdent must be a non-empty list of attribute names`,
+        `${where}: mapping.epost must be a non-empty list of attribute names`,
+        `${where}: mapping.sapId must be one attribute name`,
+        `${where}: mapping.username must be one attribute name`
+      ])
+    })
+  )
+
+  it.scoped(
+    "only a regular file of at most 1 MiB is read: not /dev/zero, a FIFO, a directory",
+    () =>
+      Effect.gen(function* () {
+        const at = yield* files({ big: `{"x":"${"a".repeat(1024 * 1024)}"}` })
+        execFileSync("mkfifo", [at("fifo")])
+        for (const [file, reason] of [
+          ["/dev/zero", "/dev/zero is not a regular file"],
+          [at("fifo"), `${at("fifo")} is not a regular file`],
+          [path.dirname(at("big")), `${path.dirname(at("big"))} is not a regular file`],
+          [at("big"), `${at("big")} is larger than 1 MiB`]
+        ] as const) {
+          const config = yield* problemsOf(settings, { WRITEBACK_CONFIG: file })
+          assert.deepStrictEqual(config, [`WRITEBACK_CONFIG: ${reason}`])
+          const secret = yield* problemsOf(Config.string("SAP_API_KEY"), { SAP_API_KEY_FILE: file })
+          assert.deepStrictEqual(secret, [`SAP_API_KEY_FILE: ${reason}`])
+        }
+      })
   )
 
   it.scoped("a WRITEBACK_CONFIG that is not JSON fails naming the file", () =>

@@ -1,0 +1,110 @@
+// The built CLI as a process, stopped by SIGTERM or SIGINT in the middle of its writes.
+import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
+import { generateEmployees, LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { assert, describe, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { jsonLines, startCli } from "./CliProcess.js"
+
+const people = generateEmployees({ count: 80, seed: 21 })
+
+const backends = Layer.mergeAll(
+  LdapTestbed.layer({ users: people.length, seed: 21 }),
+  // DFØ lacks every identifier: each eligible person needs a write.
+  DfoEmulator.layer({
+    employees: people.flatMap((p) =>
+      p.payrollId === undefined
+        ? []
+        : [makeEmployee({ id: p.payrollId, eksternIdent: null, epost: "", brukerident: null })]
+    )
+  })
+)
+
+const isWrite = (method: string) => method === "PUT" || method === "PATCH"
+
+/** The signal is sent when this many writes have reached DFØ: well inside the writing. */
+const signalAtWrite = 6
+
+describe("writeback stopped by a signal (the CLI as a process)", () => {
+  layer(backends, { timeout: "180 seconds", excludeTestServices: true })(
+    "over slapd and DFØ",
+    (it) => {
+      const stopped = (
+        signal: "SIGTERM" | "SIGINT",
+        args: ReadonlyArray<string>,
+        times: 1 | 2 = 1
+      ) =>
+        Effect.gen(function* () {
+          const testbed = yield* LdapTestbed.LdapTestbed
+          const emulator = yield* DfoEmulator
+          emulator.reset()
+          // Slow answers: when the signal comes, writes are on their way to DFØ.
+          emulator.setFaults({ latencyMs: 300 })
+          const run = startCli(["run", "--process-all", ...args], {
+            ...testbed.environment,
+            ...emulator.environment,
+            SAP_MAX_RPS: "100000",
+            SAP_CONCURRENCY: "4",
+            LOG_FORMAT: "json"
+          })
+          let writes = 0
+          emulator.setHooks({
+            onRequest: (request) => {
+              if (isWrite(request.method) && ++writes === signalAtWrite) {
+                for (let i = 0; i < times; i++) run.child.kill(signal)
+              }
+            }
+          })
+          const finished = yield* Effect.promise(() => run.finished)
+          emulator.setHooks({ onRequest: undefined })
+          emulator.setFaults({ latencyMs: 0 })
+          // Read only after the process has exited: every request it made is over.
+          const written = emulator.log().filter((entry) => isWrite(entry.method))
+          return { finished, written }
+        })
+
+      it.effect("SIGTERM: in-flight writes finish, the summary says interrupted, exit 143", () =>
+        Effect.gen(function* () {
+          const { finished, written } = yield* stopped("SIGTERM", ["--json"])
+          assert.strictEqual(finished.code, 143, finished.stderr)
+          const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
+            Record<string, unknown> | undefined
+          assert.isDefined(summary, finished.stdout)
+          assert.strictEqual(summary?.["aborted"], true)
+          assert.strictEqual(summary?.["abortReason"], "interrupted")
+          // It stopped starting users: far from everyone was written.
+          assert.isAtLeast(written.length, signalAtWrite)
+          assert.isBelow(written.length, people.length / 2)
+          // Every write that reached DFØ was answered; none was cut off mid-request.
+          assert.deepStrictEqual(
+            written.filter((entry) => entry.status === undefined || entry.aborted),
+            []
+          )
+          assert.strictEqual(Number(summary?.["updated"]), written.length)
+        })
+      )
+
+      it.effect("SIGINT: the human summary table shows the abort, exit 130", () =>
+        Effect.gen(function* () {
+          const { finished, written } = yield* stopped("SIGINT", [])
+          assert.strictEqual(finished.code, 130, finished.stderr)
+          assert.match(finished.stdout, /ABORTED\s+interrupted/)
+          assert.deepStrictEqual(
+            written.filter((entry) => entry.status === undefined || entry.aborted),
+            []
+          )
+        })
+      )
+
+      it.effect("a second signal stops at once; the summary still says interrupted", () =>
+        Effect.gen(function* () {
+          const { finished } = yield* stopped("SIGTERM", ["--json"], 2)
+          assert.strictEqual(finished.code, 143, finished.stderr)
+          const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
+            Record<string, unknown> | undefined
+          assert.strictEqual(summary?.["aborted"], true, finished.stdout)
+          assert.match(String(summary?.["abortReason"]), /^interrupted/)
+        })
+      )
+    }
+  )
+})

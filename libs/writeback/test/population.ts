@@ -52,8 +52,7 @@ export type DfoState = Population.DfoState
 
 export const stateOf = (person: Person): DfoState => population.stateOf(person)
 
-export const dfoRecordOf = (person: Person): DfoRecord | undefined =>
-  population.dfoRecordOf(person)
+export const dfoRecordOf = (person: Person): DfoRecord | undefined => population.dfoRecordOf(person)
 
 export const dfoRecords = (): ReadonlyArray<DfoRecord> => population.dfoRecords
 
@@ -88,8 +87,7 @@ export const wrongWrites = (emulator: Emulator): ReadonlyArray<string> =>
 export const wrongPatches = wrongWrites
 
 /** 8-digit ids answered 2xx to a write: DFØ holds what was sent. */
-export const writtenIds = (emulator: Emulator): ReadonlySet<string> =>
-  writtenIdsOf(emulator.log())
+export const writtenIds = (emulator: Emulator): ReadonlySet<string> => writtenIdsOf(emulator.log())
 
 /** Every eligible person DFØ knows whose record is not yet what it should be. */
 export const notConverged = (emulator: Emulator): ReadonlyArray<string> =>

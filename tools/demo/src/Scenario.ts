@@ -72,13 +72,16 @@ export const explain = (): ReadonlyArray<string> => {
     "Where DFØ's values come from (Portal LDAP attribute → DFØ field):",
     "  idautoPersonSystem5ID (else mail)        → eksternIdent (the Feide ID)",
     "  idautoPersonSystem2ID                    → epost (no fallback: mail holds the Feide ID)",
-    "  idautoPersonPayrollID, the employee number → the DFØ employee id, and brukerident",
+    "  idautoPersonPayrollID (employee number)  → the DFØ employee id, and brukerident",
     "                                             (write-once: only where DFØ holds none)"
   ]
-  const example = population.people.find((p) => {
+  const writesBrukerident = population.people.filter((p) => {
     const e = expected.get(p.idautoId)
     return e?.outcome === "UPDATED" && e.changes.brukerident !== undefined
   })
+  // Preferably one whose employee number lacks the leading zeros DFØ's id has.
+  const example =
+    writesBrukerident.find((p) => (p.payrollId ?? "").length < 8) ?? writesBrukerident[0]
   if (example !== undefined) {
     lines.push(
       `  e.g. ${example.cn}: employee number ${example.payrollId} → DFØ employee ` +

@@ -42,7 +42,7 @@ describe("npm run demo", () => {
         assert.strictEqual(oneTotal, 1)
         assert.notInclude(output, "demo failed")
         // It shows where brukerident comes from and the hard cases the run meets.
-        assert.match(output, /idautoPersonPayrollID, the employee number → .*brukerident/)
+        assert.match(output, /idautoPersonPayrollID \(employee number\) +→ .*brukerident/)
         assert.match(output, /employee number \d{1,7} without leading zeros, DFØ's \d{8}/)
         assert.match(output, /share employee number \d{8}: nothing is written for it/)
         assert.match(output, /idautoPerson\w+ holds \S+ and \S+ \(SKIPPED \/ INVALID_ATTRIBUTES\)/)

@@ -131,7 +131,7 @@ export const evaluate = (
     targets.push(
       target(
         `${label}: DFØ requests (1 list + ${updates} re-reads + ${updates} PUTs)`,
-        (requests["GET"] ?? 0) + (requests["PUT"] ?? 0),
+        (requests["GET"] ?? 0) + (requests["PUT"] ?? 0) + (requests["PATCH"] ?? 0),
         "==",
         1 + 2 * updates,
         "requests"
@@ -221,7 +221,7 @@ export const markdown = (report: Report): string => {
         String(r.peakRssMb),
         r.dfoRequests === undefined
           ? "–"
-          : `${r.dfoRequests["GET"] ?? 0} / ${r.dfoRequests["PUT"] ?? 0}`,
+          : `${r.dfoRequests["GET"] ?? 0} / ${(r.dfoRequests["PUT"] ?? 0) + (r.dfoRequests["PATCH"] ?? 0)}`,
         r.retries === undefined ? "–" : String(r.retries)
       ])
     ),

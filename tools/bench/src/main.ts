@@ -4,9 +4,9 @@
 // Usage: node tools/bench/dist/main.js [--quick] [--only name|group,...] [--out file]
 // --quick writes bench/report.quick.json, --only bench/report.partial.json; neither touches
 // the doc.
-import { Scenario } from "@dfo-writeback/demo"
 import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
-import { generateEmployees, LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { Population } from "@dfo-writeback/population"
 import { Cause, Duration, Effect, Exit, Scope } from "effect"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
@@ -88,7 +88,10 @@ const program = Effect.gen(function* () {
   const outer = yield* Effect.scope
   // One slapd per directory size, started on first use and kept for the scenarios after.
   const testbed = yield* Effect.cachedFunction((users: number) =>
-    LdapTestbed.scoped({ users, seed }).pipe(Effect.orDie, Scope.extend(outer))
+    LdapTestbed.scoped({ population: Population.make({ count: users, seed }) }).pipe(
+      Effect.orDie,
+      Scope.extend(outer)
+    )
   )
 
   const runOne = (spec: ScenarioSpec) =>
@@ -103,10 +106,18 @@ const program = Effect.gen(function* () {
           spec.dfo === undefined
             ? undefined
             : yield* DfoEmulator.scoped({
-                employees: Scenario.dfoEmployeesFor(
-                  bed?.employees ?? generateEmployees({ count: spec.users, seed }),
-                  Scenario.changeMix(spec.dfo.changeShare)
-                ),
+                // The same people as the directory (the DFØ mix never changes them), with
+                // only `changeShare` of them stale in DFØ.
+                employees: Population.make({
+                  count: spec.users,
+                  seed,
+                  dfo: {
+                    staleEpost: spec.dfo.changeShare,
+                    empty: 0,
+                    otherBrukerident: 0,
+                    absent: 0
+                  }
+                }).dfoRecords,
                 faults: { latencyMs: spec.dfo.latencyMs }
               }).pipe(Effect.orDie)
         if (emulator !== undefined) {

@@ -9,10 +9,10 @@ const required = <A>(value: A | undefined, what: string): A => {
   return value
 }
 
-/** The generated people the backends hold, rebuilt from their seed. */
+/** The population's people the backends hold, rebuilt from their seed. */
 const people = async (input: ScenarioInput) => {
-  const { generateEmployees } = await import("@dfo-writeback/ldap-testbed")
-  return generateEmployees({ count: input.users, seed: input.seed })
+  const { Population } = await import("@dfo-writeback/population")
+  return Population.make({ count: input.users, seed: input.seed }).people
 }
 
 const measure = async (input: ScenarioInput): Promise<Measured> => {

@@ -1,11 +1,11 @@
-// `npm run demo`: the whole job on a laptop. A throw-away slapd with 200 generated
-// employees, the DFØ emulator holding their HR records (most in sync, some stale),
+// `npm run demo`: the whole job on a laptop. A throw-away slapd with 200 people of the
+// shared population, the DFØ emulator holding their HR records (most in sync, a few stale),
 // then the CLI: a dry run, the real run, and a second run that finds nothing to do.
 import { startEmulator } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { demoMix, dfoEmployeesFor, oddEntries } from "./Scenario.js"
+import { explain, oddEntries, population, rules } from "./Scenario.js"
 
 const cli = fileURLToPath(new URL("../../../apps/cli/bin/writeback.js", import.meta.url))
 
@@ -21,21 +21,20 @@ const writeback = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
 
 const main = async () => {
   console.log(bold("Starting a throw-away Portal LDAP (slapd) and the DFØ emulator..."))
-  const testbed = await LdapTestbed.start({ users: 200, seed: 7, entries: oddEntries })
-  const emulator = await startEmulator({
-    employees: dfoEmployeesFor(testbed.employees, demoMix)
-  })
+  const testbed = await LdapTestbed.start({ population, entries: oddEntries })
+  const emulator = await startEmulator({ employees: population.dfoRecords })
   try {
     console.log(
       `Portal LDAP  ${testbed.url} (${testbed.employees.length + oddEntries.length} accounts)`
     )
     console.log(`DFØ API      ${emulator.baseUrl} (${emulator.employees().length} employees)`)
+    console.log(`\n${explain().join("\n")}`)
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...testbed.environment,
       ...emulator.environment,
-      SAP_WRITEBACK_BRUKERIDENT: "true",
-      SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION: "iam:external",
+      SAP_WRITEBACK_BRUKERIDENT: String(rules.writebackBrukerident),
+      SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION: rules.businessRoleExceptions.join(","),
       SAP_MAX_RPS: "200",
       LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
       LOG_FORMAT: process.env["LOG_FORMAT"] ?? "text"

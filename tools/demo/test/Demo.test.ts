@@ -41,6 +41,15 @@ describe("npm run demo", () => {
         assert.strictEqual(againWould, 0)
         assert.strictEqual(oneTotal, 1)
         assert.notInclude(output, "demo failed")
+        // It shows where brukerident comes from and the hard cases the run meets.
+        assert.match(output, /idautoPersonPayrollID \(employee number\) +→ .*brukerident/)
+        assert.match(output, /employee number \d{1,7} without leading zeros, DFØ's \d{8}/)
+        assert.match(output, /share employee number \d{8}: nothing is written for it/)
+        assert.match(output, /idautoPerson\w+ holds \S+ and \S+ \(SKIPPED \/ INVALID_ATTRIBUTES\)/)
+        // Every write the real run made is one the population's rules plan.
+        const expectedUpdates = Number(/expect (\d+) updates/.exec(output)?.[1])
+        assert.strictEqual(realUpdated, expectedUpdates, "the real run writes what the rules plan")
+        assert.match(output, /DFØ saw \{"GET":\d+,"PUT":\d+\}/, "the real run writes with PUT only")
       }),
     120_000
   )

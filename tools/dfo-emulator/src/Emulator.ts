@@ -36,7 +36,10 @@ export interface Reply {
 export interface ScriptedResponse extends Reply {
   /** Any method when left out. */
   readonly method?: string
-  /** Relative to the base path: `""` is the list, `"/00100001"` one employee. Any when left out. */
+  /**
+   * Relative to the base path: `""` is the list, `"/00100001"` one employee (matching
+   * `/100001` too). Any when left out.
+   */
   readonly path?: string
   readonly times?: number
 }
@@ -184,7 +187,7 @@ export interface Emulator {
   updateEmployee(id: string, fields: Readonly<Record<string, unknown>>): Employee | undefined
   deleteEmployee(id: string): boolean
   replaceEmployees(employees: Iterable<Employee>): void
-  /** Back to the starting employees, switches and seed; clears scripts, rules and the log. */
+  /** Back to the starting employees, keys, switches and seed; clears scripts, rules and the log. */
   reset(): void
 }
 

@@ -12,9 +12,10 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
 
   --port N             listen port (default 8080; 0 picks a free one)
   --host H             listen address (default 127.0.0.1)
-  --people N           the DFØ records of the population's first N people (default 200
-                       unless --data or --count is given): the same people
-                       \`npx ldap-testbed --users N --seed S\` loads
+  --people N           the DFØ records of the population's first N people (default
+                       10000 unless --data or --count is given): a directory from
+                       \`npx ldap-testbed --users M --seed S\` with M <= N finds its
+                       people here; the rest are employees without an account
   --seed N             the population's seed, also the seed of the fault draws (default 1)
   --data FILE          employees: {"ansatt":[...]} or an array
   --count N            generate N employees unrelated to any directory
@@ -89,7 +90,7 @@ const main = async () => {
     fail("--people and --count exclude each other")
   const count = number("count", v.count) ?? 0
   const people =
-    number("people", v.people) ?? (v.data === undefined && v.count === undefined ? 200 : 0)
+    number("people", v.people) ?? (v.data === undefined && v.count === undefined ? 10_000 : 0)
   const rps = number("rate-limit", v["rate-limit"])
   const writeStatus = number("write-status", v["write-status"])
   if (writeStatus !== undefined && writeStatus !== 200 && writeStatus !== 204) {

@@ -41,7 +41,7 @@ export type Kind = Params["kind"]
 
 export interface ScenarioInput {
   readonly params: Params
-  /** The generated people in the directory and DFØ (`generateEmployees({ count, seed })`). */
+  /** The generated people in the directory and DFØ (`Population.make({ count, seed })`). */
   readonly users: number
   readonly seed: number
   readonly ldap?: LdapBackend

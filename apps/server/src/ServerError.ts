@@ -39,3 +39,22 @@ export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()("ShuttingDo
     return `${this.code}: the server is stopping and cancelled the run; no new users are started`
   }
 }
+
+/** The caller's token is valid, but its scope does not allow this request (CONTRACT §6). */
+export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("PermissionDenied", {
+  caller: Schema.String,
+  reason: Schema.String
+}) {
+  readonly code = "PERMISSION_DENIED" as const
+  override get message() {
+    return `${this.code}: ${this.reason}; nothing was read or written`
+  }
+}
+
+/** The server is draining after SIGTERM and takes no new runs. */
+export class Draining extends Schema.TaggedError<Draining>()("Draining", {}) {
+  readonly code = "SHUTTING_DOWN" as const
+  override get message() {
+    return `${this.code}: the server is stopping and takes no new calls; try another instance`
+  }
+}

@@ -5,10 +5,24 @@
  */
 import type { RunError } from "@dfo-writeback/domain"
 import { Metadata, status as Status } from "@grpc/grpc-js"
-import type { RunAborted, RunInProgress, ShuttingDown, Unauthenticated } from "./ServerError.js"
+import type {
+  Draining,
+  PermissionDenied,
+  RunAborted,
+  RunInProgress,
+  ShuttingDown,
+  Unauthenticated
+} from "./ServerError.js"
 
 /** Everything that can end a call with a status other than OK. */
-export type CallError = RunError | RunInProgress | RunAborted | ShuttingDown | Unauthenticated
+export type CallError =
+  | RunError
+  | RunInProgress
+  | RunAborted
+  | ShuttingDown
+  | Draining
+  | Unauthenticated
+  | PermissionDenied
 
 /** A status as grpc-js sends it. */
 export interface CallStatus {
@@ -35,9 +49,12 @@ export const statusCode = (error: CallError): Status => {
     case "RunAborted":
       return Status.UNAVAILABLE
     case "ShuttingDown":
+    case "Draining":
       return Status.UNAVAILABLE
     case "Unauthenticated":
       return Status.UNAUTHENTICATED
+    case "PermissionDenied":
+      return Status.PERMISSION_DENIED
   }
 }
 

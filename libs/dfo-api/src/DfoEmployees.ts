@@ -24,8 +24,10 @@ import {
   type ConfigError,
   type Scope
 } from "effect"
-import { Pool } from "undici"
+import type * as HttpProxy from "./HttpProxy.js"
+import { config as proxyConfig } from "./HttpProxy.js"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
+import { makeDispatcher } from "./internal/dispatcher.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
 import { parseRetryAfter } from "./internal/RetryAfter.js"
 import * as RequestTally from "./RequestTally.js"
@@ -71,6 +73,8 @@ export interface DfoEmployeesOptions {
   readonly maxEmployeeBytes?: number
   /** Most connections kept to DFØ. Default 64. */
   readonly connections?: number
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Default: DFØ is reached directly. */
+  readonly proxy?: HttpProxy.ProxySettings
 }
 
 /** DFØ's employee API (CONTRACT §3): read one, read all, write the three identifiers. */
@@ -80,6 +84,12 @@ export interface DfoEmployeesService {
   readonly list: () => Effect.Effect<ReadonlyArray<DfoEmployee>, SapFetchError>
   /** Sends only the fields given; nothing when there are none. */
   readonly patch: (id: string, fields: DfoPatch) => Effect.Effect<void, SapUpdateError>
+  /**
+   * One `GET {base}/00000000`, no retries (the server's health check): DFØ's answer
+   * (`200`, the `IKKE ANSATT` 404, or `429`) means reachable with a working key; anything
+   * else, a timeout or a transport error fails with the reason.
+   */
+  readonly probe: () => Effect.Effect<void, SapFetchError>
   /** Counters since the service started, for run summaries and benchmarks. */
   readonly stats: () => Effect.Effect<DfoRequestStats>
 }
@@ -248,13 +258,16 @@ export const make = (
   Effect.gen(function* () {
     const settings = settingsOf(options)
     const pool = yield* Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new Pool(settings.base.origin, {
+      Effect.sync(() =>
+        makeDispatcher(
+          settings.base.origin,
+          {
             connections: settings.connections,
             headersTimeout: settings.timeoutMs,
             bodyTimeout: settings.timeoutMs
-          })
+          },
+          options.proxy
+        )
       ),
       (pool) => Effect.promise(() => pool.destroy())
     )
@@ -482,6 +495,31 @@ export const make = (
       )
     })
 
+    const probe = Effect.fn("DfoEmployees.probe")(function* () {
+      const path = employeePath("00000000")
+      const fail = (reason: string, status?: number, faultText?: string) =>
+        new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
+      const answer = yield* takeToken.pipe(
+        Effect.zipRight(
+          sendRequest(pool, { method: "GET", path, headers: readHeaders, maxBytes: MiB })
+        ),
+        Effect.timeoutFail({
+          duration: Duration.millis(settings.timeoutMs),
+          onTimeout: () =>
+            new AttemptFailure({
+              reason: `no answer within ${settings.timeoutMs} ms`,
+              transient: true
+            })
+        }),
+        Effect.mapError((failure) => fail(failure.reason))
+      )
+      const { faultText } = explain(answer)
+      const known = faultText !== undefined && IKKE_ANSATT.test(faultText)
+      if (answer.status === 200 || answer.status === 429 || (answer.status === 404 && known)) return
+      const failure = failureOf(answer, yield* Clock.currentTimeMillis)
+      return yield* fail(failure.reason, failure.status, failure.faultText)
+    })
+
     const stats = Effect.sync((): DfoRequestStats => ({
       requests: { GET: counters.GET, PATCH: counters.PATCH },
       retries: counters.retries,
@@ -490,7 +528,13 @@ export const make = (
       timeouts: counters.timeouts
     }))
 
-    return DfoEmployees.of({ get, list: () => list(), patch, stats: () => stats })
+    return DfoEmployees.of({
+      get,
+      list: () => list(),
+      patch,
+      probe: () => probe(),
+      stats: () => stats
+    })
   })
 
 const isHttpUrl = (text: string) => {
@@ -524,7 +568,8 @@ export const config: Config.Config<DfoEmployeesOptions> = Config.all({
   timeoutMs: atLeast("SAP_TIMEOUT_MS", 1, 10_000),
   maxRetries: atLeast("SAP_MAX_RETRIES", 0, 4),
   retryBaseMs: atLeast("SAP_RETRY_BASE_MS", 1, 200),
-  maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB)
+  maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB),
+  proxy: proxyConfig
 })
 
 /** The DFØ employee API client. */

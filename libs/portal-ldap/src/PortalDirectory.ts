@@ -47,6 +47,8 @@ export interface Service {
    * one, so memory stays at one page; ending or interrupting the stream closes the search.
    */
   readonly streamAll: () => Stream.Stream<PortalUser, LdapConnectionError>
+  /** Opens a connection of its own, binds and closes it: the server's health probe. */
+  readonly check: () => Effect.Effect<void, LdapConnectionError>
 }
 
 export class PortalDirectory extends Context.Tag("@dfo-writeback/portal-ldap/PortalDirectory")<
@@ -227,7 +229,11 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         })
       ).pipe(Stream.withSpan("PortalDirectory.streamAll"))
 
-    return PortalDirectory.of({ findByKey, streamAll })
+    const check = Effect.fn("PortalDirectory.check")(function* () {
+      yield* Effect.scoped(Effect.acquireRelease(connect(settings), close))
+    })
+
+    return PortalDirectory.of({ findByKey, streamAll, check })
   })
 
 /** The directory from plain options (tests, benchmarks). */

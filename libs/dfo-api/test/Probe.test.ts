@@ -1,5 +1,5 @@
 import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
-import { SapFetchError } from "@dfo-writeback/domain"
+import { type SapFetchError } from "@dfo-writeback/domain"
 import { assert, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { DfoEmployees } from "../src/index.js"

@@ -47,6 +47,7 @@ export const parse = (
 ): Either.Either<ReadonlyArray<CallerToken>, ReadonlyArray<string>> => {
   const problems: Array<string> = []
   const tokens: Array<CallerToken> = []
+  const positions = new Map<string, number>()
   const entries = value
     .split(",")
     .map((entry) => entry.trim())
@@ -62,24 +63,20 @@ export const parse = (
     const name = parts.length === 1 ? "" : first
     const token = parts.length === 1 ? first : (second ?? "")
     const scope = third ?? "full"
+    const before = problems.length
     if (parts.length > 1 && !namePattern.test(name)) {
       problems.push(
         `${where}: the caller name must be 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit`
       )
     }
     if (token === "") problems.push(`${where}: the token is empty`)
-    if (!isScope(scope)) problems.push(`${where}: the scope must be one of ${scopes.join(", ")}`)
-    else tokens.push({ name, token: Redacted.make(token), scope })
-  })
-  const seen = new Set<string>()
-  for (const [index, candidate] of tokens.entries()) {
-    const token = Redacted.value(candidate.token)
-    if (seen.has(token)) {
+    else if (positions.has(token)) {
       // Two entries with one token would leave its name and scope to the order of the list.
-      problems.push(`entry ${index + 1} repeats a token given before it`)
-    }
-    seen.add(token)
-  }
+      problems.push(`${where} repeats the token of entry ${positions.get(token)}`)
+    } else positions.set(token, index + 1)
+    if (!isScope(scope)) problems.push(`${where}: the scope must be one of ${scopes.join(", ")}`)
+    else if (problems.length === before) tokens.push({ name, token: Redacted.make(token), scope })
+  })
   return problems.length > 0 ? Either.left(problems) : Either.right(tokens)
 }
 

@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js"
 import { Effect } from "effect"
+import { callerNameKey } from "./Auth.js"
 
 /**
  * Response header carrying a writeback's run id, sent before the first event; the log reads
@@ -21,6 +22,8 @@ export interface CallRecord {
   readonly details: string
   readonly durationMs: number
   readonly runId: string | undefined
+  /** The named token's name; `undefined` before authentication or for a plain token. */
+  readonly caller: string | undefined
 }
 
 const healthService = "grpc.health.v1.Health"
@@ -52,9 +55,15 @@ export const log = (record: CallRecord): Effect.Effect<void> => {
       status: statusName(record.code),
       duration_ms: record.durationMs,
       ...(record.code === grpc.status.OK ? {} : { details: record.details }),
-      ...(record.runId === undefined ? {} : { run_id: record.runId })
+      ...(record.runId === undefined ? {} : { run_id: record.runId }),
+      ...(record.caller === undefined ? {} : { caller: record.caller })
     })
   )
+}
+
+const callerName = (metadata: grpc.Metadata | undefined): string | undefined => {
+  const name = metadata?.get(callerNameKey)[0]
+  return typeof name === "string" && name !== "" ? name : undefined
 }
 
 const expired = (deadline: grpc.Deadline): boolean => {
@@ -73,6 +82,7 @@ export const interceptor =
   (method, call) => {
     const startedAt = performance.now()
     let runId: string | undefined
+    let received: grpc.Metadata | undefined
     let reported = false
     const finish = (code: grpc.status, details: string) => {
       if (reported) return
@@ -83,12 +93,19 @@ export const interceptor =
         code,
         details,
         durationMs: Math.round(performance.now() - startedAt),
-        runId
+        runId,
+        caller: callerName(received)
       })
     }
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
+          // The auth interceptor (outside this one) adds the caller to this same object once
+          // the token checks out; by the time the call ends, it is there or never will be.
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            received = metadata
+            nextMetadata(metadata)
+          },
           onCancel: () =>
             expired(call.getDeadline())
               ? finish(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded")

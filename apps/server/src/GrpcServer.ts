@@ -11,11 +11,15 @@ import {
   ServerReflection,
   WritebackService
 } from "@dfo-writeback/contract"
+import type { DfoEmployees } from "@dfo-writeback/dfo-api"
+import type { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import type { Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
 import {
   Context,
+  Duration,
   Effect,
+  Either,
   Fiber,
   FiberId,
   FiberSet,
@@ -27,8 +31,13 @@ import {
   type Scope
 } from "effect"
 import * as Auth from "./Auth.js"
+import * as Callers from "./Callers.js"
 import * as CallLog from "./CallLog.js"
 import * as GrpcLog from "./GrpcLog.js"
+import * as DrainGate from "./DrainGate.js"
+import * as HealthMonitor from "./HealthMonitor.js"
+import * as ListenAddress from "./ListenAddress.js"
+import { PermissionDenied } from "./ServerError.js"
 import type { ServerSettings } from "./ServerConfig.js"
 import * as WritebackHandler from "./WritebackHandler.js"
 
@@ -91,6 +100,31 @@ const bind = (
     )
   })
 
+/** Binds the first of `GRPC_LISTEN`'s candidate addresses that works (`:port`: IPv6, else IPv4). */
+const bindFirst = (
+  server: grpc.Server,
+  listen: string,
+  creds: grpc.ServerCredentials
+): Effect.Effect<{ readonly address: string; readonly port: number }, GrpcServerError> => {
+  const [first, ...rest] = ListenAddress.candidates(listen)
+  const attempt = (address: string) =>
+    Effect.map(bind(server, address, creds), (port) => ({ address, port }))
+  return rest.reduce(
+    (bound, next) => Effect.orElse(bound, () => attempt(next)),
+    attempt(first ?? listen)
+  )
+}
+
+/** `Apply` writes a plan: only a `full` caller may call it (CONTRACT §6). */
+const applyPath = `/${WritebackService.typeName}/Apply`
+const methodPolicy: Auth.MethodPolicy = (caller, path) =>
+  path === applyPath
+    ? Either.mapLeft(
+        Callers.permitsApply(caller.scope),
+        (reason) => new PermissionDenied({ caller: caller.name, reason })
+      )
+    : Either.void
+
 /** Resolves once `promise` settles or after `ms`; plain callbacks, so it also works in finalizers. */
 const settledWithin = (promise: Promise<void>, ms: number): Effect.Effect<boolean> =>
   Effect.async<boolean>((resume) => {
@@ -103,14 +137,19 @@ const settledWithin = (promise: Promise<void>, ms: number): Effect.Effect<boolea
   })
 
 /**
- * Starts the server and returns once it listens. Closing the scope drains it: health turns
- * NOT_SERVING, new calls are refused, running calls get `shutdownGraceMs` to finish, then
- * their fibers are interrupted (each call ends UNAVAILABLE / SHUTTING_DOWN) and every
- * connection is closed.
+ * Starts the server and returns once it listens, its health checked once. Closing the scope
+ * drains it: health turns NOT_SERVING and new calls are refused (UNAVAILABLE) while health
+ * still answers for `shutdownDrainMs`; then the listener closes, running calls get
+ * `shutdownGraceMs` to finish, then their fibers are interrupted (each call ends
+ * UNAVAILABLE / SHUTTING_DOWN) and every connection is closed.
  */
 export const make = (
   settings: ServerSettings
-): Effect.Effect<GrpcServerService, GrpcServerError, Writeback.Writeback | Scope.Scope> =>
+): Effect.Effect<
+  GrpcServerService,
+  GrpcServerError,
+  Writeback.Writeback | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | Scope.Scope
+> =>
   Effect.gen(function* () {
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
     yield* GrpcLog.install(runSync)
@@ -120,18 +159,25 @@ export const make = (
       streamStallTimeoutMs: settings.streamStallTimeoutMs,
       maxRunMs: settings.maxRunMs
     })
-    const serviceNames = ["", WritebackService.typeName]
-    const health = HealthService.make(
-      Object.fromEntries(serviceNames.map((name) => [name, "SERVING" as const]))
-    )
+    // `""` is the process; WritebackService follows the background checks.
+    const health = HealthService.make({ "": "SERVING" })
+    yield* HealthMonitor.make(health, {
+      service: WritebackService.typeName,
+      intervalMs: settings.healthCheckIntervalMs
+    })
+    const gate = DrainGate.make([HealthV1.Health.typeName])
 
     const server = new grpc.Server({
-      // grpc-js applies them inside out: the call log sees the auth check's status.
+      // grpc-js applies them inside out: the call log sees the drain gate's and the auth
+      // check's statuses.
       interceptors: [
         CallLog.interceptor((record) => runSync(CallLog.log(record))),
-        ...(settings.authTokens.length === 0
-          ? []
-          : [Auth.interceptor(Auth.make(settings.authTokens), [HealthV1.Health.typeName])])
+        gate.interceptor,
+        Auth.interceptor(
+          settings.authTokens.length === 0 ? Auth.unauthenticated : Auth.make(settings.authTokens),
+          [HealthV1.Health.typeName],
+          methodPolicy
+        )
       ]
     })
     HealthService.addToServer(server, health)
@@ -149,9 +195,8 @@ export const make = (
     })
 
     const creds = yield* credentials(settings)
-    const host = settings.listen.slice(0, settings.listen.lastIndexOf(":"))
-    const port = yield* Effect.acquireRelease(
-      bind(server, settings.listen, creds).pipe(
+    const bound = yield* Effect.acquireRelease(
+      bindFirst(server, settings.listen, creds).pipe(
         Effect.tapError(() => Effect.sync(() => server.forceShutdown()))
       ),
       () =>
@@ -159,9 +204,13 @@ export const make = (
           yield* Effect.logInfo("draining").pipe(
             Effect.annotateLogs({
               running_calls: yield* FiberSet.size(calls),
+              drain_ms: settings.shutdownDrainMs,
               grace_ms: settings.shutdownGraceMs
             })
           )
+          health.drain()
+          gate.close()
+          yield* Effect.sleep(Duration.millis(settings.shutdownDrainMs))
           health.shutdown()
           const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()))
           if (!(yield* settledWithin(closed, settings.shutdownGraceMs))) {
@@ -177,13 +226,15 @@ export const make = (
         })
     )
 
-    const address = `${host}:${port}`
+    const { port } = bound
+    const address = `${bound.address.slice(0, bound.address.lastIndexOf(":"))}:${port}`
     yield* Effect.logInfo("listening").pipe(
       Effect.annotateLogs({
         address,
         tls: Option.isSome(settings.tls),
         mutual_tls: Option.exists(settings.tls, (tls) => Option.isSome(tls.clientCa)),
-        authentication: settings.authTokens.length > 0
+        authentication: settings.authTokens.length > 0,
+        health: health.getStatus(WritebackService.typeName)
       })
     )
     return { address, port }
@@ -192,5 +243,8 @@ export const make = (
 /** The server over the writeback program; lives as long as the layer. */
 export const layer = (
   settings: ServerSettings
-): Layer.Layer<GrpcServer, GrpcServerError, Writeback.Writeback> =>
-  Layer.scoped(GrpcServer, make(settings))
+): Layer.Layer<
+  GrpcServer,
+  GrpcServerError,
+  Writeback.Writeback | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees
+> => Layer.scoped(GrpcServer, make(settings))

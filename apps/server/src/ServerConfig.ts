@@ -7,6 +7,8 @@ import * as fs from "node:fs"
 import * as tlsModule from "node:tls"
 import { Settings } from "@dfo-writeback/writeback"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
+import * as Callers from "./Callers.js"
+import * as ListenAddress from "./ListenAddress.js"
 
 /** The certificate and key the server presents, and the CA its clients must chain to. */
 export interface TlsSettings {
@@ -19,8 +21,8 @@ export interface TlsSettings {
 export interface ServerSettings {
   /** `host:port` to bind; port 0 picks a free one. */
   readonly listen: string
-  /** Accepted bearer tokens; empty only with `allowUnauthenticated`. */
-  readonly authTokens: ReadonlyArray<Redacted.Redacted<string>>
+  /** Accepted bearer tokens, with their callers' names and scopes; empty only with `allowUnauthenticated`. */
+  readonly authTokens: ReadonlyArray<Callers.CallerToken>
   readonly allowUnauthenticated: boolean
   /** Plaintext when `None`. */
   readonly tls: Option.Option<TlsSettings>
@@ -30,31 +32,29 @@ export interface ServerSettings {
   readonly streamStallTimeoutMs: number
   /** A run older than this is cancelled. */
   readonly maxRunMs: number
+  /** After SIGTERM, how long health answers NOT_SERVING before the listener closes. */
+  readonly shutdownDrainMs: number
+  /** How often the background health check binds to LDAP and probes DFØ. */
+  readonly healthCheckIntervalMs: number
 }
-
-const listenPattern = /^(?:\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/
 
 const listen = Config.string("GRPC_LISTEN").pipe(
   Config.withDefault("127.0.0.1:50051"),
   Config.validate({
-    message: "GRPC_LISTEN must be host:port (port 0–65535), e.g. 127.0.0.1:50051 or [::]:50051",
-    validation: (value) => {
-      const port = listenPattern.exec(value)?.[1]
-      return port !== undefined && Number(port) <= 65535
-    }
+    message:
+      "GRPC_LISTEN must be host:port (port 0–65535), e.g. 127.0.0.1:50051, 0.0.0.0:50051, [::]:50051 or :50051",
+    validation: ListenAddress.isValid
   })
 )
 
 const authTokens = Config.option(Config.redacted("GRPC_AUTH_TOKENS")).pipe(
-  Config.map(
+  Config.mapOrFail(
     Option.match({
-      onNone: () => [],
+      onNone: () => Either.right([]),
       onSome: (tokens) =>
-        Redacted.value(tokens)
-          .split(",")
-          .map((token) => token.trim())
-          .filter((token) => token !== "")
-          .map((token) => Redacted.make(token))
+        Either.mapLeft(Callers.parse(Redacted.value(tokens)), (problems) =>
+          ConfigError.InvalidData(["GRPC_AUTH_TOKENS"], problems.join("; "))
+        )
     })
   )
 )
@@ -190,7 +190,8 @@ const tls = Config.all({
 
 /**
  * `GRPC_LISTEN`, `GRPC_AUTH_TOKENS`, `GRPC_ALLOW_UNAUTHENTICATED`, `GRPC_TLS_*`,
- * `GRPC_SHUTDOWN_GRACE_MS`, `GRPC_STREAM_STALL_TIMEOUT_MS`, `WRITEBACK_MAX_RUN_MS`.
+ * `GRPC_SHUTDOWN_GRACE_MS`, `GRPC_SHUTDOWN_DRAIN_MS`, `GRPC_HEALTH_CHECK_INTERVAL_MS`,
+ * `GRPC_STREAM_STALL_TIMEOUT_MS`, `WRITEBACK_MAX_RUN_MS`.
  */
 export const config: Config.Config<ServerSettings> = Config.all({
   listen,
@@ -201,7 +202,17 @@ export const config: Config.Config<ServerSettings> = Config.all({
   tls,
   shutdownGraceMs: milliseconds("GRPC_SHUTDOWN_GRACE_MS", 0, 30_000),
   streamStallTimeoutMs: milliseconds("GRPC_STREAM_STALL_TIMEOUT_MS", 1, 60_000),
-  maxRunMs: milliseconds("WRITEBACK_MAX_RUN_MS", 1, 7_200_000)
+  maxRunMs: milliseconds("WRITEBACK_MAX_RUN_MS", 1, 7_200_000),
+  shutdownDrainMs: milliseconds("GRPC_SHUTDOWN_DRAIN_MS", 0, 5_000),
+  healthCheckIntervalMs: Config.integer("GRPC_HEALTH_CHECK_INTERVAL_MS").pipe(
+    Config.withDefault(30_000),
+    Config.validate({
+      // Health older than 30 s would let a load balancer send calls to a server that lost
+      // LDAP or DFØ long ago (issue #12: checked at most every 30 s).
+      message: "GRPC_HEALTH_CHECK_INTERVAL_MS must be between 100 and 30000",
+      validation: (ms) => ms >= 100 && ms <= 30_000
+    })
+  )
 }).pipe(
   Config.validate({
     message:

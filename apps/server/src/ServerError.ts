@@ -59,3 +59,22 @@ export class RunTooLong extends Schema.TaggedError<RunTooLong>()("RunTooLong", {
     return `${this.code}: the run took longer than ${this.maxRunMs} ms (WRITEBACK_MAX_RUN_MS) and was cancelled; run again to finish (only what still differs is written)`
   }
 }
+
+/** The caller's token is valid, but its scope does not allow this request (CONTRACT §6). */
+export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("PermissionDenied", {
+  caller: Schema.String,
+  reason: Schema.String
+}) {
+  readonly code = "PERMISSION_DENIED" as const
+  override get message() {
+    return `${this.code}: ${this.reason}; nothing was read or written`
+  }
+}
+
+/** The server is draining after SIGTERM and takes no new runs. */
+export class Draining extends Schema.TaggedError<Draining>()("Draining", {}) {
+  readonly code = "SHUTTING_DOWN" as const
+  override get message() {
+    return `${this.code}: the server is stopping and takes no new calls; try another instance`
+  }
+}

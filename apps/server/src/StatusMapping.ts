@@ -6,6 +6,8 @@
 import type { RunError } from "@dfo-writeback/domain"
 import { Metadata, status as Status } from "@grpc/grpc-js"
 import type {
+  Draining,
+  PermissionDenied,
   RunAborted,
   RunInProgress,
   RunTooLong,
@@ -23,6 +25,8 @@ export type CallError =
   | Unauthenticated
   | StreamStalled
   | RunTooLong
+  | Draining
+  | PermissionDenied
 
 /**
  * Longest status details sent. Whatever a message echoes (a key value, a faultText) stays
@@ -55,6 +59,7 @@ export const statusCode = (error: CallError): Status => {
     case "RunAborted":
       return Status.UNAVAILABLE
     case "ShuttingDown":
+    case "Draining":
       return Status.UNAVAILABLE
     case "Unauthenticated":
       return Status.UNAUTHENTICATED
@@ -62,6 +67,8 @@ export const statusCode = (error: CallError): Status => {
       return Status.CANCELLED
     case "RunTooLong":
       return Status.DEADLINE_EXCEEDED
+    case "PermissionDenied":
+      return Status.PERMISSION_DENIED
   }
 }
 

@@ -11,10 +11,18 @@ import {
 import { type RunSummary, validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
 import { Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
-import { Cause, Duration, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Option, Stream } from "effect"
+import { callerOf } from "./Auth.js"
+import * as Callers from "./Callers.js"
 import { runIdHeader } from "./CallLog.js"
 import * as RunGate from "./RunGate.js"
-import { RunAborted, RunTooLong, ShuttingDown, StreamStalled } from "./ServerError.js"
+import {
+  PermissionDenied,
+  RunAborted,
+  RunTooLong,
+  ShuttingDown,
+  StreamStalled
+} from "./ServerError.js"
 import { type CallError, type CallStatus, toStatus } from "./StatusMapping.js"
 
 /** The grpc-js call of one Writeback RPC. */
@@ -111,8 +119,14 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
 
     const stream = Effect.fn("WritebackService.Writeback")(function* (call: Call) {
       const request = yield* validateRequest(fromProtoRequest(call.request))
+      const caller = callerOf(call.metadata)
+      // Before anything is read: a request outside the token's scope costs LDAP and DFØ nothing.
+      yield* Either.mapLeft(
+        Callers.permits(caller.scope, request),
+        (reason) => new PermissionDenied({ caller: caller.name, reason })
+      )
       let summary: RunSummary | undefined
-      const run = Stream.runForEach(writeback.run(request), (event) => {
+      const run = Stream.runForEach(writeback.run(request, { caller: caller.name }), (event) => {
         switch (event._tag) {
           case "RunStarted": {
             const metadata = new grpc.Metadata()

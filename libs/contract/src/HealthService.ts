@@ -17,9 +17,15 @@ export type ServingStatus = "SERVING" | "NOT_SERVING"
 export interface HealthService {
   /**
    * Sets a service's status (`""` is the whole server) and tells its watchers.
-   * Ignored after {@link HealthService.shutdown}.
+   * Ignored after {@link HealthService.drain} or {@link HealthService.shutdown}.
    */
   readonly setStatus: (service: string, status: ServingStatus) => void
+  /**
+   * Marks every service `NOT_SERVING` and ignores later changes, but goes on answering
+   * (Watch calls stay open): a load balancer sees the server leave before its listener
+   * closes.
+   */
+  readonly drain: () => void
   /** The status of a service, or `undefined` if it was never set. */
   readonly getStatus: (service: string) => ServingStatus | undefined
   /**
@@ -55,6 +61,7 @@ export const make = (
   const statuses = new Map<string, ServingStatus>(Object.entries(initial))
   const watchers = new Map<string, Set<Watcher>>()
   let stopped = false
+  let draining = false
 
   const notify = (service: string): void => {
     const next = toWire(statuses.get(service))
@@ -67,15 +74,22 @@ export const make = (
   }
 
   const setStatus = (service: string, status: ServingStatus): void => {
-    if (stopped) return
+    if (stopped || draining) return
     statuses.set(service, status)
     notify(service)
   }
 
-  const shutdown = (): void => {
-    if (stopped) return
+  const drain = (): void => {
+    if (stopped || draining) return
     for (const service of statuses.keys()) statuses.set(service, "NOT_SERVING")
     for (const service of watchers.keys()) notify(service)
+    draining = true
+  }
+
+  const shutdown = (): void => {
+    if (stopped) return
+    draining = false
+    drain()
     stopped = true
     for (const set of watchers.values()) for (const watcher of set) watcher.call.end()
     watchers.clear()
@@ -127,6 +141,7 @@ export const make = (
 
   return {
     setStatus,
+    drain,
     getStatus: (service) => statuses.get(service),
     shutdown,
     handlers

@@ -83,4 +83,26 @@ describe("HealthService", () => {
     localClient.close()
     await local.close()
   })
+
+  it("drain turns everything NOT_SERVING and holds it, while Check and Watch go on answering", async () => {
+    const registry = HealthService.make({ "": "SERVING", [writeback]: "SERVING" })
+    const local = await serve((s) => HealthService.addToServer(s, registry))
+    const localClient = GrpcClient.make(HealthV1.Health, local.address)
+    const call = localClient.watch({ service: "" })
+    const updates = call[Symbol.asyncIterator]()
+    assert.strictEqual(((await updates.next()).value as Response).status, SERVING)
+
+    registry.drain()
+    assert.strictEqual(((await updates.next()).value as Response).status, NOT_SERVING)
+    registry.setStatus(writeback, "SERVING")
+    const checked = await unary<Response>((callback) =>
+      localClient.check({ service: writeback }, callback)
+    )
+    assert.strictEqual(checked.status, NOT_SERVING, "a late health check cannot undo the drain")
+
+    registry.shutdown()
+    assert.isTrue((await updates.next()).done, "shutdown ends the watches")
+    localClient.close()
+    await local.close()
+  })
 })

@@ -28,8 +28,10 @@ import {
   type ConfigError,
   type Scope
 } from "effect"
-import { Pool } from "undici"
+import type * as HttpProxy from "./HttpProxy.js"
+import { config as proxyConfig } from "./HttpProxy.js"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
+import { makeDispatcher } from "./internal/dispatcher.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
 import { parseWaitHeaders } from "./internal/RetryAfter.js"
 import * as RequestTally from "./RequestTally.js"
@@ -75,6 +77,8 @@ export interface DfoEmployeesOptions {
   readonly maxEmployeeBytes?: number
   /** Most connections kept to DFØ. Default 64. */
   readonly connections?: number
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Default: DFØ is reached directly. */
+  readonly proxy?: HttpProxy.ProxySettings
   /** The write method (SAP_UPDATE_METHOD): `PUT` (default, CONTRACT §3) or `PATCH`. */
   readonly updateMethod?: UpdateMethod
 }
@@ -112,6 +116,12 @@ export interface DfoEmployeesService {
    * jittered, at least the gateway's `Retry-After`, giving up on an absurd one.
    */
   readonly retrySchedule: Schedule.Schedule<unknown, Retryable>
+  /**
+   * One `GET {base}/00000000`, no retries (the server's health check): DFØ's answer
+   * (`200`, the `IKKE ANSATT` 404, or `429`) means reachable with a working key; anything
+   * else, a timeout or a transport error fails with the reason.
+   */
+  readonly probe: () => Effect.Effect<void, SapFetchError>
   /** Counters since the service started, for benchmarks. */
   readonly stats: () => Effect.Effect<DfoRequestStats>
 }
@@ -308,13 +318,16 @@ export const make = (
   Effect.gen(function* () {
     const settings = settingsOf(options)
     const pool = yield* Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new Pool(settings.base.origin, {
+      Effect.sync(() =>
+        makeDispatcher(
+          settings.base.origin,
+          {
             connections: settings.connections,
             headersTimeout: settings.timeoutMs,
             bodyTimeout: settings.timeoutMs
-          })
+          },
+          options.proxy
+        )
       ),
       (pool) => Effect.promise(() => pool.destroy())
     )
@@ -550,6 +563,31 @@ export const make = (
       ).pipe(Effect.mapError(toError(SapUpdateError, id)))
     })
 
+    const probe = Effect.fn("DfoEmployees.probe")(function* () {
+      const path = employeePath("00000000")
+      const fail = (reason: string, status?: number, faultText?: string) =>
+        new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
+      const answer = yield* takeToken.pipe(
+        Effect.zipRight(
+          sendRequest(pool, { method: "GET", path, headers: readHeaders, maxBytes: MiB })
+        ),
+        Effect.timeoutFail({
+          duration: Duration.millis(settings.timeoutMs),
+          onTimeout: () =>
+            new AttemptFailure({
+              reason: `no answer within ${settings.timeoutMs} ms`,
+              transient: true
+            })
+        }),
+        Effect.mapError((failure) => fail(failure.reason))
+      )
+      const { faultText } = explain(answer)
+      const known = faultText !== undefined && IKKE_ANSATT.test(faultText)
+      if (answer.status === 200 || answer.status === 429 || (answer.status === 404 && known)) return
+      const failure = failureOf(answer, yield* Clock.currentTimeMillis)
+      return yield* fail(failure.reason, failure.status, failure.faultText)
+    })
+
     const stats = Effect.sync((): DfoRequestStats => ({
       requests: { GET: counters.GET, PUT: counters.PUT, PATCH: counters.PATCH },
       retries: counters.retries,
@@ -563,6 +601,7 @@ export const make = (
       list: () => list(),
       write,
       retrySchedule: retryPolicy,
+      probe: () => probe(),
       stats: () => stats
     })
   })
@@ -624,7 +663,8 @@ export const config: Config.Config<DfoEmployeesOptions> = Config.all({
   maxRetries: atLeast("SAP_MAX_RETRIES", 0, 4),
   retryBaseMs: milliseconds("SAP_RETRY_BASE_MS", 1, 200),
   maxListBytes: atLeast("SAP_MAX_LIST_BYTES", 1, 512 * MiB),
-  updateMethod: Config.literal("PUT", "PATCH")("SAP_UPDATE_METHOD").pipe(Config.withDefault("PUT"))
+  updateMethod: Config.literal("PUT", "PATCH")("SAP_UPDATE_METHOD").pipe(Config.withDefault("PUT")),
+  proxy: proxyConfig
 })
 
 /** The DFØ employee API client. */

@@ -65,6 +65,8 @@ export interface Service {
   readonly findByEmployeeId: (
     id: string
   ) => Effect.Effect<ReadonlyArray<PortalUser>, LdapConnectionError>
+  /** Opens a connection of its own, binds and closes it: the server's health probe. */
+  readonly check: () => Effect.Effect<void, LdapConnectionError>
 }
 
 /** The employee id values one entry holds. */
@@ -320,7 +322,11 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         })
       )
 
-    return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId })
+    const check = Effect.fn("PortalDirectory.check")(function* () {
+      yield* Effect.scoped(Effect.acquireRelease(connect(settings), close))
+    })
+
+    return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId, check })
   })
 
 /** The directory from plain options (tests, benchmarks). */

@@ -95,7 +95,12 @@ export const all: ReadonlyArray<Setting> = [
   ),
   setting("WRITEBACK_MAX_RUN_MS", "integer", "7200000", "the server cancels a run older than this"),
   setting("WRITEBACK_PLAN_MAX_AGE_HOURS", "integer", "24", "apply refuses older plans"),
-  setting("GRPC_LISTEN", "text", "127.0.0.1:50051", "server address (host:port)"),
+  setting(
+    "GRPC_LISTEN",
+    "text",
+    "127.0.0.1:50051",
+    "server address; :50051, 0.0.0.0:50051 and [::]:50051 listen on every interface"
+  ),
   setting(
     "GRPC_AUTH_TOKENS",
     "list",
@@ -129,6 +134,26 @@ export const all: ReadonlyArray<Setting> = [
     "60000",
     "a stream whose client reads nothing for this long is cancelled"
   ),
+  setting(
+    "GRPC_SHUTDOWN_DRAIN_MS",
+    "integer",
+    "5000",
+    "after SIGTERM, how long health answers NOT_SERVING before the listener closes"
+  ),
+  setting(
+    "GRPC_HEALTH_CHECK_INTERVAL_MS",
+    "integer",
+    "30000",
+    "how often the server binds to LDAP and probes DFØ for its health (100–30000)"
+  ),
+  setting(
+    "HTTPS_PROXY",
+    "text",
+    undefined,
+    "egress proxy for DFØ requests over https (also https_proxy); LDAP is reached directly"
+  ),
+  setting("HTTP_PROXY", "text", undefined, "egress proxy for DFØ requests over http"),
+  setting("NO_PROXY", "text", undefined, "hosts reached without the proxy"),
   setting("LOG_LEVEL", "text", "info", "trace, debug, info, warn, error, fatal or none"),
   setting("LOG_FORMAT", "text", "json", "json (one object a line) or text")
 ]

@@ -77,6 +77,8 @@ export const serverEnv = (
   SAP_TIMEOUT_MS: "5000",
   GRPC_LISTEN: "127.0.0.1:0",
   GRPC_AUTH_TOKENS: `other-token,${token}`,
+  // Stopping a test server need not wait for a load balancer.
+  GRPC_SHUTDOWN_DRAIN_MS: "50",
   ...extra
 })
 

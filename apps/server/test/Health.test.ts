@@ -1,0 +1,190 @@
+import { HealthV1, WritebackService } from "@dfo-writeback/contract"
+import { assert, layer } from "@effect/vitest"
+import * as grpc from "@grpc/grpc-js"
+import * as net from "node:net"
+import { Context, Effect, Layer } from "effect"
+import * as Fixture from "./utils/fixture.js"
+import { bearer, client, eventually, unary, writeback } from "./utils/grpc.js"
+import * as ServerProcess from "./utils/ServerProcess.js"
+
+const { SERVING, NOT_SERVING } = HealthV1.HealthCheckResponse_ServingStatus
+
+class Backends extends Context.Tag("server-test/HealthBackends")<
+  Backends,
+  Effect.Effect.Success<typeof Fixture.backends>
+>() {}
+
+/** Checks fast, so a test sees a change within a second. */
+const fastChecks = { GRPC_HEALTH_CHECK_INTERVAL_MS: "200" }
+
+/** One Check on a fresh connection: the status, or the error (e.g. the connection refused). */
+const check = (address: string, service: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const health = yield* client(HealthV1.Health, address)
+      const { value, error } = yield* unary<HealthV1.HealthCheckResponse>((done) =>
+        health.check({ service }, { deadline: Date.now() + 3_000 }, done)
+      )
+      return error === null ? { status: value?.status } : { error: error.code }
+    })
+  )
+
+const statusOf = (address: string, service = WritebackService.typeName) =>
+  Effect.map(check(address, service), (answer) => answer.status)
+
+const waitForStatus = (
+  address: string,
+  wanted: HealthV1.HealthCheckResponse_ServingStatus,
+  what: string
+) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 15_000
+    while ((yield* statusOf(address)) !== wanted) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+      yield* Effect.sleep("50 millis")
+    }
+  })
+
+/** Whether this host has IPv6 loopback (many containers switch IPv6 off). */
+const ipv6 = Effect.async<boolean>((resume) => {
+  const probe = net.createServer()
+  probe.once("error", () => resume(Effect.succeed(false)))
+  probe.listen(0, "::1", () => probe.close(() => resume(Effect.succeed(true))))
+})
+
+const healthLines = (server: ServerProcess.ServerProcess) =>
+  server.logs().filter((line) => String(line["message"]).startsWith("health: "))
+
+layer(Layer.scoped(Backends, Fixture.backends), {
+  excludeTestServices: true,
+  timeout: "90 seconds"
+})("Health", (it) => {
+  it.scoped("WritebackService is NOT_SERVING while LDAP is down, SERVING once it is back", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      emulator.reset()
+      const server = yield* ServerProcess.scoped(Fixture.serverEnv(testbed, emulator, fastChecks))
+      assert.strictEqual(
+        server.logs().find((l) => l["message"] === "listening")?.["health"],
+        "SERVING"
+      )
+      assert.strictEqual(yield* statusOf(server.address), SERVING)
+
+      yield* Effect.promise(() => testbed.kill())
+      yield* waitForStatus(server.address, NOT_SERVING, "NOT_SERVING with LDAP down")
+      assert.strictEqual(yield* statusOf(server.address, ""), SERVING, "the process still runs")
+      const down = healthLines(server).at(-1)
+      assert.strictEqual(down?.["message"], "health: NOT_SERVING")
+      assert.match(String(down?.["problems"]), /^ldap: LDAP_CONNECTION_FAILED/)
+
+      yield* Effect.promise(() => testbed.restart())
+      yield* waitForStatus(server.address, SERVING, "SERVING with LDAP back")
+      assert.strictEqual(healthLines(server).at(-1)?.["message"], "health: SERVING")
+    })
+  )
+
+  it.scoped("WritebackService is NOT_SERVING while the DFØ probe fails, and says why", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      emulator.reset()
+      const refused = yield* ServerProcess.scoped(
+        Fixture.serverEnv(testbed, emulator, { ...fastChecks, SAP_API_KEY: "not-the-key" })
+      )
+      assert.strictEqual(
+        refused.logs().find((l) => l["message"] === "listening")?.["health"],
+        "NOT_SERVING",
+        "known before the server listens"
+      )
+      assert.strictEqual(yield* statusOf(refused.address), NOT_SERVING)
+      assert.match(String(healthLines(refused).at(-1)?.["problems"]), /^dfo: .*refused the API key/)
+      assert.notInclude(refused.output(), "not-the-key")
+      yield* Effect.promise(() => refused.stop())
+
+      emulator.reset()
+      const server = yield* ServerProcess.scoped(Fixture.serverEnv(testbed, emulator, fastChecks))
+      assert.strictEqual(yield* statusOf(server.address), SERVING)
+      emulator.script({ method: "GET", path: "/00000000", status: 503, times: 1_000_000 })
+      yield* waitForStatus(server.address, NOT_SERVING, "NOT_SERVING while DFØ answers 503")
+      emulator.clearScripts()
+      yield* waitForStatus(server.address, SERVING, "SERVING once DFØ answers again")
+      const probes = emulator
+        .log()
+        .filter((entry) => entry.path === `${emulator.basePath}/00000000`)
+      assert.isAbove(probes.length, 2)
+      assert.isTrue(probes.every((entry) => entry.method === "GET"))
+    })
+  )
+
+  it.scoped(
+    "on SIGTERM health answers NOT_SERVING before the listener closes, and no new run starts",
+    () =>
+      Effect.gen(function* () {
+        const { testbed, emulator } = yield* Backends
+        emulator.reset()
+        const server = yield* ServerProcess.scoped(
+          Fixture.serverEnv(testbed, emulator, { GRPC_SHUTDOWN_DRAIN_MS: "3000" })
+        )
+        const watcher = yield* client(HealthV1.Health, server.address)
+        const seen: Array<HealthV1.HealthCheckResponse_ServingStatus> = []
+        const watch = watcher.watch({ service: "" })
+        watch.on("data", (response: HealthV1.HealthCheckResponse) => seen.push(response.status))
+        watch.on("error", () => undefined)
+        yield* eventually(() => seen.includes(SERVING), "the first Watch answer")
+
+        server.child.kill("SIGTERM")
+        yield* eventually(() => seen.includes(NOT_SERVING), "NOT_SERVING on the Watch")
+        // A new connection is still accepted, and told NOT_SERVING: the listener is open.
+        assert.deepStrictEqual(yield* check(server.address, ""), { status: NOT_SERVING })
+        assert.deepStrictEqual(yield* check(server.address, WritebackService.typeName), {
+          status: NOT_SERVING
+        })
+        const late = yield* writeback(
+          yield* client(WritebackService, server.address),
+          {
+            processAll: true,
+            logOnly: true
+          },
+          { metadata: bearer() }
+        )
+        assert.strictEqual(late.error?.code, grpc.status.UNAVAILABLE)
+        assert.match(late.error?.details ?? "", /^SHUTTING_DOWN: /)
+
+        // Then the listener closes: a new connection is refused.
+        yield* eventually(
+          () => server.child.exitCode !== null,
+          "the server to exit after the drain delay",
+          20_000
+        )
+        assert.strictEqual(yield* Effect.promise(() => server.exited), 0)
+        assert.deepStrictEqual(yield* check(server.address, ""), { error: grpc.status.UNAVAILABLE })
+        assert.deepStrictEqual(
+          emulator.log().filter((entry) => !entry.path.endsWith("/00000000")),
+          [],
+          "the refused call read nothing"
+        )
+      })
+  )
+
+  it.scoped("GRPC_LISTEN binds every interface with 0.0.0.0:port, [::]:port and :port", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      const withIpv6 = yield* ipv6
+      if (!withIpv6) console.log("no IPv6 on this host: [::]:0 is not tried, :0 over IPv4 only")
+      for (const listen of withIpv6 ? ["0.0.0.0:0", "[::]:0", ":0"] : ["0.0.0.0:0", ":0"]) {
+        const server = yield* ServerProcess.scoped(
+          Fixture.serverEnv(testbed, emulator, { GRPC_LISTEN: listen })
+        )
+        const port = server.address.slice(server.address.lastIndexOf(":") + 1)
+        const targets = listen === "0.0.0.0:0" || !withIpv6 ? ["127.0.0.1"] : ["127.0.0.1", "[::1]"]
+        for (const host of targets) {
+          assert.deepStrictEqual(
+            yield* check(`${host}:${port}`, ""),
+            { status: SERVING },
+            `${listen} reached over ${host}`
+          )
+        }
+        yield* Effect.promise(() => server.stop())
+      }
+    })
+  )
+})

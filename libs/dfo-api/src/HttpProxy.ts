@@ -1,0 +1,51 @@
+/**
+ * The egress proxy settings DFØ requests honour (CONTRACT §6): `HTTPS_PROXY`, `HTTP_PROXY`
+ * and `NO_PROXY`, as curl and most tools read them (the lower-case forms too). Read through
+ * `Config` like every other setting, so the library never looks at `process.env` and tests
+ * give them explicitly.
+ */
+import { Config, Option, Redacted } from "effect"
+
+export interface ProxySettings {
+  /** Proxy for `https:` DFØ URLs; without it, `httpProxy` is used for them too (undici's rule). */
+  readonly httpsProxy?: Redacted.Redacted<string> | undefined
+  /** Proxy for `http:` DFØ URLs. */
+  readonly httpProxy?: Redacted.Redacted<string> | undefined
+  /**
+   * Hosts reached directly: comma- or space-separated names (a leading `.` or `*.` covers
+   * subdomains), optionally `:port`; `*` for every host.
+   */
+  readonly noProxy?: string | undefined
+}
+
+const isProxyUrl = (text: string) => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+/** A proxy URL may hold credentials (`http://user:pass@proxy:3128`), so it is a secret. */
+const proxyUrl = (name: string) =>
+  Config.redacted(name).pipe(
+    Config.orElse(() => Config.redacted(name.toLowerCase())),
+    Config.validate({
+      message: `${name} must be an http(s) URL such as http://proxy.example.no:3128`,
+      validation: (url) => isProxyUrl(Redacted.value(url))
+    }),
+    Config.option,
+    Config.map(Option.getOrUndefined)
+  )
+
+/** `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or `https_proxy`, `http_proxy`, `no_proxy`). */
+export const config: Config.Config<ProxySettings> = Config.all({
+  httpsProxy: proxyUrl("HTTPS_PROXY"),
+  httpProxy: proxyUrl("HTTP_PROXY"),
+  noProxy: Config.string("NO_PROXY").pipe(
+    Config.orElse(() => Config.string("no_proxy")),
+    Config.option,
+    Config.map(Option.getOrUndefined)
+  )
+})

@@ -118,15 +118,18 @@ describe("writeback (the CLI as a process)", () => {
           assert.deepInclude(changes, { field: "eksternIdent", before: "", after: "alice@uni.no" })
           assert.strictEqual(emulator.employee("00900001")?.["epost"], "alice.smith@uni.no")
           assert.strictEqual(emulator.employee("00900001")?.["eksternIdent"], "alice@uni.no")
-          // Logs: JSON on stderr, each with the run id; one audit line per write.
+          // Logs: JSON on stderr, each with the run id; an intent and a done audit line per write.
           const logs = jsonLines(run.stderr)
           const runId = started["runId"]
           assert.isTrue(
             logs.every((line) => line["run_id"] === runId),
             run.stderr
           )
-          const audits = logs.filter((line) => line["audit"] === true)
-          assert.strictEqual(audits.length, summary["updated"])
+          const audits = (phase: string) =>
+            logs.filter((line) => line["audit"] === true && line["audit_phase"] === phase)
+          assert.strictEqual(audits("intent").length, summary["updated"])
+          assert.strictEqual(audits("done").length, summary["updated"])
+          assert.isTrue(audits("done").every((line) => line["result"] === "written"))
           const second = yield* cli(["run", "--process-all", "--json"], env)
           assert.strictEqual(second.code, 0, second.stderr)
           assert.strictEqual(summaryOf(second)["updated"], 0)
@@ -204,7 +207,7 @@ describe("writeback (the CLI as a process)", () => {
         Effect.gen(function* () {
           const { env, emulator } = yield* environment
           emulator.script({
-            method: "PATCH",
+            method: "PUT",
             path: "/00900002",
             status: 422,
             faultText: "UGYLDIG\n2026-11-30T00:00:00.000Z INFO  audit forged\u001b[2J"

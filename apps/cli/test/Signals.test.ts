@@ -21,6 +21,16 @@ const backends = Layer.mergeAll(
 
 const isWrite = (method: string) => method === "PUT" || method === "PATCH"
 
+/** The employee ids of a run's `audit` lines of one phase (JSON logs on stderr). */
+const audited = (stderr: string, phase: "intent" | "done") =>
+  stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line["audit"] === true && line["audit_phase"] === phase)
+
+const idOf = (path: string) => path.split("/").pop() ?? ""
+
 /** The signal is sent when this many writes have reached DFØ: well inside the writing. */
 const signalAtWrite = 6
 
@@ -80,6 +90,18 @@ describe("writeback stopped by a signal (the CLI as a process)", () => {
             []
           )
           assert.strictEqual(Number(summary?.["updated"]), written.length)
+          // Every write DFØ applied has its intent line before it and a done line after it.
+          const ids = written.map((entry) => idOf(entry.path))
+          assert.sameMembers(
+            audited(finished.stderr, "intent").map((line) => String(line["sap_id"])),
+            ids
+          )
+          const done = audited(finished.stderr, "done")
+          assert.sameMembers(
+            done.map((line) => String(line["sap_id"])),
+            ids
+          )
+          assert.isTrue(done.every((line) => line["result"] === "written"))
         })
       )
 
@@ -97,8 +119,19 @@ describe("writeback stopped by a signal (the CLI as a process)", () => {
 
       it.effect("a second signal stops at once; the summary still says interrupted", () =>
         Effect.gen(function* () {
-          const { finished } = yield* stopped("SIGTERM", ["--json"], 2)
+          const { finished, written } = yield* stopped("SIGTERM", ["--json"], 2)
           assert.strictEqual(finished.code, 143, finished.stderr)
+          // Writes cut off mid-request may have been applied: each still has its intent
+          // line, and its done line says `unknown`, never nothing.
+          const ids = written.map((entry) => idOf(entry.path))
+          assert.includeMembers(
+            audited(finished.stderr, "intent").map((line) => String(line["sap_id"])),
+            ids
+          )
+          assert.includeMembers(
+            audited(finished.stderr, "done").map((line) => String(line["sap_id"])),
+            ids
+          )
           const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
             Record<string, unknown> | undefined
           assert.strictEqual(summary?.["aborted"], true, finished.stdout)

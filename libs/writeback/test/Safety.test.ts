@@ -9,7 +9,7 @@ import {
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { Writeback } from "../src/index.js"
 import { assert, describe, layer } from "@effect/vitest"
-import { Chunk, Effect, HashMap, Layer, List, Logger, Stream } from "effect"
+import { Chunk, Effect, HashMap, Layer, List, Logger, LogLevel, Stream } from "effect"
 import * as F from "./fixtures.js"
 
 /** One log line as the program emitted it: message and annotations. */
@@ -22,7 +22,8 @@ interface Line {
 const run = (
   request: WritebackRequest,
   overrides: Parameters<typeof F.program>[0] = {},
-  clients: F.Clients = {}
+  clients: F.Clients = {},
+  minimumLevel: LogLevel.LogLevel = LogLevel.Info
 ) =>
   Effect.gen(function* () {
     const lines: Array<Line> = []
@@ -36,7 +37,15 @@ const run = (
       return Chunk.toReadonlyArray(
         yield* Stream.runCollect(writeback.run(request, { caller: "tests" }))
       )
-    }).pipe(Effect.provide(Layer.merge(program, Logger.replace(Logger.defaultLogger, collector))))
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          program,
+          Logger.replace(Logger.defaultLogger, collector),
+          Logger.minimumLogLevel(minimumLevel)
+        )
+      )
+    )
     return { events, lines }
   })
 
@@ -120,6 +129,19 @@ describe("Writeback: writes DFØ can show are right now (issue #10)", () => {
           }
           assert.strictEqual(F.summaryOf(events).dfoRequests, 4)
         })
+      )
+
+      it.effect(
+        "no log level silences the audit lines (LOG_LEVEL=none, a terminal's warnings only)",
+        () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            const { lines } = yield* run(one("fresh"), {}, {}, LogLevel.None)
+            assert.strictEqual(F.countBy(emulator, "PUT"), 1)
+            assert.strictEqual(audits(lines, "intent").length, 1)
+            assert.strictEqual(audits(lines, "done").length, 1)
+            assert.isTrue(lines.every((line) => line.message === "audit"))
+          })
       )
 
       it.effect("a 200 whose employee does not hold a written value → FAILED naming it", () =>

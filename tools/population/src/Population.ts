@@ -8,7 +8,7 @@ import {
   type Person,
   type PersonMix
 } from "./Person.js"
-import { canonicalId, wanted } from "./Rules.js"
+import { canonicalId, entryCheck, wanted } from "./Rules.js"
 
 /**
  * What DFØ holds for a person before any run, relative to IAM's values:
@@ -120,12 +120,21 @@ export const make = (options: PopulationOptions): Population => {
   })
   const states = people.map((person) => drawState(seed, person.index, dfoMix))
   const stateOf = (person: Person): DfoState => states[person.index] ?? "absent"
-  const records = new Map<string, DfoRecord>()
+  // Where several entries share a payroll id, DFØ's one record is the person's who passes
+  // the entry checks (the employee IAM writes for), so "in sync" means in sync for them.
+  const owner = new Map<string, Person>()
+  const passes = (person: Person) =>
+    entryCheck(person, { writebackBrukerident: false, businessRoleExceptions: [] }) === undefined
   for (const person of people) {
-    const id = person.payrollId === undefined ? undefined : canonicalId(person.payrollId)
+    if (person.payrollId === undefined) continue
+    const id = canonicalId(person.payrollId)
+    const current = owner.get(id)
+    if (current === undefined || (!passes(current) && passes(person))) owner.set(id, person)
+  }
+  const records = new Map<string, DfoRecord>()
+  for (const [id, person] of owner) {
     const state = stateOf(person)
-    if (id === undefined || state === "absent" || records.has(id)) continue
-    records.set(id, recordFor(person, id, state))
+    if (state !== "absent") records.set(id, recordFor(person, id, state))
   }
   return {
     seed,

@@ -1,5 +1,5 @@
 import type { ChangeSet, DfoField } from "@dfo-writeback/domain"
-import { Effect } from "effect"
+import { Effect, Logger, LogLevel } from "effect"
 
 /** Who and what one write is about, for both of its audit lines. */
 export interface AuditSubject {
@@ -19,6 +19,10 @@ export type AuditResult = "written" | "rejected" | "unknown"
 const valuesOf = (changeSet: ChangeSet, side: "before" | "after") =>
   Object.fromEntries(changeSet.changes.map((c) => [c.field, c[side]]))
 
+/**
+ * One audit line at info level. No `LOG_LEVEL` silences it (a terminal that shows only
+ * warnings, `LOG_LEVEL=none`): every write DFØ may have applied keeps its record.
+ */
 const line = (subject: AuditSubject, fields: Record<string, unknown>) =>
   Effect.logInfo("audit").pipe(
     Effect.annotateLogs({
@@ -28,7 +32,8 @@ const line = (subject: AuditSubject, fields: Record<string, unknown>) =>
       sap_id: subject.sapId,
       idauto_id: subject.idautoId,
       ...fields
-    })
+    }),
+    Logger.withMinimumLogLevel(LogLevel.Info)
   )
 
 /** The line logged before a write is sent (CONTRACT §4 step 10), so no write goes unrecorded. */

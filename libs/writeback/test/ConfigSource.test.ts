@@ -24,7 +24,7 @@ const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
 
 /** The problems `read` fails with; the test fails when it succeeds. */
 const problemsOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-  Effect.map(Effect.flip(read(config, env)), (error) => error.problems)
+  Effect.map(Effect.flip(read(config, env)), (error): Array<string> => [...error.problems])
 
 const settings = WritebackConfig.WritebackSettingsConfig
 

@@ -173,7 +173,9 @@ const readConfigFile = (
     const checked = fileValue(setting.type, value)
     if (Either.isLeft(checked)) into.problems.push(`${where}: ${key} ${checked.left}`)
     // The environment wins, always: a key it holds is read from it alone.
-    else if (env[key] === undefined) into.values.set(key, checked.right)
+    else if (env[key] === undefined && env[`${key}_FILE`] === undefined) {
+      into.values.set(key, checked.right)
+    }
   }
 }
 

@@ -37,6 +37,20 @@ describe("ConfigSource", () => {
     })
   )
 
+  it.scoped("a secret's _FILE form in the environment wins over WRITEBACK_CONFIG", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        key: "from-file\n",
+        "writeback.json": JSON.stringify({ SAP_API_KEY: "from-config" })
+      })
+      const key = yield* read(Config.string("SAP_API_KEY"), {
+        SAP_API_KEY_FILE: at("key"),
+        WRITEBACK_CONFIG: at("writeback.json")
+      })
+      assert.strictEqual(key, "from-file")
+    })
+  )
+
   it.scoped("a variable set together with its _FILE form is an error", () =>
     Effect.gen(function* () {
       const at = yield* files({ key: "from-file" })

@@ -192,7 +192,12 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
     if (value === undefined) continue
     if (Settings.environmentNames.has(name)) {
       if (value.trim() === "") {
-        gathered.problems.push(`${name} is set but empty; unset it to use the default`)
+        const fallback = Settings.find(name)?.default
+        gathered.problems.push(
+          fallback === undefined
+            ? `${name} is set but empty`
+            : `${name} is set but empty; unset it to use the default (${fallback})`
+        )
         gathered.named.add(name.replace(/_FILE$/, ""))
         continue
       }

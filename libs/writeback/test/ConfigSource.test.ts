@@ -74,8 +74,8 @@ describe("ConfigSource", () => {
         GRPC_AUTH_TOKENS_FILE: "/nonexistent/tokens"
       })
       assert.includeMembers(problems, [
-        "SAP_API_KEY is set but empty; unset it to use the default",
-        "SAP_READ_ONLY is set but empty; unset it to use the default",
+        "SAP_API_KEY is set but empty",
+        "SAP_READ_ONLY is set but empty; unset it to use the default (false)",
         `PORTAL_LDAP_BIND_PASSWORD_FILE: ${at("empty")} is empty`
       ])
       assert.isTrue(

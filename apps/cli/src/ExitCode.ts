@@ -11,7 +11,11 @@ export const ExitCode = {
   /** key not found or ambiguous */
   KeyNotFound: 3,
   /** usage error */
-  Usage: 64
+  Usage: 64,
+  /** stopped by SIGINT (128 + 2) */
+  Interrupted: 130,
+  /** stopped by SIGTERM (128 + 15) */
+  Terminated: 143
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

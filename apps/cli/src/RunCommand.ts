@@ -55,7 +55,7 @@ const counted: Partial<Record<string, "skipped" | "unchanged" | "updated" | "wou
   WOULD_UPDATE: "wouldUpdate"
 }
 
-const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+const signalExitCodes = { SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Terminated } as const
 type Signal = keyof typeof signalExitCodes
 
 /** Where log lines go: a file, or stderr through the output so they do not tear its view. */
@@ -63,31 +63,39 @@ const logDestination = (
   flags: RunFlags,
   output: Output.Output,
   loaded: Loaded
-): Effect.Effect<LogFormat.Options, ConfigSource.ConfigFileError | string> =>
+): Either.Either<{ readonly options: LogFormat.Options; readonly close: () => void }, string> =>
   Option.match(flags.logFile, {
     onSome: (file) =>
-      Effect.try({
+      Either.try({
         try: () => {
           const fd = fs.openSync(file, "a")
-          return { ...loaded.logging, write: (line: string) => void fs.writeSync(fd, `${line}\n`) }
+          return {
+            options: {
+              ...loaded.logging,
+              write: (line: string) => void fs.writeSync(fd, `${line}\n`)
+            },
+            close: () => fs.closeSync(fd)
+          }
         },
         catch: (cause) =>
           `cannot open --log-file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`
       }),
     onNone: () =>
-      Effect.succeed(
+      Either.right({
         // On a terminal the person reads the human view: only warnings and errors join it,
         // as text, so JSON lines never interleave with the results (`--log-file` for all).
-        !flags.json && process.stderr.isTTY === true
-          ? {
-              format: "text" as const,
-              level: LogLevel.greaterThan(loaded.logging.level, LogLevel.Warning)
-                ? loaded.logging.level
-                : LogLevel.Warning,
-              write: output.log
-            }
-          : { ...loaded.logging, write: output.log }
-      )
+        options:
+          !flags.json && process.stderr.isTTY === true
+            ? {
+                format: "text" as const,
+                level: LogLevel.greaterThan(loaded.logging.level, LogLevel.Warning)
+                  ? loaded.logging.level
+                  : LogLevel.Warning,
+                write: output.log
+              }
+            : { ...loaded.logging, write: output.log },
+        close: () => undefined
+      })
   })
 
 /**
@@ -96,7 +104,7 @@ const logDestination = (
  * `SAP_TIMEOUT_MS` to finish, then are cut; a second signal cuts them at once. The summary
  * (aborted, `interrupted`) is printed either way, and the exit code is 130 or 143.
  */
-export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode | number> =>
+export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
   Effect.gen(function* () {
     const streams = { out: process.stdout, err: process.stderr }
     const output = flags.json
@@ -120,9 +128,9 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
       )
       return ExitCode.RunFailed
     }
-    const logging = yield* Effect.either(logDestination(flags, output, loaded.right))
+    const logging = logDestination(flags, output, loaded.right)
     if (Either.isLeft(logging)) {
-      output.error(`writeback: ${LogFormat.escapeControl(String(logging.left))}`)
+      output.error(`writeback: ${LogFormat.escapeControl(logging.left)}`)
       return ExitCode.RunFailed
     }
 
@@ -172,7 +180,7 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
 
     const fiber = yield* program.pipe(
       Effect.provide(
-        loaded.right.services.pipe(Layer.provideMerge(LogFormat.layer(logging.right)))
+        loaded.right.services.pipe(Layer.provideMerge(LogFormat.layer(logging.right.options)))
       ),
       Effect.either,
       Effect.fork
@@ -198,6 +206,7 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
           process.removeListener("SIGINT", onInt)
           process.removeListener("SIGTERM", onTerm)
           if (forceTimer !== undefined) clearTimeout(forceTimer)
+          logging.right.close()
         })
       )
     )

@@ -7,7 +7,10 @@ import {
   WritebackRequestSchema,
   WritebackService
 } from "@dfo-writeback/contract"
-import { assert, layer } from "@effect/vitest"
+import { assert, describe, it as test, layer } from "@effect/vitest"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as grpc from "@grpc/grpc-js"
 import { Effect } from "effect"
 import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
@@ -130,6 +133,51 @@ layer(Fixture.layer({ GRPC_STREAM_STALL_TIMEOUT_MS: "1000", LOG_LEVEL: "debug" }
         .split("\n")
         .filter((line) => line.trim() !== "" && !line.startsWith("{"))
       assert.deepStrictEqual(raw, [])
+    })
+  )
+})
+
+describe("TLS files are parsed at start-up", () => {
+  test.scoped("a garbage client CA or a key that does not match stops start-up: exit 2", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "writeback-bounds-"))),
+        (path) => Effect.promise(() => rm(path, { recursive: true, force: true }))
+      )
+      const files = yield* Effect.promise(() => LdapTestbed.generateCertificates(dir))
+      const garbage = join(dir, "garbage.pem")
+      yield* Effect.promise(() => writeFile(garbage, "not a certificate\n"))
+      const base = {
+        PORTAL_LDAP_URL: "ldap://127.0.0.1:1",
+        PORTAL_LDAP_BIND_DN: "cn=writeback,dc=meta",
+        PORTAL_LDAP_BIND_PASSWORD: "pw",
+        SAP_ANSATT_BASE_URL: "http://127.0.0.1:1/ansatte",
+        SAP_API_KEY: "key",
+        GRPC_LISTEN: "127.0.0.1:0",
+        GRPC_AUTH_TOKENS: "t"
+      }
+      const started = yield* Effect.promise(() =>
+        ServerProcess.runToExit({
+          ...base,
+          GRPC_TLS_CERT_FILE: files.certFile,
+          GRPC_TLS_KEY_FILE: files.clientKeyFile,
+          GRPC_TLS_CLIENT_CA_FILE: garbage
+        })
+      )
+      assert.strictEqual(started.code, 2, started.output)
+      const problems = started.logs.flatMap((line) =>
+        Array.isArray(line["problems"]) ? (line["problems"] as Array<string>) : []
+      )
+      assert.isTrue(
+        problems.some(
+          (p) => p.startsWith("GRPC_TLS_CLIENT_CA_FILE:") && p.includes("no PEM certificate")
+        ),
+        problems.join("\n")
+      )
+      assert.isTrue(
+        problems.some((p) => p.startsWith("GRPC_TLS_KEY_FILE:") && p.includes("does not match")),
+        problems.join("\n")
+      )
     })
   )
 })

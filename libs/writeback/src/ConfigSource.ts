@@ -173,7 +173,9 @@ const readConfigFile = (
     const checked = fileValue(setting.type, value)
     if (Either.isLeft(checked)) into.problems.push(`${where}: ${key} ${checked.left}`)
     // The environment wins, always: a key it holds is read from it alone.
-    else if (env[key] === undefined) into.values.set(key, checked.right)
+    else if (env[key] === undefined && env[`${key}_FILE`] === undefined) {
+      into.values.set(key, checked.right)
+    }
   }
 }
 
@@ -190,7 +192,12 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
     if (value === undefined) continue
     if (Settings.environmentNames.has(name)) {
       if (value.trim() === "") {
-        gathered.problems.push(`${name} is set but empty; unset it to use the default`)
+        const fallback = Settings.find(name)?.default
+        gathered.problems.push(
+          fallback === undefined
+            ? `${name} is set but empty`
+            : `${name} is set but empty; unset it to use the default (${fallback})`
+        )
         gathered.named.add(name.replace(/_FILE$/, ""))
         continue
       }

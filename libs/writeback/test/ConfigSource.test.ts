@@ -24,7 +24,7 @@ const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
 
 /** The problems `read` fails with; the test fails when it succeeds. */
 const problemsOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-  Effect.map(Effect.flip(read(config, env)), (error) => [...error.problems])
+  Effect.map(Effect.flip(read(config, env)), (error): Array<string> => [...error.problems])
 
 const settings = WritebackConfig.WritebackSettingsConfig
 
@@ -34,6 +34,20 @@ describe("ConfigSource", () => {
       const at = yield* files({ key: "  s3cret\n\n" })
       const key = yield* read(Config.redacted("SAP_API_KEY"), { SAP_API_KEY_FILE: at("key") })
       assert.strictEqual(Redacted.value(key), "s3cret")
+    })
+  )
+
+  it.scoped("a secret's _FILE form in the environment wins over WRITEBACK_CONFIG", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        key: "from-file\n",
+        "writeback.json": JSON.stringify({ SAP_API_KEY: "from-config" })
+      })
+      const key = yield* read(Config.string("SAP_API_KEY"), {
+        SAP_API_KEY_FILE: at("key"),
+        WRITEBACK_CONFIG: at("writeback.json")
+      })
+      assert.strictEqual(key, "from-file")
     })
   )
 
@@ -60,8 +74,8 @@ describe("ConfigSource", () => {
         GRPC_AUTH_TOKENS_FILE: "/nonexistent/tokens"
       })
       assert.includeMembers(problems, [
-        "SAP_API_KEY is set but empty; unset it to use the default",
-        "SAP_READ_ONLY is set but empty; unset it to use the default",
+        "SAP_API_KEY is set but empty",
+        "SAP_READ_ONLY is set but empty; unset it to use the default (false)",
         `PORTAL_LDAP_BIND_PASSWORD_FILE: ${at("empty")} is empty`
       ])
       assert.isTrue(

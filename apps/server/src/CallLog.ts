@@ -26,6 +26,8 @@ export interface CallRecord {
   readonly caller: string | undefined
 }
 
+const healthMethods = "/grpc.health.v1.Health/"
+
 const statusName = (code: grpc.status): string => grpc.status[code] ?? `STATUS_${code}`
 
 const serverFaults: ReadonlySet<grpc.status> = new Set([
@@ -39,7 +41,11 @@ const serverFaults: ReadonlySet<grpc.status> = new Set([
 export const log = (record: CallRecord): Effect.Effect<void> => {
   const line =
     record.code === grpc.status.OK
-      ? Effect.logInfo("call")
+      ? // Load balancers and Kubernetes probe health every few seconds: a successful check
+        // is routine, not news.
+        record.method.startsWith(healthMethods)
+        ? Effect.logDebug("call")
+        : Effect.logInfo("call")
       : serverFaults.has(record.code)
         ? Effect.logError("call")
         : Effect.logWarning("call")

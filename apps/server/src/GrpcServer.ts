@@ -234,6 +234,8 @@ export const make = (
         tls: Option.isSome(settings.tls),
         mutual_tls: Option.exists(settings.tls, (tls) => Option.isSome(tls.clientCa)),
         authentication: settings.authTokens.length > 0,
+        // Names and scopes only (never a token), so an operator sees how the entries parsed.
+        callers: settings.authTokens.map((entry) => `${entry.name || "(unnamed)"}:${entry.scope}`),
         health: health.getStatus(WritebackService.typeName)
       })
     )

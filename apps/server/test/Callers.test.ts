@@ -105,6 +105,19 @@ layer(services, { excludeTestServices: true, timeout: "90 seconds" })("Named cal
       })
   )
 
+  it.scoped("the listening line shows how the entries parsed, without a token", () =>
+    Effect.gen(function* () {
+      const { server } = yield* Services
+      const listening = server.logs().find((line) => line["message"] === "listening")
+      assert.deepStrictEqual(listening?.["callers"], [
+        "(unnamed):full",
+        "auditor:dry-run",
+        "onboarding:single",
+        "nightly:full"
+      ])
+    })
+  )
+
   it.scoped(
     "within its scope each caller runs, named in RunSummary.caller and the call log; plain tokens keep working",
     () =>

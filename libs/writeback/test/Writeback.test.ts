@@ -387,6 +387,32 @@ describe("Writeback", () => {
           })
         )
 
+        it.effect("streams each user as DFØ answers, not a page at a time (progress moves)", () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.setFaults({ latencyMs: 40 })
+            const layer = yield* F.program({ bulkList: false, concurrency: 1 })
+            // How many employee reads DFØ had answered when each result arrived.
+            const answeredAt: Array<number> = []
+            yield* Effect.gen(function* () {
+              const writeback = yield* Writeback.Writeback
+              yield* Stream.runForEach(writeback.run(all(true)), (event) =>
+                Effect.sync(() => {
+                  if (event._tag === "UserResult" && event.skipReason !== "DUPLICATE_EMPLOYEE_ID")
+                    answeredAt.push(emulator.log().filter((e) => e.status !== undefined).length)
+                })
+              )
+            }).pipe(Effect.provide(layer))
+            emulator.setFaults({ latencyMs: 0 })
+            const reads = emulator.log().length
+            assert.isAbove(reads, 5)
+            // The first user read from DFØ reaches the caller long before the last read.
+            const fromDfo = answeredAt.filter((n) => n > 0)
+            assert.isBelow(fromDfo[0] ?? reads, reads)
+            assert.isAbove(new Set(fromDfo).size, reads / 2)
+          })
+        )
+
         it.effect("a brukerident set after the list was served is never overwritten", () =>
           Effect.gen(function* () {
             const emulator = yield* freshDfo

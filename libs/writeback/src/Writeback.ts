@@ -234,6 +234,22 @@ export const make = Effect.gen(function* () {
             : Either.right({ ...candidate, employee })
         }
 
+        /**
+         * The span of one user's DFØ work (a user the bulk list decides does no I/O and
+         * gets none): `read`, `write`, or the whole of a `single`-user run.
+         */
+        const userSpan =
+          (user: PortalUser, stage: "read" | "write" | "single") =>
+          <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+            Effect.withSpan(effect, "Writeback.user", {
+              attributes: {
+                run_id: runId,
+                stage,
+                idauto_id: user.idautoId ?? "",
+                sap_id: user.sapId ?? ""
+              }
+            })
+
         /** Step 7 on its own: read the employee, then compare. */
         const fetchAndCompare = (
           candidate: Candidate
@@ -246,7 +262,8 @@ export const make = Effect.gen(function* () {
                 Found: ({ employee }) => compare(candidate, employee)
               })
             ),
-            Effect.catchAll((error) => Effect.succeed(Either.left(failed(candidate.user, error))))
+            Effect.catchAll((error) => Effect.succeed(Either.left(failed(candidate.user, error)))),
+            userSpan(candidate.user, "read")
           )
 
         /**
@@ -384,7 +401,7 @@ export const make = Effect.gen(function* () {
                       })
                     )
               )
-          }).pipe(Effect.flatMap(settle))
+          }).pipe(userSpan(user, "single"), Effect.flatMap(settle))
 
         const examineAll = (all: AllUsersRequest) =>
           Effect.gen(function* () {
@@ -585,7 +602,8 @@ export const make = Effect.gen(function* () {
                     Found: ({ employee }) => writeUser(p, employee)
                   })
                 ),
-                Effect.catchAll((error) => Effect.succeed(failed(p.user, error)))
+                Effect.catchAll((error) => Effect.succeed(failed(p.user, error))),
+                userSpan(p.user, "write")
               )
             }
             const applyPhase = Stream.suspend(() => Stream.fromIterable(planned.splice(0))).pipe(

@@ -23,9 +23,16 @@ const json = <A>(response: Response) => Effect.promise(() => response.json() as 
 describe("the dfo-emulator command", () => {
   it.scoped("prints its base URL, serves employees and stops cleanly on SIGTERM", () =>
     Effect.gen(function* () {
-      const child = yield* emulator(
-        ["--port", "0", "--count", "7", "--api-key", "cli-key", "--latency-ms", "1"]
-      )
+      const child = yield* emulator([
+        "--port",
+        "0",
+        "--count",
+        "7",
+        "--api-key",
+        "cli-key",
+        "--latency-ms",
+        "1"
+      ])
       const baseUrl = child.ready
       assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/dfo\/ansatte\/v2$/)
 

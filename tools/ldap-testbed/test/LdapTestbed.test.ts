@@ -285,10 +285,14 @@ describe("lifecycle", () => {
   it.live("the command prints how to connect and cleans up on Ctrl-C", () =>
     Effect.gen(function* () {
       const bin = fileURLToPath(new URL("../bin/ldap-testbed.js", import.meta.url))
-      const child = yield* ChildProcess.start(process.execPath, [bin, "--users", "3", "--seed", "5"], {
-        stderr: "inherit",
-        readyWhen: (line) => (line.includes("Ctrl-C") ? true : undefined)
-      })
+      const child = yield* ChildProcess.start(
+        process.execPath,
+        [bin, "--users", "3", "--seed", "5"],
+        {
+          stderr: "inherit",
+          readyWhen: (line) => (line.includes("Ctrl-C") ? true : undefined)
+        }
+      )
       const { stdout: output } = yield* child.output
       const url = /PORTAL_LDAP_URL=(\S+)/.exec(output)?.[1]
       const password = /PORTAL_LDAP_BIND_PASSWORD=(\S+)/.exec(output)?.[1]

@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess as NodeChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { ChildProcess } from "@dfo-writeback/testkit"
+import { Effect } from "effect"
 
 /** The built CLI, run as an operator runs it. */
 export const bin = fileURLToPath(new URL("../bin/writeback.js", import.meta.url))
@@ -12,8 +14,11 @@ export interface Finished {
   readonly stderr: string
 }
 
+/** The part of a Node child process the tests use: `kill` and whether it was sent. */
+export type Child = Pick<NodeChildProcess, "kill" | "killed">
+
 export interface Started {
-  readonly child: ChildProcess
+  readonly child: Child
   readonly finished: Promise<Finished>
 }
 
@@ -25,18 +30,38 @@ export const startCli = (
   args: ReadonlyArray<string>,
   env: Readonly<Record<string, string>>
 ): Started => {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  const finished = new Promise<Finished>((resolve, reject) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
+  // Signals sent before the process has started wait for its pid.
+  let pid: number | undefined
+  let ended = false
+  let killed = false
+  const pending: Array<NodeJS.Signals | number> = []
+  const send = (signal: NodeJS.Signals | number) => {
+    try {
+      if (pid !== undefined) process.kill(pid, signal)
+      else pending.push(signal)
+      killed = true
+      return true
+    } catch {
+      return false
+    }
+  }
+  const finished = Effect.gen(function* () {
+    const child = yield* ChildProcess.start(process.execPath, [bin, ...args], {
+      env,
+      inheritEnv: false
+    })
+    pid = child.pid
+    for (const signal of pending.splice(0)) send(signal)
+    const end = yield* child.exit
+    ended = true
+    return { ...end, signal: end.signal as NodeJS.Signals | null }
+  }).pipe(Effect.scoped, Effect.provide(ChildProcess.layer), Effect.runPromise)
+  const child: Child = {
+    get killed() {
+      return killed
+    },
+    kill: (signal: NodeJS.Signals | number = "SIGTERM") => !ended && send(signal)
+  }
   return { child, finished }
 }
 
@@ -44,7 +69,12 @@ export const startCli = (
 export const runCli = (
   args: ReadonlyArray<string>,
   env: Readonly<Record<string, string>>
-): Promise<Finished> => startCli(args, env).finished
+): Promise<Finished> =>
+  ChildProcess.run(process.execPath, [bin, ...args], { env, inheritEnv: false }).pipe(
+    Effect.map((end) => ({ ...end, signal: end.signal as NodeJS.Signals | null })),
+    Effect.provide(ChildProcess.layer),
+    Effect.runPromise
+  )
 
 /** `--json` output: one object a line. */
 export const jsonLines = (text: string): ReadonlyArray<Record<string, unknown>> =>

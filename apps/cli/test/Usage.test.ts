@@ -1,7 +1,7 @@
 // The built CLI as a process: what a new operator meets first.
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -99,18 +99,11 @@ describe("writeback's command line", () => {
   it.effect("on a terminal, no JSON log line interleaves with the human view", () =>
     Effect.gen(function* () {
       // `script` gives the process a pseudo-terminal, as an operator's shell does.
-      const output = yield* Effect.promise(
-        () =>
-          new Promise<string>((resolve, reject) =>
-            execFile(
-              "script",
-              ["-qec", `"${process.execPath}" "${bin}" run --process-all`, "/dev/null"],
-              { env: { PATH: process.env["PATH"] ?? "", ...unreachable } },
-              (error, stdout) =>
-                error !== null && typeof error.code !== "number" ? reject(error) : resolve(stdout)
-            )
-          )
-      )
+      const { stdout: output } = yield* ChildProcess.run(
+        "script",
+        ["-qec", `"${process.execPath}" "${bin}" run --process-all`, "/dev/null"],
+        { env: unreachable, inheritEnv: false }
+      ).pipe(Effect.provide(ChildProcess.layer))
       assert.include(output, "LDAP_CONNECTION_FAILED")
       assert.notInclude(output, `{"level"`)
       assert.notInclude(output, "run started")

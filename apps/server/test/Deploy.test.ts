@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -6,6 +6,7 @@ import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, WritebackConfig } from "@dfo-writeback/writeback"
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
 import {
   Config,
@@ -205,20 +206,15 @@ class Backends extends Context.Tag("server-test/DeployBackends")<
 
 /** `node deploy/healthcheck.mjs [service]` as the image runs it, against `env`. */
 const healthcheck = (env: Record<string, string>, service?: string) =>
-  Effect.async<{ readonly code: number; readonly output: string }>((resume) => {
-    execFile(
-      process.execPath,
-      [join(deploy, "healthcheck.mjs"), ...(service === undefined ? [] : [service])],
-      { env: { PATH: process.env["PATH"] ?? "", ...env }, cwd: root },
-      (error, stdout, stderr) =>
-        resume(
-          Effect.succeed({
-            code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
-            output: stdout + stderr
-          })
-        )
-    )
-  })
+  ChildProcess.run(
+    process.execPath,
+    [join(deploy, "healthcheck.mjs"), ...(service === undefined ? [] : [service])],
+    { env, inheritEnv: false, cwd: root }
+  ).pipe(
+    Effect.map((end) => ({ code: end.code ?? -1, output: end.stdout + end.stderr })),
+    Effect.provide(ChildProcess.layer),
+    Effect.orDie
+  )
 
 layer(Layer.scoped(Backends, Fixture.backends), {
   excludeTestServices: true,

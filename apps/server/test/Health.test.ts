@@ -1,4 +1,5 @@
 import { HealthV1, WritebackService } from "@dfo-writeback/contract"
+import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
 import * as net from "node:net"
@@ -37,13 +38,10 @@ const waitForStatus = (
   wanted: HealthV1.HealthCheckResponse_ServingStatus,
   what: string
 ) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 15_000
-    while ((yield* statusOf(address)) !== wanted) {
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-      yield* Effect.sleep("50 millis")
-    }
-  })
+  Poll.until(
+    Effect.map(statusOf(address), (status) => status === wanted),
+    { what, timeout: "15 seconds", interval: "50 millis" }
+  ).pipe(Effect.orDie)
 
 /** Whether this host has IPv6 loopback (many containers switch IPv6 off). */
 const ipv6 = Effect.async<boolean>((resume) => {

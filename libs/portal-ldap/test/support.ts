@@ -1,4 +1,5 @@
 import type { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { Poll } from "@dfo-writeback/testkit"
 import { Effect, Redacted } from "effect"
 import type { PortalDirectory } from "../src/index.js"
 
@@ -21,9 +22,13 @@ const tcpSockets = () =>
 
 /** Open TCP sockets of this process, once they have settled (closing takes a tick or two). */
 export const settledTcpSockets = (expected: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 50 && tcpSockets() !== expected; i++) yield* Effect.sleep("20 millis")
-    return tcpSockets()
-  })
+  Poll.until(
+    Effect.sync(() => tcpSockets() === expected),
+    { what: `${expected} open TCP sockets`, timeout: "1 second" }
+  ).pipe(
+    // The caller asserts on the count, so a count that never settles shows in its failure.
+    Effect.catchTag("PollTimeout", () => Effect.void),
+    Effect.zipRight(Effect.sync(tcpSockets))
+  )
 
 export const currentTcpSockets = Effect.sync(tcpSockets)

@@ -1,23 +1,17 @@
 // `npm run demo` as a newcomer runs it: the built demo, end to end, as a process.
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const demo = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 
+/** Runs the built demo with nothing of this machine's environment but PATH. */
 const runDemo = () =>
-  Effect.async<{ code: number | null; output: string }>((resume) => {
-    const child = spawn(process.execPath, [demo], {
-      env: { PATH: process.env["PATH"] ?? "" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
-    child.on("close", (code) => resume(Effect.succeed({ code, output })))
-    return Effect.sync(() => void child.kill("SIGKILL"))
-  })
+  ChildProcess.run(process.execPath, [demo], { inheritEnv: false }).pipe(
+    Effect.map((end) => ({ code: end.code, output: `${end.stdout}${end.stderr}` })),
+    Effect.provide(ChildProcess.layer)
+  )
 
 /** The number after `label` in each summary table, in order. */
 const column = (output: string, label: string) =>

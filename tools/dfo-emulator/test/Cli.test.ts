@@ -1,94 +1,95 @@
 import { Population } from "@dfo-writeback/population"
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import { once } from "node:events"
-import { createInterface } from "node:readline"
+import { Effect } from "effect"
 import { fileURLToPath } from "node:url"
 
 const BIN = fileURLToPath(new URL("../bin/dfo-emulator.js", import.meta.url))
 
+/** Starts the emulator for the scope; ready once it prints its base URL (its first line). */
+const emulator = (args: ReadonlyArray<string>) =>
+  ChildProcess.start(process.execPath, [BIN, ...args], { readyWhen: (line) => line })
+
+/** Stops the emulator with SIGTERM and returns its exit code. */
+const stop = (child: ChildProcess.Child<string>) =>
+  Effect.zipRight(
+    child.signal("SIGTERM"),
+    Effect.map(child.exit, (end) => end.code)
+  )
+
+const http = (url: string, init?: RequestInit) => Effect.promise(() => fetch(url, init))
+const json = <A>(response: Response) => Effect.promise(() => response.json() as Promise<A>)
+
 describe("the dfo-emulator command", () => {
-  it("prints its base URL, serves employees and stops cleanly on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      [BIN, "--port", "0", "--count", "7", "--api-key", "cli-key", "--latency-ms", "1"],
-      { stdio: ["ignore", "pipe", "pipe"] }
-    )
-    try {
-      const lines = createInterface({ input: child.stdout })
-      const [baseUrl] = (await once(lines, "line")) as [string]
+  it.scoped("prints its base URL, serves employees and stops cleanly on SIGTERM", () =>
+    Effect.gen(function* () {
+      const child = yield* emulator([
+        "--port",
+        "0",
+        "--count",
+        "7",
+        "--api-key",
+        "cli-key",
+        "--latency-ms",
+        "1"
+      ])
+      const baseUrl = child.ready
       assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/dfo\/ansatte\/v2$/)
 
-      const response = await fetch(baseUrl, { headers: { "x-gravitee-api-key": "cli-key" } })
+      const response = yield* http(baseUrl, { headers: { "x-gravitee-api-key": "cli-key" } })
       assert.strictEqual(response.status, 200)
-      const body = (await response.json()) as { ansatt: Array<unknown> }
+      const body = yield* json<{ ansatt: Array<unknown> }>(response)
       assert.strictEqual(body.ansatt.length, 7)
-      const denied = await fetch(baseUrl)
+      const denied = yield* http(baseUrl)
       assert.strictEqual(denied.status, 401)
 
-      child.kill("SIGTERM")
-      const [code] = (await once(child, "exit")) as [number | null]
-      assert.strictEqual(code, 0)
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL")
-    }
-  })
+      assert.strictEqual(yield* stop(child), 0)
+    }).pipe(Effect.provide(ChildProcess.layer))
+  )
 
-  it("takes read-only keys, the write status, PATCH acceptance and the object form", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
+  it.scoped("takes read-only keys, the write status, PATCH acceptance and the object form", () =>
+    Effect.gen(function* () {
+      const child = yield* emulator([
         ...["--port", "0", "--count", "2", "--api-key", "rw", "--read-only-key", "ro"],
         ...["--write-status", "204", "--accept-patch", "--ansatt-object"]
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] }
-    )
-    try {
-      const lines = createInterface({ input: child.stdout })
-      const [baseUrl] = (await once(lines, "line")) as [string]
+      ])
+      const baseUrl = child.ready
       const write = (method: string, key: string) =>
-        fetch(`${baseUrl}/100001`, {
-          method,
-          headers: { "x-gravitee-api-key": key, "content-type": "application/json" },
-          body: JSON.stringify({ epost: `${method.toLowerCase()}@uni.example.no` })
-        })
-      assert.strictEqual((await write("PUT", "ro")).status, 405)
-      assert.strictEqual((await write("PUT", "rw")).status, 204)
-      assert.strictEqual((await write("PATCH", "rw")).status, 204)
-      const one = await fetch(`${baseUrl}/100001`, { headers: { "x-gravitee-api-key": "ro" } })
-      const body = (await one.json()) as { ansatt: { id: string; epost: string } }
+        Effect.map(
+          http(`${baseUrl}/100001`, {
+            method,
+            headers: { "x-gravitee-api-key": key, "content-type": "application/json" },
+            body: JSON.stringify({ epost: `${method.toLowerCase()}@uni.example.no` })
+          }),
+          (response) => response.status
+        )
+      assert.strictEqual(yield* write("PUT", "ro"), 405)
+      assert.strictEqual(yield* write("PUT", "rw"), 204)
+      assert.strictEqual(yield* write("PATCH", "rw"), 204)
+      const one = yield* http(`${baseUrl}/100001`, { headers: { "x-gravitee-api-key": "ro" } })
+      const body = yield* json<{ ansatt: { id: string; epost: string } }>(one)
       assert.strictEqual(body.ansatt.id, "00100001")
       assert.strictEqual(body.ansatt.epost, "patch@uni.example.no")
-      child.kill("SIGTERM")
-      await once(child, "exit")
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL")
-    }
-  })
+      yield* stop(child)
+    }).pipe(Effect.provide(ChildProcess.layer))
+  )
 
-  it("serves the population's DFØ records for --people and --seed", async () => {
-    const child = spawn(process.execPath, [BIN, "--port", "0", "--people", "120", "--seed", "3"], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    try {
-      const lines = createInterface({ input: child.stdout })
-      const [baseUrl] = (await once(lines, "line")) as [string]
-      const response = await fetch(baseUrl, {
+  it.scoped("serves the population's DFØ records for --people and --seed", () =>
+    Effect.gen(function* () {
+      const child = yield* emulator(["--port", "0", "--people", "120", "--seed", "3"])
+      const response = yield* http(child.ready, {
         headers: { "x-gravitee-api-key": "dfo-emulator-key" }
       })
-      const body = (await response.json()) as { ansatt: ReadonlyArray<unknown> }
+      const body = yield* json<{ ansatt: ReadonlyArray<unknown> }>(response)
       assert.deepStrictEqual(body.ansatt, Population.make({ count: 120, seed: 3 }).dfoRecords)
-      child.kill("SIGTERM")
-      await once(child, "exit")
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL")
-    }
-  })
+      yield* stop(child)
+    }).pipe(Effect.provide(ChildProcess.layer))
+  )
 
-  it("refuses unknown options with exit code 64", async () => {
-    const child = spawn(process.execPath, [BIN, "--no-such-option"], { stdio: "pipe" })
-    const [code] = (await once(child, "exit")) as [number | null]
-    assert.strictEqual(code, 64)
-  })
+  it.effect("refuses unknown options with exit code 64", () =>
+    Effect.gen(function* () {
+      const end = yield* ChildProcess.run(process.execPath, [BIN, "--no-such-option"])
+      assert.strictEqual(end.code, 64)
+    }).pipe(Effect.provide(ChildProcess.layer))
+  )
 })

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { Client, type Entry, ResultCodeError } from "ldapts"
 import { Population } from "@dfo-writeback/population"
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { LdapTestbed } from "../src/index.js"
 
 const idautoPerson = "(objectClass=idautoPerson)"
@@ -190,7 +190,7 @@ layer(LdapTestbed.layer({ users: 300, seed: 42, tls: true, entries: explicitEntr
       const pid = t.pid()
       yield* Effect.promise(() => t.kill())
       assert.isUndefined(t.pid())
-      assert.isFalse(pid !== undefined && alive(pid))
+      assert.isFalse(pid !== undefined && ChildProcess.alive(pid))
       const down = yield* Effect.promise(() =>
         new Client({ url: t.url, connectTimeout: 1000 }).bind(t.bindDn, t.password).then(
           () => "up",
@@ -205,25 +205,16 @@ layer(LdapTestbed.layer({ users: 300, seed: 42, tls: true, entries: explicitEntr
   )
 })
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 describe("lifecycle", () => {
   it.live("stop ends slapd and removes the temp dir, once", () =>
     Effect.gen(function* () {
       const t = yield* Effect.promise(() => LdapTestbed.start({ users: 5 }))
       const pid = t.pid()
       assert.isTrue(existsSync(t.dir))
-      assert.isTrue(pid !== undefined && alive(pid))
+      assert.isTrue(pid !== undefined && ChildProcess.alive(pid))
       yield* Effect.promise(() => Promise.all([t.stop(), t.stop()]))
       assert.isFalse(existsSync(t.dir))
-      assert.isFalse(pid !== undefined && alive(pid))
+      assert.isFalse(pid !== undefined && ChildProcess.alive(pid))
     })
   )
 
@@ -292,40 +283,36 @@ describe("lifecycle", () => {
   )
 
   it.live("the command prints how to connect and cleans up on Ctrl-C", () =>
-    Effect.promise(async () => {
+    Effect.gen(function* () {
       const bin = fileURLToPath(new URL("../bin/ldap-testbed.js", import.meta.url))
-      const child = spawn(process.execPath, [bin, "--users", "3", "--seed", "5"], {
-        stdio: ["ignore", "pipe", "inherit"]
-      })
-      let output = ""
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (chunk: Buffer) => {
-          output += chunk.toString("utf8")
-          if (output.includes("Ctrl-C")) resolve()
-        })
-        child.once("exit", (code) => reject(new Error(`exited early (${code}): ${output}`)))
-      })
+      const child = yield* ChildProcess.start(
+        process.execPath,
+        [bin, "--users", "3", "--seed", "5"],
+        {
+          stderr: "inherit",
+          readyWhen: (line) => (line.includes("Ctrl-C") ? true : undefined)
+        }
+      )
+      const { stdout: output } = yield* child.output
       const url = /PORTAL_LDAP_URL=(\S+)/.exec(output)?.[1]
       const password = /PORTAL_LDAP_BIND_PASSWORD=(\S+)/.exec(output)?.[1]
       assert.match(url ?? "", /^ldap:\/\/127\.0\.0\.1:\d+$/)
-      const client = new Client({ url: url ?? "" })
-      await client.bind("cn=writeback,dc=meta", password ?? "")
-      const { searchEntries } = await client.search("ou=Accounts,dc=meta", {
-        filter: idautoPerson
-      })
-      await client.unbind()
+      const { searchEntries } = yield* withClient(
+        url ?? "",
+        { dn: "cn=writeback,dc=meta", password: password ?? "" },
+        (client) => client.search("ou=Accounts,dc=meta", { filter: idautoPerson })
+      )
       assert.deepStrictEqual(
         searchEntries.map((e) => e["idautoID"]).sort(),
         Population.make({ count: 3, seed: 5 })
           .people.map((p) => p.idautoId)
           .sort()
       )
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
-      child.kill("SIGINT")
-      await exited
+      yield* child.signal("SIGINT")
+      yield* child.exit
       const dir = /# files in ([^;\s]+)/.exec(output)?.[1]
       assert.isDefined(dir)
       assert.isFalse(existsSync(dir ?? ""))
-    })
+    }).pipe(Effect.scoped, Effect.provide(ChildProcess.layer))
   )
 })

@@ -1,3 +1,5 @@
+import { ascii, givenNames, surnames } from "./internal/names.js"
+
 /**
  * An employee object as DFØ returns it: `id` plus many other fields. The emulator keeps
  * whatever it is given; only the fields a write may change are checked.
@@ -7,74 +9,28 @@ export type DfoRecord = { readonly id: string; readonly [field: string]: unknown
 /** What `makeDfoRecord` takes: an id and any fields to set; an explicit `undefined` drops a field. */
 export type DfoRecordInput = { readonly id: string; readonly [field: string]: unknown }
 
-const FIRST_NAMES = [
-  "Ola",
+/** Given names of `givenNames` that are women's, for `kjonn`. */
+const FEMALE: ReadonlySet<string> = new Set([
   "Kari",
-  "Nils",
+  "Anne",
   "Ingrid",
-  "Anders",
-  "Silje",
-  "Lars",
   "Marit",
-  "Jon",
-  "Sigrid",
-  "Per",
-  "Hanne",
-  "Erik",
-  "Tone",
-  "Bjørn",
-  "Astrid",
-  "Knut",
   "Liv",
-  "Håkon",
+  "Solveig",
+  "Astrid",
+  "Sigrid",
   "Ragnhild",
-  "Øystein",
-  "Åse",
-  "Magnus",
-  "Nora"
-] as const
-const FEMALE = new Set([
-  "Kari",
-  "Ingrid",
+  "Tove",
+  "Hilde",
+  "Berit",
+  "Randi",
+  "Therese",
+  "Nora",
+  "Ida",
   "Silje",
-  "Marit",
-  "Sigrid",
-  "Hanne",
-  "Tone",
-  "Astrid",
-  "Liv",
-  "Ragnhild",
   "Åse",
-  "Nora"
+  "Maja"
 ])
-const LAST_NAMES = [
-  "Nordmann",
-  "Hansen",
-  "Johansen",
-  "Olsen",
-  "Larsen",
-  "Andersen",
-  "Pedersen",
-  "Nilsen",
-  "Kristiansen",
-  "Jensen",
-  "Karlsen",
-  "Johnsen",
-  "Pettersen",
-  "Eriksen",
-  "Berg",
-  "Haugen",
-  "Hagen",
-  "Johannessen",
-  "Andreassen",
-  "Jacobsen",
-  "Dahl",
-  "Jørgensen",
-  "Halvorsen",
-  "Lie",
-  "Sæther",
-  "Bakken"
-] as const
 const POSITIONS = [
   { stillingskode: "1011", stillingstittel: "Førsteamanuensis" },
   { stillingskode: "1013", stillingstittel: "Professor" },
@@ -120,14 +76,6 @@ const pick = <A>(items: ReadonlyArray<A>, id: string, salt: number): A =>
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0")
 
-const asciiFold = (s: string) =>
-  s
-    .toLowerCase()
-    .replaceAll("æ", "ae")
-    .replaceAll("ø", "o")
-    .replaceAll("å", "a")
-    .replace(/[^a-z]/g, "")
-
 const isoDate = (year: number, dayOfYear: number) =>
   new Date(Date.UTC(year, 0, 1 + dayOfYear)).toISOString().slice(0, 10)
 
@@ -142,14 +90,14 @@ export const EMPLOYEE_DOMAIN = "uni.example.no"
  */
 export const makeDfoRecord = (partial: DfoRecordInput): DfoRecord => {
   const id = partial.id
-  const fornavn = pick(FIRST_NAMES, id, 1)
-  const etternavn = pick(LAST_NAMES, id, 2)
+  const fornavn = pick(givenNames, id, 1)
+  const etternavn = pick(surnames, id, 2)
   const position = pick(POSITIONS, id, 3)
   const unit = pick(UNITS, id, 4)
   const n = hash(id, 5)
   // Three letters and the id's last five digits: unique across consecutive ids, at most 12 long.
   const digits = id.replace(/\D/g, "").slice(-5).padStart(5, "0")
-  const brukerident = `${asciiFold(fornavn).slice(0, 1)}${asciiFold(etternavn).slice(0, 2)}${digits}`
+  const brukerident = `${ascii(fornavn).slice(0, 1)}${ascii(etternavn).slice(0, 2)}${digits}`
   const birthYear = 1955 + (hash(id, 6) % 45)
   const startYear = Math.max(birthYear + 23, 1990 + (hash(id, 7) % 34))
   const temporary = hash(id, 8) % 5 === 0
@@ -160,7 +108,7 @@ export const makeDfoRecord = (partial: DfoRecordInput): DfoRecord => {
     brukerident,
     dfoBrukerident: `${brukerident.toUpperCase()}${pad(hash(id, 9) % 100, 2)}`,
     eksternIdent: `${brukerident}@${EMPLOYEE_DOMAIN}`,
-    epost: `${asciiFold(fornavn)}.${asciiFold(etternavn)}${n % 100}@${EMPLOYEE_DOMAIN}`,
+    epost: `${ascii(fornavn)}.${ascii(etternavn)}${n % 100}@${EMPLOYEE_DOMAIN}`,
     privatEpost: null,
     fodselsdato: isoDate(birthYear, hash(id, 10) % 365),
     kjonn: FEMALE.has(fornavn) ? "K" : "M",

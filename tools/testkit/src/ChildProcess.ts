@@ -113,6 +113,16 @@ const sendSignal = (pid: number, signal: NodeJS.Signals) =>
     }
   })
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Keeps the last `keep` characters of a growing text. */
 const appendTail = (ref: Ref.Ref<string>, keep: number) => (chunk: string) =>
   Ref.update(ref, (text) => {
@@ -220,8 +230,9 @@ export const start = <A = undefined>(
 
     const exit: Effect.Effect<Output> = Effect.gen(function* () {
       const end = yield* Deferred.await(ended)
-      yield* Fiber.join(stdoutDone)
-      if (stderrDone !== undefined) yield* Fiber.join(stderrDone)
+      // `await`, not `join`: a reader interrupted by the scope's end still leaves an answer.
+      yield* Fiber.await(stdoutDone)
+      if (stderrDone !== undefined) yield* Fiber.await(stderrDone)
       return { ...end, ...(yield* output) }
     })
 

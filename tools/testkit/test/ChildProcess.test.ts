@@ -6,16 +6,6 @@ import { ChildProcess } from "../src/index.js"
 
 const node = (script: string) => [process.execPath, ["-e", script]] as const
 
-/** Whether a process with this pid still exists. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 describe("ChildProcess.run", () => {
   it.live("returns the exit code and what the child printed; a failing exit is an answer", () =>
     Effect.gen(function* () {
@@ -50,7 +40,7 @@ describe("ChildProcess.run", () => {
       assert.strictEqual(error.reason, "timeout")
       const pid = Number(error.output.trim())
       assert.isAbove(pid, 0)
-      assert.isFalse(alive(pid))
+      assert.isFalse(ChildProcess.alive(pid))
     }).pipe(Effect.provide(ChildProcess.layer))
   )
 
@@ -74,11 +64,11 @@ describe("ChildProcess.start", () => {
       ).pipe(Scope.extend(scope))
       assert.strictEqual(child.ready, "4711")
       assert.strictEqual(yield* child.stdoutLines, 2)
-      assert.isTrue(alive(child.pid))
+      assert.isTrue(ChildProcess.alive(child.pid))
       yield* Scope.close(scope, Exit.void)
       const end = yield* child.exit
       assert.strictEqual(end.signal, "SIGTERM")
-      assert.isFalse(alive(child.pid))
+      assert.isFalse(ChildProcess.alive(child.pid))
     }).pipe(Effect.provide(ChildProcess.layer))
   )
 
@@ -94,7 +84,7 @@ describe("ChildProcess.start", () => {
       const end = yield* child.exit
       assert.strictEqual(end.signal, "SIGKILL")
       assert.include(end.stdout, "ignored")
-      assert.isFalse(alive(child.pid))
+      assert.isFalse(ChildProcess.alive(child.pid))
     }).pipe(Effect.provide(ChildProcess.layer))
   )
 

@@ -7,6 +7,7 @@ import {
   type WritebackRequestSchema,
   type WritebackService
 } from "@dfo-writeback/contract"
+import { Poll } from "@dfo-writeback/testkit"
 import * as grpc from "@grpc/grpc-js"
 import { Effect, type Scope } from "effect"
 
@@ -153,16 +154,10 @@ export const start = (
   return { call, events, answer, ended: () => ended }
 }
 
-/** Polls `condition` every 20 ms until it holds; dies after `timeoutMs`. */
+/** Checks `condition` every 20 ms until it holds; dies after `timeoutMs`. */
 export const eventually = (
   condition: () => boolean,
   what: string,
   timeoutMs = 10_000
 ): Effect.Effect<void> =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + timeoutMs
-    while (!condition()) {
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-      yield* Effect.sleep("20 millis")
-    }
-  })
+  Poll.until(Effect.sync(condition), { what, timeout: timeoutMs }).pipe(Effect.orDie)

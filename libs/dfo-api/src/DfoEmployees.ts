@@ -28,6 +28,7 @@ import { Pool } from "undici"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
 import { parseRetryAfter } from "./internal/RetryAfter.js"
+import * as DfoMetrics from "./DfoMetrics.js"
 import * as RequestTally from "./RequestTally.js"
 import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
 
@@ -330,7 +331,8 @@ export const make = (
                       transient: true
                     })
                   }
-                })
+                }),
+                DfoMetrics.measured(method, retry)
               )
             })
           ),

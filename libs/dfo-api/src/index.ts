@@ -1,2 +1,3 @@
 export * as DfoEmployees from "./DfoEmployees.js"
 export * as RequestTally from "./RequestTally.js"
+export * as DfoMetrics from "./DfoMetrics.js"

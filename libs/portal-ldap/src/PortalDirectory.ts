@@ -30,6 +30,7 @@ import { close, connect, failure, type Settings } from "./internal/connection.js
 import { toLdapEntry } from "./internal/entry.js"
 import { allPeopleFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
+import * as LdapMetrics from "./LdapMetrics.js"
 
 /** The Portal LDAP as the writeback reads it (CONTRACT §2). */
 export interface Service {
@@ -174,10 +175,12 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       // No entry has a blank key, and an empty assertion is not a valid filter.
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
       const filter = keyFilter(keyAttribute(mapping, keyField), value)
-      const { searchEntries } = yield* shared.use((client) =>
-        // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-        client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-      )
+      const { searchEntries } = yield* shared
+        .use((client) =>
+          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        )
+        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
       const [entry, ...others] = searchEntries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
@@ -212,6 +215,8 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
               catch: (error) => Option.some(failure(settings, "search", error))
             })
           }).pipe(
+            LdapMetrics.measured("page"),
+            Effect.withSpan("PortalDirectory.page"),
             Effect.tap(() => (pending = false)),
             Effect.flatMap((page) =>
               page.done

@@ -34,7 +34,12 @@ const settings: Arr.NonEmptyReadonlyArray<readonly [string, string]> = [
   ["SAP_BULK_LIST", "full runs read all employees with one GET (default true)"],
   ["WRITEBACK_MAX_UPDATES", "mass-update guard (default 1000)"],
   ["WRITEBACK_CONFIG", "optional JSON file: the settings above and a `mapping` section"],
-  ["LOG_LEVEL, LOG_FORMAT", "logs on stderr: level (default info), json or text (default json)"]
+  ["LOG_LEVEL, LOG_FORMAT", "logs on stderr: level (default info), json or text (default json)"],
+  [
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (default: no export; the other OTEL_* variables apply)"
+  ],
+  ["METRICS_LISTEN", "writeback-server only: host:port serving Prometheus /metrics (default off)"]
 ]
 
 /** Every setting, for `writeback --help`. */

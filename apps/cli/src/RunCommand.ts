@@ -27,7 +27,7 @@ export interface RunDeps {
 
 const usage =
   "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
-  "[--log-only] [--max-updates N] [--json]"
+  "[--log-only] [--max-updates N] [--json] [--metrics-file PATH]"
 
 /** `writeback run`: validates, runs, renders, and answers with CONTRACT §7's exit code. */
 export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode> =>

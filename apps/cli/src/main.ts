@@ -4,9 +4,16 @@ import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import {
+  ConfigSource,
+  LogFormat,
+  Telemetry,
+  Writeback,
+  WritebackConfig
+} from "@dfo-writeback/writeback"
 import { Config, Effect, Layer, Option } from "effect"
 import { settingsHelp } from "./Help.js"
+import * as MetricsFile from "./MetricsFile.js"
 import { runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
@@ -29,6 +36,12 @@ const maxUpdates = Options.integer("max-updates").pipe(
   ),
   Options.withDefault(0)
 )
+const metricsFile = Options.text("metrics-file").pipe(
+  Options.withDescription(
+    "when the run ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector"
+  ),
+  Options.optional
+)
 const json = Options.boolean("json").pipe(
   Options.withDescription(
     "print one WritebackEvent a line in protobuf canonical JSON on stdout (logs stay on stderr)"
@@ -41,21 +54,31 @@ const settings = (write: (line: string) => void) =>
     logging: LogFormat.OptionsConfig(write),
     writeback: WritebackConfig.WritebackSettingsConfig,
     ldap: PortalDirectory.config,
-    dfo: DfoEmployees.config
+    dfo: DfoEmployees.config,
+    telemetry: Telemetry.config
   })
 
-/** The program's services over the real LDAP and DFØ, and the configured logger. */
-const services = (write: (line: string) => void) =>
+/**
+ * The program's services over the real LDAP and DFØ, the configured logger, metrics and
+ * traces; with `metricsFile`, the run's metrics are written there when it ends.
+ */
+const services = (metricsFile: string | undefined) => (write: (line: string) => void) =>
   Layer.unwrapEffect(
     Effect.map(settings(write), (all) =>
-      Writeback.layer.pipe(
-        Layer.provide(
-          Layer.mergeAll(
-            PortalDirectory.layer(all.ldap),
-            DfoEmployees.layer(all.dfo),
-            WritebackConfig.layer(all.writeback)
+      Layer.merge(
+        Telemetry.instrument.pipe(
+          Layer.provide(Writeback.layer),
+          Layer.provide(
+            Layer.mergeAll(
+              PortalDirectory.layer(all.ldap),
+              DfoEmployees.layer(all.dfo),
+              WritebackConfig.layer(all.writeback)
+            )
           )
         ),
+        metricsFile === undefined ? Layer.empty : MetricsFile.layer(metricsFile)
+      ).pipe(
+        Layer.provide(Telemetry.layer(all.telemetry)),
         Layer.provideMerge(LogFormat.layer(all.logging))
       )
     )
@@ -63,7 +86,7 @@ const services = (write: (line: string) => void) =>
 
 const run = Command.make(
   "run",
-  { keyField, keyValue, processAll, logOnly, maxUpdates, json },
+  { keyField, keyValue, processAll, logOnly, maxUpdates, json, metricsFile },
   (flags) =>
     runWriteback(
       {
@@ -76,7 +99,7 @@ const run = Command.make(
       },
       {
         configProvider: ConfigSource.fromEnvironment(process.env),
-        services,
+        services: services(Option.getOrUndefined(flags.metricsFile)),
         encode: toCanonicalJson
       }
     ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))

@@ -33,13 +33,16 @@ export const runDuration = Metric.histogram(
   "Duration of writeback runs, by kind"
 )
 
+export const lastSuccessfulFullRunName = "dfo_writeback_last_successful_full_run_timestamp_seconds"
+
 /**
  * When the last full run that could write ended without aborting (some users may have
  * failed), in seconds since the epoch. Absent until one has: dry runs and SAP_READ_ONLY
  * runs never set it.
  */
 export const lastSuccessfulFullRun = Metric.gauge(
-  "dfo_writeback_last_successful_full_run_timestamp_seconds",
+  // Named apart: the CLI reads it back from its previous textfile.
+  lastSuccessfulFullRunName,
   { description: "End of the last full writeback run that completed (not aborted, not a dry run)" }
 )
 

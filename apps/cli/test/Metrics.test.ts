@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { jsonLines, runCli } from "./CliProcess.js"
-import { parsePrometheus, total } from "./prometheus.js"
+import { otlpReceiver, parsePrometheus, total } from "./telemetry.js"
 
 const people = generateEmployees({ count: 30, seed: 12 })
 
@@ -69,8 +69,13 @@ describe("the counts of a run (the CLI as a process)", () => {
               { method: "GET", status: 503, times: 1 },
               { method: "GET", status: 429, headers: { "retry-after": "0" }, times: 1 }
             )
+            const receiver = yield* otlpReceiver
             const before = Date.now() / 1000
-            const run = yield* cli(["run", "--process-all", "--metrics-file", file], env)
+            const run = yield* cli(["run", "--process-all", "--metrics-file", file], {
+              ...env,
+              // The default protocol, http/protobuf.
+              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint
+            })
             const after = Date.now() / 1000
             assert.strictEqual(run.code, 0, run.stderr)
 
@@ -141,6 +146,35 @@ describe("the counts of a run (the CLI as a process)", () => {
             const last = total(samples, "dfo_writeback_last_successful_full_run_timestamp_seconds")
             assert.isAtLeast(last, Math.floor(before))
             assert.isAtMost(last, Math.ceil(after))
+
+            // The process flushed its spans before it exited: the run, in one trace.
+            const spans = receiver.spans()
+            const runSpan = spans.find((span) => span.name === "Writeback.run")
+            assert.isDefined(runSpan, receiver.requests().join("\n"))
+            assert.strictEqual(runSpan?.service, "dfo-writeback")
+            const byId = new Map(spans.map((span) => [span.spanId, span]))
+            const list = spans.find((span) => span.name === "DfoEmployees.list")
+            assert.strictEqual(list?.traceId, runSpan?.traceId)
+            let ancestor = byId.get(list?.parentSpanId ?? "")
+            while (ancestor !== undefined && ancestor !== runSpan) {
+              ancestor = byId.get(ancestor.parentSpanId)
+            }
+            assert.strictEqual(ancestor, runSpan, "DfoEmployees.list runs inside Writeback.run")
+            const page = spans.find((span) => span.name === "PortalDirectory.page")
+            assert.strictEqual(
+              byId.get(page?.parentSpanId ?? "")?.name,
+              "PortalDirectory.streamAll"
+            )
+            assert.strictEqual(
+              spans.filter(
+                (span) => span.name === "DfoEmployees.request" && span.parentSpanId === list?.spanId
+              ).length,
+              3
+            )
+            const logLines = jsonLines(run.stderr).filter((line) => line["run_id"] !== undefined)
+            assert.isTrue(
+              logLines.length > 0 && logLines.every((line) => line["trace_id"] === runSpan?.traceId)
+            )
 
             // A failed night replaces the file, keeps the last good run's time and names why.
             const failed = yield* cli(["run", "--process-all", "--metrics-file", file], {

@@ -44,6 +44,7 @@ describe("telemetry of the server process", () => {
             Fixture.serverEnv(testbed, emulator, {
               METRICS_LISTEN: "127.0.0.1:0",
               OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+              OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
               OTEL_SERVICE_NAME: "writeback-under-test",
               SAP_MAX_RETRIES: "2",
               SAP_RETRY_BASE_MS: "1"

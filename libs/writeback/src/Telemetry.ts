@@ -1,7 +1,8 @@
 import type { RunError, WritebackEvent, WritebackRequest } from "@dfo-writeback/domain"
 import { NodeSdk } from "@effect/opentelemetry"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Chunk, Config, Context, Effect, Layer, Option, Stream } from "effect"
 import * as RunMetrics from "./RunMetrics.js"
@@ -15,8 +16,10 @@ import { Writeback } from "./Writeback.js"
 
 /** The settings; the standard `OTEL_*` variables not named here reach the OTLP exporter as usual. */
 export interface Options {
-  /** Where spans go (OTLP/HTTP, JSON); `None` keeps them in the process. */
+  /** Where spans go over OTLP/HTTP; `None` keeps them in the process. */
   readonly tracesUrl: Option.Option<string>
+  /** The OTLP/HTTP encoding (default `http/protobuf`, as the specification says). */
+  readonly protocol: Protocol
   /** `service.name` of every span (OTEL_SERVICE_NAME, default `dfo-writeback`). */
   readonly serviceName: string
 }
@@ -37,19 +40,41 @@ const httpUrl = (name: string) =>
     )
   )
 
+export type Protocol = "http/protobuf" | "http/json"
+
+const isProtocol = (value: string): value is Protocol =>
+  value === "http/protobuf" || value === "http/json"
+
+const protocol = (name: string) =>
+  Config.option(
+    Config.string(name).pipe(
+      Config.validate({
+        message: `${name} must be http/protobuf or http/json (OTLP over gRPC is not supported; use the collector's HTTP port, 4318)`,
+        validation: isProtocol
+      })
+    )
+  )
+
 /**
  * `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector's base URL; spans go to `/v1/traces` under
- * it) or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL, which wins), as the
- * OpenTelemetry specification defines them; `OTEL_SDK_DISABLED=true` turns export off.
+ * it) or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL, which wins), and the
+ * `*_PROTOCOL` pair, as the OpenTelemetry specification defines them;
+ * `OTEL_SDK_DISABLED=true` turns export off.
  */
 export const config: Config.Config<Options> = Config.all({
   endpoint: httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
   tracesEndpoint: httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  protocol: protocol("OTEL_EXPORTER_OTLP_PROTOCOL"),
+  tracesProtocol: protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
   disabled: Config.boolean("OTEL_SDK_DISABLED").pipe(Config.withDefault(false)),
   serviceName: Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault("dfo-writeback"))
 }).pipe(
-  Config.map(({ disabled, endpoint, serviceName, tracesEndpoint }) => ({
+  Config.map(({ disabled, endpoint, protocol, serviceName, tracesEndpoint, tracesProtocol }) => ({
     serviceName,
+    protocol: Option.getOrElse(
+      Option.orElse(tracesProtocol, () => protocol),
+      () => "http/protobuf" as const
+    ),
     tracesUrl: disabled
       ? Option.none()
       : Option.orElse(tracesEndpoint, () =>
@@ -90,7 +115,12 @@ export const layer = (options: Options): Layer.Layer<PrometheusMetrics> =>
         metricReader: reader,
         spanProcessor: Option.match(options.tracesUrl, {
           onNone: () => undefined,
-          onSome: (url) => new BatchSpanProcessor(new OTLPTraceExporter({ url }))
+          onSome: (url) =>
+            new BatchSpanProcessor(
+              options.protocol === "http/json"
+                ? new JsonExporter({ url })
+                : new ProtobufExporter({ url })
+            )
         })
       }))
       const render = Effect.promise(() => reader.collect()).pipe(

@@ -54,7 +54,7 @@ const formatAddress = (host: string, port: number) =>
 
 /** `GET /metrics` answers the text; any other path 404, any other method 405. */
 const handler =
-  (render: (onText: (text: string) => void) => void) =>
+  (render: (onText: (text: string | undefined) => void) => void) =>
   (request: http.IncomingMessage, response: http.ServerResponse) => {
     const path = (request.url ?? "").split("?")[0]
     if (path !== "/metrics") {
@@ -66,6 +66,10 @@ const handler =
       return
     }
     render((text) => {
+      if (text === undefined) {
+        response.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n")
+        return
+      }
       response.writeHead(200, { "content-type": Telemetry.prometheusContentType })
       response.end(request.method === "HEAD" ? undefined : text)
     })
@@ -84,7 +88,18 @@ export const layer = (
           const runFork = Runtime.runFork(yield* Effect.runtime<never>())
           const server = http.createServer(
             handler((onText) => {
-              runFork(Effect.map(metrics.render, onText))
+              runFork(
+                metrics.render.pipe(
+                  Effect.matchCauseEffect({
+                    onSuccess: (text) => Effect.sync(() => onText(text)),
+                    // Not expected (the reader outlives this listener): answer rather than hang.
+                    onFailure: (cause) =>
+                      Effect.logWarning("cannot render metrics", cause).pipe(
+                        Effect.zipRight(Effect.sync(() => onText(undefined)))
+                      )
+                  })
+                )
+              )
             })
           )
           const bound = yield* Effect.acquireRelease(

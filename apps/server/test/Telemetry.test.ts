@@ -10,6 +10,7 @@ import {
 } from "@dfo-writeback/contract"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as net from "node:net"
 import * as Fixture from "./utils/fixture.js"
 import { client, writeback } from "./utils/grpc.js"
 import * as ServerProcess from "./utils/ServerProcess.js"
@@ -33,6 +34,45 @@ const labelsOf = (user: ReturnType<typeof users>[number]) => {
 }
 
 describe("telemetry of the server process", () => {
+  it.scoped(
+    "a bad METRICS_LISTEN or OTLP protocol, or a metrics port in use, stops start-up (exit 2)",
+    () =>
+      Effect.gen(function* () {
+        const { testbed, emulator } = yield* Fixture.backends
+        const invalid = yield* Effect.promise(() =>
+          ServerProcess.runToExit(
+            Fixture.serverEnv(testbed, emulator, {
+              METRICS_LISTEN: "everywhere",
+              OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
+              OTEL_EXPORTER_OTLP_PROTOCOL: "grpc"
+            })
+          )
+        )
+        assert.strictEqual(invalid.code, 2, invalid.output)
+        const problems = invalid.logs.filter((line) => line["level"] === "error")
+        assert.strictEqual(problems.length, 1, invalid.output)
+        assert.match(String(problems[0]?.["message"]), /METRICS_LISTEN must be host:port/)
+        assert.match(String(problems[0]?.["message"]), /OTEL_EXPORTER_OTLP_PROTOCOL must be/)
+
+        const taken = yield* Effect.acquireRelease(
+          Effect.async<net.Server>((resume) => {
+            const server = net.createServer()
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+          }),
+          (server) => Effect.sync(() => void server.close())
+        )
+        const port = (taken.address() as net.AddressInfo).port
+        const inUse = yield* Effect.promise(() =>
+          ServerProcess.runToExit(
+            Fixture.serverEnv(testbed, emulator, { METRICS_LISTEN: `127.0.0.1:${port}` })
+          )
+        )
+        assert.strictEqual(inUse.code, 2, inUse.output)
+        assert.match(inUse.output, new RegExp(`cannot serve metrics on 127\\.0\\.0\\.1:${port}`))
+      }),
+    { timeout: 60_000 }
+  )
+
   it.scoped(
     "METRICS_LISTEN serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT exports the runs' spans",
     () =>

@@ -117,21 +117,27 @@ export const track =
           )
         })
       return events.pipe(
+        // Counted as the chunks pass, so a scrape during a long run sees its progress; one
+        // update per outcome and reason in a chunk (a page of the directory), not per user.
         Stream.mapChunks((chunk) => {
+          const counted = new Map<Metric.Metric.Counter<number>, number>()
           for (const event of chunk) {
             switch (event._tag) {
               case "RunStarted":
                 readOnly = event.readOnly
                 break
-              case "UserResult":
+              case "UserResult": {
                 if (event.outcome === "FAILED") userFailed = true
-                userCounter(event).unsafeUpdate(1, [])
+                const counter = userCounter(event)
+                counted.set(counter, (counted.get(counter) ?? 0) + 1)
                 break
+              }
               case "RunSummary":
                 summary = event
                 break
             }
           }
+          for (const [counter, n] of counted) counter.unsafeUpdate(n, [])
           return chunk
         }),
         Stream.ensuringWith(finished)

@@ -24,5 +24,5 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
 /** The one-line usage printed on a usage error. */
 export const usage =
   "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
-  "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL]\n" +
+  "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
   "       writeback --help | --version"

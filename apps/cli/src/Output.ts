@@ -37,19 +37,32 @@ const describeUser = (r: UserResult) => {
   return `${r.outcome.padEnd(12)} ${who}${why ? ` [${why}]` : ""} ${safe(r.message)}${changes.join("")}${kept}`
 }
 
+/** Skips by reason, most frequent first: `NOT_IN_SAP 2, DISABLED 1`. */
+const skipReasons = (s: RunSummary) =>
+  Object.entries(s.skippedByReason)
+    .sort(([a, x], [b, y]) => (y ?? 0) - (x ?? 0) || a.localeCompare(b))
+    .map(([reason, count]) => `${reason} ${String(count)}`)
+    .join(", ")
+
 const summaryTable = (s: RunSummary) => {
+  const reasons = skipReasons(s)
   const rows: Array<[string, string]> = [
     ["run", safe(s.runId)],
     ["total", String(s.total)],
     ["updated", String(s.updated)],
     ["would update", String(s.wouldUpdate)],
     ["unchanged", String(s.unchanged)],
-    ["skipped", String(s.skipped)],
+    ["skipped", reasons === "" ? String(s.skipped) : `${s.skipped} (${reasons})`],
     ["update failed", String(s.updateFailed)],
     ["fetch failed", String(s.fetchFailed)],
+    // What the run asked of DFØ: many retries or 429s explain a slow or failed night.
+    ["DFØ requests", String(s.dfoRequests)],
+    ["DFØ retries", String(s.dfoRetries)],
+    ["DFØ 429 answers", String(s.dfoRateLimited)],
     ["log only", s.logOnly ? "yes" : "no"],
     ["duration", `${(s.durationMs / 1000).toFixed(1)} s`]
   ]
+  if (s.caller !== "") rows.splice(1, 0, ["caller", safe(s.caller)])
   if (s.aborted) rows.push(["ABORTED", safe(s.abortReason)])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")

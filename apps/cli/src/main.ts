@@ -4,12 +4,19 @@ import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import {
+  ConfigSource,
+  LogFormat,
+  Telemetry,
+  Writeback,
+  WritebackConfig
+} from "@dfo-writeback/writeback"
 import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import { ExitCode } from "./ExitCode.js"
 import { settingsHelp, usage } from "./Help.js"
+import * as MetricsFile from "./MetricsFile.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
@@ -32,6 +39,12 @@ const maxUpdates = Options.integer("max-updates").pipe(
   ),
   Options.withDefault(0)
 )
+const metricsFile = Options.text("metrics-file").pipe(
+  Options.withDescription(
+    "when the run ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector"
+  ),
+  Options.optional
+)
 const json = Options.boolean("json").pipe(
   Options.withDescription(
     "print one WritebackEvent a line in protobuf canonical JSON on stdout (logs stay on stderr)"
@@ -43,25 +56,34 @@ const settings = Config.all({
   logging: LogFormat.OptionsConfig(() => undefined),
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
-  dfo: DfoEmployees.config
+  dfo: DfoEmployees.config,
+  telemetry: Telemetry.config
 })
 
-/** The settings, and the program's services over the real LDAP and DFØ. */
+/**
+ * The settings, and the program's services over the real LDAP and DFØ with metrics and
+ * traces; with `metricsFile`, the run's metrics are written there when it ends.
+ */
 const load = (
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  metricsFile: string | undefined
 ): Effect.Effect<Loaded, ConfigSource.ConfigFileError> =>
   Effect.map(ConfigSource.read(settings, env), (all) => ({
     logging: { level: all.logging.level, format: all.logging.format },
     requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
-    services: Writeback.layer.pipe(
-      Layer.provide(
-        Layer.mergeAll(
-          PortalDirectory.layer(all.ldap),
-          DfoEmployees.layer(all.dfo),
-          WritebackConfig.layer(all.writeback)
+    services: Layer.merge(
+      Telemetry.instrument.pipe(
+        Layer.provide(Writeback.layer),
+        Layer.provide(
+          Layer.mergeAll(
+            PortalDirectory.layer(all.ldap),
+            DfoEmployees.layer(all.dfo),
+            WritebackConfig.layer(all.writeback)
+          )
         )
-      )
-    )
+      ),
+      metricsFile === undefined ? Layer.empty : MetricsFile.layer(metricsFile)
+    ).pipe(Layer.provide(Telemetry.layer(all.telemetry)))
   }))
 
 const logFile = Options.text("log-file").pipe(
@@ -78,7 +100,7 @@ const environment =
 
 const run = Command.make(
   "run",
-  { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile },
+  { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile, metricsFile },
   (flags) =>
     runWriteback(
       {
@@ -90,7 +112,10 @@ const run = Command.make(
         json: flags.json,
         logFile: flags.logFile
       },
-      { load: load(environment), encode: toCanonicalJson }
+      {
+        load: load(environment, Option.getOrUndefined(flags.metricsFile)),
+        encode: toCanonicalJson
+      }
     ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
 ).pipe(
   Command.withDescription(

@@ -9,6 +9,7 @@ import {
   ConfigSource,
   LogFormat,
   Settings,
+  Telemetry,
   Writeback,
   WritebackConfig
 } from "@dfo-writeback/writeback"
@@ -16,6 +17,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import { createRequire } from "node:module"
 import * as GrpcServer from "./GrpcServer.js"
+import * as MetricsServer from "./MetricsServer.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 const write = (line: string) => void process.stdout.write(`${line}\n`)
@@ -23,6 +25,8 @@ const write = (line: string) => void process.stdout.write(`${line}\n`)
 /** Read together, so one start-up message names every problem across all of them. */
 const settings = Config.all({
   server: ServerConfig.config,
+  metrics: MetricsServer.config,
+  telemetry: Telemetry.config,
   logging: LogFormat.OptionsConfig(write),
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
@@ -31,18 +35,25 @@ const settings = Config.all({
 
 const serve = (all: Config.Config.Success<typeof settings>) =>
   Layer.launch(
-    GrpcServer.layer(all.server).pipe(
-      Layer.provide(Writeback.layer),
-      Layer.provide(
-        Layer.mergeAll(
-          PortalDirectory.layer(all.ldap),
-          DfoEmployees.layer(all.dfo),
-          WritebackConfig.layer(all.writeback)
+    Layer.merge(
+      GrpcServer.layer(all.server).pipe(
+        // Every run counted in /metrics and traced as a `Writeback.run` span.
+        Layer.provide(Telemetry.instrument),
+        Layer.provide(Writeback.layer),
+        Layer.provide(
+          Layer.mergeAll(
+            PortalDirectory.layer(all.ldap),
+            DfoEmployees.layer(all.dfo),
+            WritebackConfig.layer(all.writeback)
+          )
         )
-      )
+      ),
+      MetricsServer.layer(all.metrics)
     )
   ).pipe(
     Effect.tapError((error) => Effect.logError(`start-up failed: ${error.message}`)),
+    // Outside the launch, so spans still open at shutdown are flushed after the drain.
+    Effect.provide(Telemetry.layer(all.telemetry)),
     Effect.provide(LogFormat.layer(all.logging))
   )
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, WritebackConfig } from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat, Telemetry, WritebackConfig } from "@dfo-writeback/writeback"
 import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
 import {
@@ -19,6 +19,7 @@ import {
   HashSet,
   Layer
 } from "effect"
+import * as MetricsServer from "../src/MetricsServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import * as Fixture from "./utils/fixture.js"
 import * as ServerProcess from "./utils/ServerProcess.js"
@@ -82,9 +83,14 @@ const cliSettings = Config.all({
   logging: LogFormat.OptionsConfig(() => undefined),
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
-  dfo: DfoEmployees.config
+  dfo: DfoEmployees.config,
+  telemetry: Telemetry.config
 })
-const serverSettings = Config.all({ server: ServerConfig.config, rest: cliSettings })
+const serverSettings = Config.all({
+  server: ServerConfig.config,
+  metrics: MetricsServer.config,
+  rest: cliSettings
+})
 
 /** The files each way of running it reads, relative to deploy/. */
 const units = {

@@ -34,6 +34,7 @@ import { AttemptFailure } from "./internal/AttemptFailure.js"
 import { makeDispatcher } from "./internal/dispatcher.js"
 import { makeRateLimiter } from "./internal/RateLimiter.js"
 import { parseWaitHeaders } from "./internal/RetryAfter.js"
+import * as DfoMetrics from "./DfoMetrics.js"
 import * as RequestTally from "./RequestTally.js"
 import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
 
@@ -411,7 +412,8 @@ export const make = (
                       transient: true
                     })
                   }
-                })
+                }),
+                DfoMetrics.measured(method, retry)
               )
             })
           ),
@@ -569,7 +571,10 @@ export const make = (
         new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
       const answer = yield* takeToken.pipe(
         Effect.zipRight(
-          sendRequest(pool, { method: "GET", path, headers: readHeaders, maxBytes: MiB })
+          // A request to DFØ like any other: /metrics counts what DFØ received.
+          sendRequest(pool, { method: "GET", path, headers: readHeaders, maxBytes: MiB }).pipe(
+            DfoMetrics.measured("GET", false)
+          )
         ),
         Effect.timeoutFail({
           duration: Duration.millis(settings.timeoutMs),

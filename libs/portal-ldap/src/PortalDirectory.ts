@@ -35,6 +35,7 @@ import { close, connect, failure, type Settings } from "./internal/connection.js
 import { toLdapEntry } from "./internal/entry.js"
 import { allPeopleFilter, anyOfFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
+import * as LdapMetrics from "./LdapMetrics.js"
 
 /** The Portal LDAP as the writeback reads it (CONTRACT §2). */
 export interface Service {
@@ -240,10 +241,12 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       // No entry has a blank key, and an empty assertion is not a valid filter.
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
       const filter = keyFilter(keyAttribute(mapping, keyField), value)
-      const { searchEntries } = yield* shared.use((client) =>
-        // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-        client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-      )
+      const { searchEntries } = yield* shared
+        .use((client) =>
+          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        )
+        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
       const [entry, ...others] = searchEntries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
@@ -254,9 +257,11 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
 
     const findByEmployeeId = Effect.fn("PortalDirectory.findByEmployeeId")(function* (id: string) {
       const filter = anyOfFilter(mapping.sapId, employeeIdSpellings(id))
-      const { searchEntries } = yield* shared.use((client) =>
-        client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-      )
+      const { searchEntries } = yield* shared
+        .use((client) =>
+          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        )
+        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
       return searchEntries.map((entry) => decode(toLdapEntry(entry)))
     })
 
@@ -307,6 +312,8 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
               catch: (error) => Option.some(failure(settings, "search", error))
             })
           }).pipe(
+            LdapMetrics.measured("page"),
+            Effect.withSpan("PortalDirectory.page"),
             Effect.tap(() => (pending = false)),
             Effect.flatMap((page) =>
               page.done

@@ -1,1 +1,2 @@
 export * as PortalDirectory from "./PortalDirectory.js"
+export * as LdapMetrics from "./LdapMetrics.js"

@@ -2,11 +2,16 @@ import {
   Cause,
   Config,
   type ConfigError,
+  Context,
+  FiberRef,
+  FiberRefs,
   HashMap,
   Inspectable,
   Layer,
   Logger,
-  LogLevel
+  LogLevel,
+  Option,
+  Tracer
 } from "effect"
 
 /** `json`: one object a line, as the sector's Loki expects (CONTRACT §6); `text` for people. */
@@ -56,11 +61,20 @@ const messageText = (message: unknown): string => {
 }
 
 const makeLogger = (options: Options) =>
-  Logger.make<unknown, void>(({ annotations, cause, date, logLevel, message }) => {
+  Logger.make<unknown, void>(({ annotations, cause, context, date, logLevel, message }) => {
     const fields: Record<string, unknown> = {
       level: logLevel.label.toLowerCase(),
       time: date.toISOString(),
       message: clip(messageText(message))
+    }
+    // The span the line was logged in, so Loki can link a line to its trace (issue #12).
+    const span = Context.getOption(
+      FiberRefs.getOrDefault(context, FiberRef.currentContext),
+      Tracer.ParentSpan
+    )
+    if (options.format === "json" && Option.isSome(span)) {
+      fields["trace_id"] = span.value.traceId
+      fields["span_id"] = span.value.spanId
     }
     for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = clipValue(value)
     if (!Cause.isEmpty(cause)) fields["cause"] = clip(Cause.pretty(cause), 8 * maxValueLength)

@@ -155,7 +155,39 @@ export const all: ReadonlyArray<Setting> = [
   setting("HTTP_PROXY", "text", undefined, "egress proxy for DFØ requests over http"),
   setting("NO_PROXY", "text", undefined, "hosts reached without the proxy"),
   setting("LOG_LEVEL", "text", "info", "trace, debug, info, warn, error, fatal or none"),
-  setting("LOG_FORMAT", "text", "json", "json (one object a line) or text")
+  setting("LOG_FORMAT", "text", "json", "json (one object a line) or text"),
+  setting(
+    "METRICS_LISTEN",
+    "text",
+    undefined,
+    "server only: host:port serving Prometheus /metrics (:9464 for every interface; off when unset)"
+  ),
+  setting(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "text",
+    undefined,
+    "OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (spans go to <endpoint>/v1/traces; off when unset)"
+  ),
+  setting(
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "text",
+    undefined,
+    "the full OTLP/HTTP traces URL (wins over OTEL_EXPORTER_OTLP_ENDPOINT)"
+  ),
+  setting(
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "text",
+    "http/protobuf",
+    "http/protobuf or http/json (OTLP over gRPC is refused)"
+  ),
+  setting(
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "text",
+    undefined,
+    "the same for traces only (wins over OTEL_EXPORTER_OTLP_PROTOCOL)"
+  ),
+  setting("OTEL_SERVICE_NAME", "text", "dfo-writeback", "service.name of every span"),
+  setting("OTEL_SDK_DISABLED", "boolean", "false", "true turns trace export off")
 ]
 
 const byName = new Map(all.map((s) => [s.name, s]))

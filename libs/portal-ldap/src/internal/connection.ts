@@ -182,7 +182,7 @@ export const connect = (settings: Settings): Effect.Effect<Connection, LdapConne
     )
     // Interrupted while connecting: drop the half-open socket.
     return Effect.sync(destroy)
-  })
+  }).pipe(Effect.withSpan("PortalDirectory.connect"))
 
 /** Unbinds politely, but never waits long: the socket is destroyed either way. */
 export const close = (connection: Connection): Effect.Effect<void> =>

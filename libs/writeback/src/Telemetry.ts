@@ -1,0 +1,171 @@
+import type { RunError, WritebackEvent, WritebackRequest } from "@dfo-writeback/domain"
+import { NodeSdk } from "@effect/opentelemetry"
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Chunk, Config, Context, Effect, Layer, Option, Stream } from "effect"
+import * as RunMetrics from "./RunMetrics.js"
+import { Writeback } from "./Writeback.js"
+
+/**
+ * Metrics and traces of the writeback (issue #12). Effect's `Metric` measures; the
+ * OpenTelemetry SDK, through `@effect/opentelemetry`, reads those metrics for the
+ * Prometheus text format and exports spans over OTLP/HTTP when asked to.
+ */
+
+/** The settings; the standard `OTEL_*` variables not named here reach the OTLP exporter as usual. */
+export interface Options {
+  /** Where spans go over OTLP/HTTP; `None` keeps them in the process. */
+  readonly tracesUrl: Option.Option<string>
+  /** The OTLP/HTTP encoding (default `http/protobuf`, as the specification says). */
+  readonly protocol: Protocol
+  /** `service.name` of every span (OTEL_SERVICE_NAME, default `dfo-writeback`). */
+  readonly serviceName: string
+}
+
+const isHttpUrl = (text: string) => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+const httpUrl = (name: string) =>
+  Config.option(
+    Config.string(name).pipe(
+      Config.validate({ message: `${name} must be an http(s) URL`, validation: isHttpUrl })
+    )
+  )
+
+export type Protocol = "http/protobuf" | "http/json"
+
+const isProtocol = (value: string): value is Protocol =>
+  value === "http/protobuf" || value === "http/json"
+
+const protocol = (name: string) =>
+  Config.option(
+    Config.string(name).pipe(
+      Config.validate({
+        message: `${name} must be http/protobuf or http/json (OTLP over gRPC is not supported; use the collector's HTTP port, 4318)`,
+        validation: isProtocol
+      })
+    )
+  )
+
+/**
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector's base URL; spans go to `/v1/traces` under
+ * it) or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL, which wins), and the
+ * `*_PROTOCOL` pair, as the OpenTelemetry specification defines them;
+ * `OTEL_SDK_DISABLED=true` turns export off.
+ */
+export const config: Config.Config<Options> = Config.all({
+  endpoint: httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  tracesEndpoint: httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  protocol: protocol("OTEL_EXPORTER_OTLP_PROTOCOL"),
+  tracesProtocol: protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
+  disabled: Config.boolean("OTEL_SDK_DISABLED").pipe(Config.withDefault(false)),
+  serviceName: Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault("dfo-writeback"))
+}).pipe(
+  Config.map(({ disabled, endpoint, protocol, serviceName, tracesEndpoint, tracesProtocol }) => ({
+    serviceName,
+    protocol: Option.getOrElse(
+      Option.orElse(tracesProtocol, () => protocol),
+      () => "http/protobuf" as const
+    ),
+    tracesUrl: disabled
+      ? Option.none()
+      : Option.orElse(tracesEndpoint, () =>
+          Option.map(endpoint, (base) => `${base.replace(/\/+$/, "")}/v1/traces`)
+        )
+  }))
+)
+
+/** The process's metrics in the Prometheus text format (version 0.0.4). */
+export interface PrometheusMetricsService {
+  readonly render: Effect.Effect<string>
+}
+
+export class PrometheusMetrics extends Context.Tag("@dfo-writeback/writeback/PrometheusMetrics")<
+  PrometheusMetrics,
+  PrometheusMetricsService
+>() {}
+
+/** The content type of `render`'s text. */
+export const prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+/**
+ * Exports spans when `tracesUrl` is set (batched; the rest are flushed when the layer
+ * closes) and serves every Effect metric of the process as Prometheus text.
+ */
+export const layer = (options: Options): Layer.Layer<PrometheusMetrics> =>
+  Layer.unwrapEffect(
+    Effect.sync(() => {
+      // A reader without its own HTTP server: the apps decide where the text goes.
+      const reader = new PrometheusExporter({
+        preventServerStart: true,
+        withoutScopeInfo: true,
+        withoutTargetInfo: true
+      })
+      const serializer = new PrometheusSerializer(undefined, false, undefined, true, true)
+      const sdk = NodeSdk.layer(() => ({
+        resource: { serviceName: options.serviceName },
+        metricReader: reader,
+        spanProcessor: Option.match(options.tracesUrl, {
+          onNone: () => undefined,
+          onSome: (url) =>
+            new BatchSpanProcessor(
+              options.protocol === "http/json"
+                ? new JsonExporter({ url })
+                : new ProtobufExporter({ url })
+            )
+        })
+      }))
+      const render = Effect.promise(() => reader.collect()).pipe(
+        Effect.map(({ resourceMetrics }) => serializer.serialize(resourceMetrics))
+      )
+      return Layer.merge(Layer.succeed(PrometheusMetrics, { render }), Layer.discard(sdk))
+    })
+  )
+
+/** From the `OTEL_*` settings. */
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, layer))
+
+/**
+ * A run as the edge sees it: a `Writeback.run` span around the whole stream (the run's
+ * log lines carry its `trace_id`) and the run metrics of `RunMetrics.track`.
+ */
+export const observe =
+  (request: WritebackRequest) =>
+  <R>(
+    events: Stream.Stream<WritebackEvent, RunError, R>
+  ): Stream.Stream<WritebackEvent, RunError, R> =>
+    events.pipe(
+      // Per chunk, not per event: a full run streams tens of thousands of results.
+      Stream.mapChunksEffect((chunk) => {
+        const started = Chunk.findFirst(chunk, (event) => event._tag === "RunStarted")
+        return Option.isSome(started) && started.value._tag === "RunStarted"
+          ? Effect.as(Effect.annotateCurrentSpan("run_id", started.value.runId), chunk)
+          : Effect.succeed(chunk)
+      }),
+      RunMetrics.track(request),
+      Stream.withSpan("Writeback.run", {
+        attributes: {
+          process_all: request._tag === "AllUsers",
+          log_only: request.logOnly
+        }
+      })
+    )
+
+/**
+ * The writeback program with every run observed (`observe`): provide it over
+ * `Writeback.layer` in the apps.
+ */
+export const instrument: Layer.Layer<Writeback, never, Writeback> = Layer.effect(
+  Writeback,
+  Effect.map(Writeback, (inner) =>
+    Writeback.of({ run: (request, options) => inner.run(request, options).pipe(observe(request)) })
+  )
+)

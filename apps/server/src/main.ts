@@ -8,6 +8,7 @@ import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import {
   ConfigSource,
   LogFormat,
+  Plan,
   Settings,
   Writeback,
   WritebackConfig
@@ -31,7 +32,17 @@ const settings = Config.all({
 
 const serve = (all: Config.Config.Success<typeof settings>) =>
   Layer.launch(
-    GrpcServer.layer(all.server).pipe(
+    GrpcServer.layer({
+      ...all.server,
+      plan: {
+        settings: Plan.settingsOf({
+          baseUrl: all.dfo.baseUrl,
+          mapping: all.writeback.mapping,
+          rules: all.writeback.rules
+        }),
+        maxAgeHours: all.writeback.planMaxAgeHours ?? 24
+      }
+    }).pipe(
       Layer.provide(Writeback.layer),
       Layer.provide(
         Layer.mergeAll(

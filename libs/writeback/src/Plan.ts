@@ -169,7 +169,13 @@ export const decode = (
   )
   if (differing.length > 0) return Either.left(new PlanOtherSettings({ differing }))
   const ageHours = (options.now.getTime() - Date.parse(plan.created_at)) / 3_600_000
-  if (ageHours > options.maxAgeHours || ageHours < -1 / 60) {
+  if (ageHours < -1 / 60) {
+    // A clock a minute ahead is tolerated; a plan from the future was not made here.
+    return Either.left(
+      new PlanMalformed({ reason: `created_at ${plan.created_at} is in the future` })
+    )
+  }
+  if (ageHours > options.maxAgeHours) {
     return Either.left(
       new PlanExpired({ createdAt: plan.created_at, ageHours, maxAgeHours: options.maxAgeHours })
     )

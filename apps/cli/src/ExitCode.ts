@@ -1,4 +1,5 @@
 import type { RunError } from "@dfo-writeback/domain"
+import type { PlanError } from "@dfo-writeback/writeback"
 
 /** CONTRACT §7's exit codes. */
 export const ExitCode = {
@@ -6,7 +7,7 @@ export const ExitCode = {
   Ok: 0,
   /** done, some user failed or the run aborted */
   UserFailed: 1,
-  /** the run failed: LDAP connection, configuration, mass-update guard */
+  /** the run failed: LDAP connection, configuration, mass-update guard, a refused plan file */
   RunFailed: 2,
   /** key not found or ambiguous */
   KeyNotFound: 3,
@@ -20,10 +21,14 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** The one mapping from a run-level error to an exit code. */
-export const exitCodeOf = (error: RunError): ExitCode => {
+export const exitCodeOf = (error: RunError | PlanError.PlanRefused): ExitCode => {
   switch (error._tag) {
     case "LdapConnectionError":
     case "MassUpdateGuard":
+    case "PlanMalformed":
+    case "PlanAltered":
+    case "PlanExpired":
+    case "PlanOtherSettings":
       return ExitCode.RunFailed
     case "UserNotFound":
     case "AmbiguousKey":

@@ -7,7 +7,8 @@ import { Array as Arr } from "effect"
 export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
   HelpDoc.p(
     "dfo-writeback: writes identifiers from the Portal LDAP back to DFØ's employee API. " +
-      "Commands: `writeback run` (see `writeback run --help`). Options: --help, --version."
+      "Commands: `writeback run`, `writeback plan`, `writeback apply` (see `writeback run --help`). " +
+      "Options: --help, --version."
   ),
   HelpDoc.p("Settings come from the environment (and WRITEBACK_CONFIG):"),
   HelpDoc.descriptionList(
@@ -25,4 +26,6 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
 export const usage =
   "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
   "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
+  "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--format table|markdown|csv]\n" +
+  "       writeback apply FILE [--max-updates N] [--json]\n" +
   "       writeback --help | --version"

@@ -126,7 +126,11 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           return
         case "UserResult":
           count(event.outcome)
-          if (!processAll() || ["UPDATED", "WOULD_UPDATE", "FAILED"].includes(event.outcome)) {
+          if (
+            !processAll() ||
+            ["UPDATED", "WOULD_UPDATE", "FAILED"].includes(event.outcome) ||
+            event.skipReason === "PLAN_STALE"
+          ) {
             above(() => out.write(`${describeUser(event)}\n`))
           }
           tick()

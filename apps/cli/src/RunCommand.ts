@@ -2,10 +2,17 @@ import {
   type RawWritebackRequest,
   type RunError,
   RunSummary,
+  type UserResult,
   validateRequest,
   type WritebackEvent
 } from "@dfo-writeback/domain"
-import { type ConfigSource, LogFormat, Writeback } from "@dfo-writeback/writeback"
+import {
+  type ConfigSource,
+  LogFormat,
+  type Plan,
+  type PlanError,
+  Writeback
+} from "@dfo-writeback/writeback"
 import {
   Deferred,
   Effect,
@@ -37,6 +44,32 @@ export interface Loaded {
   readonly requestTimeoutMs: number
   /** The program over the real directory and DFØ; the logger is provided to it. */
   readonly services: Layer.Layer<Writeback.Writeback, RunError>
+  /** The settings a plan is made with and checked against, and its maximum age. */
+  readonly plan: { readonly settings: Plan.PlanSettings; readonly maxAgeHours: number }
+}
+
+/** What ends a job before its summary: a run-level error or a refused plan file. */
+export type JobError = RunError | PlanError.PlanRefused
+
+/** One run of the program as a command does it: `run`, `plan` or `apply`. */
+export interface Job {
+  /** The output's shape and the log destination. */
+  readonly flags: Pick<RunFlags, "json" | "logFile" | "processAll" | "logOnly">
+  /** The run's events, once the configuration is loaded. */
+  readonly events: (
+    writeback: Writeback.WritebackService,
+    loaded: Loaded,
+    options: Writeback.RunOptions
+  ) => Stream.Stream<WritebackEvent, JobError>
+  /**
+   * After a run that ended with its summary and no signal (`plan` writes its file): a
+   * problem is printed as one line, and the exit code is 2.
+   */
+  readonly finish?: (
+    results: ReadonlyArray<UserResult>,
+    summary: RunSummary,
+    loaded: Loaded
+  ) => Either.Either<void, string>
 }
 
 export interface RunDeps {
@@ -60,7 +93,7 @@ type Signal = keyof typeof signalExitCodes
 
 /** Where log lines go: a file, or stderr through the output so they do not tear its view. */
 const logDestination = (
-  flags: RunFlags,
+  flags: Pick<RunFlags, "json" | "logFile">,
   output: Output.Output,
   loaded: Loaded
 ): Either.Either<{ readonly options: LogFormat.Options; readonly close: () => void }, string> =>
@@ -105,19 +138,28 @@ const logDestination = (
  * (aborted, `interrupted`) is printed either way, and the exit code is 130 or 143.
  */
 export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
+  Effect.suspend(() => {
+    const request = validateRequest(flags)
+    if (Either.isLeft(request)) {
+      process.stderr.write(
+        `writeback run: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}\n`
+      )
+      return Effect.succeed(ExitCode.Usage)
+    }
+    return runJob(
+      { flags, events: (writeback, _loaded, options) => writeback.run(request.right, options) },
+      deps
+    )
+  })
+
+/** Runs one job: configuration, logging, signals, output and CONTRACT §7's exit code. */
+export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
   Effect.gen(function* () {
+    const flags = job.flags
     const streams = { out: process.stdout, err: process.stderr }
     const output = flags.json
       ? Output.json(streams, deps.encode)
       : Output.human(streams, () => flags.processAll)
-
-    const request = validateRequest(flags)
-    if (Either.isLeft(request)) {
-      output.error(
-        `writeback run: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}`
-      )
-      return ExitCode.Usage
-    }
 
     const loaded = yield* Effect.either(deps.load)
     if (Either.isLeft(loaded)) {
@@ -150,10 +192,12 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
       fetchFailed: 0
     }
     let aborted = false
+    const results: Array<UserResult> = []
+    let summary: RunSummary | undefined
     const program = Effect.gen(function* () {
       const writeback = yield* Writeback.Writeback
       yield* Stream.runForEach(
-        writeback.run(request.right, { stop: Deferred.await(stop) }),
+        job.events(writeback, loaded.right, { stop: Deferred.await(stop) }),
         (event) =>
           Effect.sync(() => {
             output.event(event)
@@ -162,6 +206,7 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
                 runId = event.runId
                 break
               case "UserResult":
+                results.push(event)
                 counts.total += 1
                 counts[
                   counted[event.outcome] ??
@@ -170,6 +215,7 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
                 if (event.outcome === "FAILED") failed = true
                 break
               case "RunSummary":
+                summary = event
                 summarized = true
                 aborted = event.aborted
                 break
@@ -235,7 +281,16 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
     if (signal !== undefined) return signalExitCodes[signal]
     if (Exit.isFailure(exit)) return ExitCode.RunFailed
     return Either.match(exit.value, {
-      onRight: () => (failed || aborted ? ExitCode.UserFailed : ExitCode.Ok),
+      onRight: () => {
+        if (job.finish !== undefined && summary !== undefined && !aborted) {
+          const finished = job.finish(results, summary, loaded.right)
+          if (Either.isLeft(finished)) {
+            output.error(`writeback: ${LogFormat.escapeControl(finished.left)}`)
+            return ExitCode.RunFailed
+          }
+        }
+        return failed || aborted ? ExitCode.UserFailed : ExitCode.Ok
+      },
       onLeft: (error) => {
         // The last line on stderr says why the run failed, starting with its code.
         output.error(`writeback: ${LogFormat.escapeControl(error.message)}`)

@@ -1,4 +1,4 @@
-import { CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Args, CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
@@ -7,6 +7,8 @@ import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import {
   ConfigSource,
   LogFormat,
+  Plan,
+  PlanRender,
   Telemetry,
   Writeback,
   WritebackConfig
@@ -17,6 +19,7 @@ import * as Argv from "./Argv.js"
 import { ExitCode } from "./ExitCode.js"
 import { settingsHelp, usage } from "./Help.js"
 import * as MetricsFile from "./MetricsFile.js"
+import { applyPlan, planWriteback } from "./PlanCommand.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
@@ -71,6 +74,14 @@ const load = (
   Effect.map(ConfigSource.read(settings, env), (all) => ({
     logging: { level: all.logging.level, format: all.logging.format },
     requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
+    plan: {
+      settings: Plan.settingsOf({
+        baseUrl: all.dfo.baseUrl,
+        mapping: all.writeback.mapping,
+        rules: all.writeback.rules
+      }),
+      maxAgeHours: all.writeback.planMaxAgeHours ?? 24
+    },
     services: Layer.merge(
       Telemetry.instrument.pipe(
         Layer.provide(Writeback.layer),
@@ -140,13 +151,80 @@ const run = Command.make(
   )
 )
 
+const out = Options.text("out").pipe(
+  Options.withDescription("the plan file to write (JSON, CONTRACT §7)")
+)
+const format = Options.choice("format", PlanRender.formats).pipe(
+  Options.withDescription("also render the plan for people on stdout"),
+  Options.optional
+)
+
+const plan = Command.make(
+  "plan",
+  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, format },
+  (flags) =>
+    planWriteback(
+      {
+        keyField: Option.getOrUndefined(flags.keyField),
+        keyValue: Option.getOrElse(flags.keyValue, () => ""),
+        processAll: flags.processAll,
+        maxUpdates: flags.maxUpdates,
+        json: flags.json,
+        logFile: flags.logFile,
+        out: flags.out,
+        format: flags.format
+      },
+      { load: load(environment, undefined), encode: toCanonicalJson }
+    ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
+).pipe(
+  Command.withDescription(
+    HelpDoc.blocks([
+      HelpDoc.p(
+        "Plans like `run --log-only` and writes the planned users to a plan file for review: " +
+          "`writeback apply FILE` then writes exactly those changes."
+      ),
+      HelpDoc.p("Exit codes as `run`; 2 also when the plan file cannot be written.")
+    ])
+  )
+)
+
+const file = Args.text({ name: "FILE" }).pipe(
+  Args.withDescription("a plan file from `writeback plan`")
+)
+
+const apply = Command.make("apply", { file, maxUpdates, json, logFile }, (flags) =>
+  applyPlan(
+    {
+      file: flags.file,
+      maxUpdates: flags.maxUpdates,
+      json: flags.json,
+      logFile: flags.logFile
+    },
+    { load: load(environment, undefined), encode: toCanonicalJson }
+  ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
+).pipe(
+  Command.withDescription(
+    HelpDoc.blocks([
+      HelpDoc.p(
+        "Writes exactly a reviewed plan: each user is re-read in LDAP and DFØ and written only " +
+          "if LDAP still derives the planned values and DFØ still holds what it held; otherwise " +
+          "SKIPPED / PLAN_STALE. The mass-update guard does not apply (--max-updates bounds it)."
+      ),
+      HelpDoc.p(
+        "A plan that is altered, older than WRITEBACK_PLAN_MAX_AGE_HOURS, made with other " +
+          "settings or not a plan is refused with exit 2. Otherwise exit codes as `run`."
+      )
+    ])
+  )
+)
+
 /** `writeback` alone is a usage error: it says how to run, and exits 64. */
 const writeback = Command.make("writeback", {}, () =>
   Effect.sync(() => {
     process.stderr.write(`${usage}\n`)
     process.exitCode = 64
   })
-).pipe(Command.withDescription(settingsHelp), Command.withSubcommands([run]))
+).pipe(Command.withDescription(settingsHelp), Command.withSubcommands([run, plan, apply]))
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 

@@ -144,7 +144,7 @@ const settledWithin = (promise: Promise<void>, ms: number): Effect.Effect<boolea
  * UNAVAILABLE / SHUTTING_DOWN) and every connection is closed.
  */
 export const make = (
-  settings: ServerSettings
+  settings: ServerSettings & WritebackHandler.PlanCheck
 ): Effect.Effect<
   GrpcServerService,
   GrpcServerError,
@@ -157,7 +157,8 @@ export const make = (
     const runFork = yield* FiberSet.runtime(calls)<never>()
     const handler = yield* WritebackHandler.make({
       streamStallTimeoutMs: settings.streamStallTimeoutMs,
-      maxRunMs: settings.maxRunMs
+      maxRunMs: settings.maxRunMs,
+      plan: settings.plan
     })
     // `""` is the process; WritebackService follows the background checks.
     const health = HealthService.make({ "": "SERVING" })
@@ -190,6 +191,10 @@ export const make = (
       writeback: (call) => {
         const fiber = runFork(handler.serve(call))
         // Also fires once a call has ended normally; interrupting a finished fiber is a no-op.
+        call.on("cancelled", () => fiber.unsafeInterruptAsFork(FiberId.none))
+      },
+      apply: (call) => {
+        const fiber = runFork(handler.serveApply(call))
         call.on("cancelled", () => fiber.unsafeInterruptAsFork(FiberId.none))
       }
     })
@@ -244,7 +249,7 @@ export const make = (
 
 /** The server over the writeback program; lives as long as the layer. */
 export const layer = (
-  settings: ServerSettings
+  settings: ServerSettings & WritebackHandler.PlanCheck
 ): Layer.Layer<
   GrpcServer,
   GrpcServerError,

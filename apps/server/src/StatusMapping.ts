@@ -4,6 +4,7 @@
  * on the prefix.
  */
 import type { RunError } from "@dfo-writeback/domain"
+import type { PlanError } from "@dfo-writeback/writeback"
 import { Metadata, status as Status } from "@grpc/grpc-js"
 import type {
   Draining,
@@ -27,6 +28,7 @@ export type CallError =
   | RunTooLong
   | Draining
   | PermissionDenied
+  | PlanError.PlanRefused
 
 /**
  * Longest status details sent. Whatever a message echoes (a key value, a faultText) stays
@@ -69,6 +71,12 @@ export const statusCode = (error: CallError): Status => {
       return Status.DEADLINE_EXCEEDED
     case "PermissionDenied":
       return Status.PERMISSION_DENIED
+    case "PlanMalformed":
+      return Status.INVALID_ARGUMENT
+    case "PlanAltered":
+    case "PlanExpired":
+    case "PlanOtherSettings":
+      return Status.FAILED_PRECONDITION
   }
 }
 

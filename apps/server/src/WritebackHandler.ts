@@ -9,7 +9,7 @@ import {
   type WritebackService
 } from "@dfo-writeback/contract"
 import { type RunSummary, validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
-import { Writeback } from "@dfo-writeback/writeback"
+import { Plan, Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
 import { Cause, Duration, Effect, Either, Exit, Option, Stream } from "effect"
 import { callerOf } from "./Auth.js"
@@ -28,6 +28,17 @@ import { type CallError, type CallStatus, toStatus } from "./StatusMapping.js"
 /** The grpc-js call of one Writeback RPC. */
 export type Call = Parameters<GrpcService.Handlers<typeof WritebackService>["writeback"]>[0]
 
+/** The grpc-js call of one Apply RPC. */
+export type ApplyCall = Parameters<GrpcService.Handlers<typeof WritebackService>["apply"]>[0]
+
+/** Either call: both stream `WritebackEvent`s. */
+type AnyCall = Call | ApplyCall
+
+/** What `Apply` checks a plan against (CONTRACT §7): this server's settings and maximum age. */
+export interface PlanCheck {
+  readonly plan: { readonly settings: Plan.PlanSettings; readonly maxAgeHours: number }
+}
+
 export interface WritebackHandler {
   /**
    * Serves one call to its end, status included. Interrupting it (the client cancelled,
@@ -35,6 +46,8 @@ export interface WritebackHandler {
    * and in-flight DFØ requests are aborted.
    */
   readonly serve: (call: Call) => Effect.Effect<void>
+  /** Serves one Apply call to its end, as `serve` does. */
+  readonly serveApply: (call: ApplyCall) => Effect.Effect<void>
 }
 
 /**
@@ -45,7 +58,7 @@ export interface WritebackHandler {
  * DFØ list) for as long as its connection stays open.
  */
 const write = (
-  call: Call,
+  call: AnyCall,
   event: WritebackEvent,
   stallMs: number
 ): Effect.Effect<void, StreamStalled> =>
@@ -63,13 +76,13 @@ const write = (
     )
   })
 
-const sendStatus = (call: Call, status: CallStatus): void => {
+const sendStatus = (call: AnyCall, status: CallStatus): void => {
   // grpc-js turns an emitted error into the call's status once buffered messages are sent.
   call.emit("error", { code: status.code, details: status.details, metadata: status.metadata })
 }
 
 /** Ends the call according to how its fiber ended. */
-const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<void> =>
+const respond = (call: AnyCall, exit: Exit.Exit<void, CallError>): Effect.Effect<void> =>
   Exit.match(exit, {
     onSuccess: () => Effect.sync(() => void call.end()),
     onFailure: (cause) =>
@@ -105,7 +118,7 @@ const respond = (call: Call, exit: Exit.Exit<void, CallError>): Effect.Effect<vo
   })
 
 /** Limits on one call (CONTRACT §6). */
-export interface Limits {
+export interface Limits extends PlanCheck {
   /** `GRPC_STREAM_STALL_TIMEOUT_MS`. */
   readonly streamStallTimeoutMs: number
   /** `WRITEBACK_MAX_RUN_MS`. */
@@ -125,32 +138,60 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
         Callers.permits(caller.scope, request),
         (reason) => new PermissionDenied({ caller: caller.name, reason })
       )
-      let summary: RunSummary | undefined
-      const run = Stream.runForEach(writeback.run(request, { caller: caller.name }), (event) => {
-        switch (event._tag) {
-          case "RunStarted": {
-            const metadata = new grpc.Metadata()
-            metadata.set(runIdHeader, event.runId)
-            call.sendMetadata(metadata)
-            break
-          }
-          case "RunSummary":
-            summary = event
-            break
-          case "UserResult":
-            break
-        }
-        return write(call, event, limits.streamStallTimeoutMs)
-      }).pipe(
-        Effect.timeoutFail({
-          duration: Duration.millis(limits.maxRunMs),
-          onTimeout: () => new RunTooLong({ maxRunMs: limits.maxRunMs })
-        })
+      yield* sendEvents(
+        call,
+        writeback.run(request, { caller: caller.name }),
+        request._tag === "AllUsers"
       )
-      yield* request._tag === "AllUsers" ? gate.exclusive(run) : run
-      if (summary?.aborted === true) {
-        return yield* new RunAborted({ runId: summary.runId, abortReason: summary.abortReason })
-      }
+    })
+
+    /** Streams a run's events to the call; a full run holds the server's one full-run slot. */
+    const sendEvents = (
+      call: AnyCall,
+      events: Stream.Stream<WritebackEvent, CallError>,
+      exclusive: boolean
+    ): Effect.Effect<void, CallError> =>
+      Effect.gen(function* () {
+        let summary: RunSummary | undefined
+        const run = Stream.runForEach(events, (event) => {
+          switch (event._tag) {
+            case "RunStarted": {
+              const metadata = new grpc.Metadata()
+              metadata.set(runIdHeader, event.runId)
+              call.sendMetadata(metadata)
+              break
+            }
+            case "RunSummary":
+              summary = event
+              break
+            case "UserResult":
+              break
+          }
+          return write(call, event, limits.streamStallTimeoutMs)
+        }).pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(limits.maxRunMs),
+            onTimeout: () => new RunTooLong({ maxRunMs: limits.maxRunMs })
+          })
+        )
+        yield* exclusive ? gate.exclusive(run) : run
+        if (summary?.aborted === true) {
+          return yield* new RunAborted({ runId: summary.runId, abortReason: summary.abortReason })
+        }
+      })
+
+    /**
+     * `Apply`: the plan is checked before anything is read (the `full` scope was checked by
+     * the auth interceptor), then applied like a full run.
+     */
+    const applyStream = Effect.fn("WritebackService.Apply")(function* (call: ApplyCall) {
+      const caller = callerOf(call.metadata)
+      const plan = yield* Plan.decode(new TextDecoder().decode(call.request.plan), {
+        settings: limits.plan.settings,
+        maxAgeHours: limits.plan.maxAgeHours,
+        now: new Date()
+      })
+      yield* sendEvents(call, writeback.apply(plan, { caller: caller.name }), true)
     })
 
     return {
@@ -158,6 +199,11 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
         stream(call).pipe(
           Effect.onExit((exit) => respond(call, exit)),
           // `respond` has turned every outcome into the call's status.
+          Effect.catchAllCause(() => Effect.void)
+        ),
+      serveApply: (call) =>
+        applyStream(call).pipe(
+          Effect.onExit((exit) => respond(call, exit)),
           Effect.catchAllCause(() => Effect.void)
         )
     }

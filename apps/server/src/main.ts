@@ -8,6 +8,7 @@ import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import {
   ConfigSource,
   LogFormat,
+  Plan,
   Settings,
   Telemetry,
   Writeback,
@@ -36,7 +37,17 @@ const settings = Config.all({
 const serve = (all: Config.Config.Success<typeof settings>) =>
   Layer.launch(
     Layer.merge(
-      GrpcServer.layer(all.server).pipe(
+      GrpcServer.layer({
+        ...all.server,
+        plan: {
+          settings: Plan.settingsOf({
+            baseUrl: all.dfo.baseUrl,
+            mapping: all.writeback.mapping,
+            rules: all.writeback.rules
+          }),
+          maxAgeHours: all.writeback.planMaxAgeHours ?? 24
+        }
+      }).pipe(
         // Every run counted in /metrics and traced as a `Writeback.run` span.
         Layer.provide(Telemetry.instrument),
         Layer.provide(Writeback.layer),

@@ -43,7 +43,8 @@ describe("ServerReflection", () => {
         writeback: (call) => {
           call.write({ event: { case: "started", value: { runId: call.request.keyValue } } })
           call.end()
-        }
+        },
+        apply: (call) => call.end()
       })
       HealthService.addToServer(s, HealthService.make())
       ServerReflection.addToServer(s, [

@@ -62,7 +62,9 @@ const handlers: GrpcService.Handlers<typeof WritebackService> = {
     } else {
       call.end()
     }
-  }
+  },
+  // Not exercised here: Apply is served by apps/server.
+  apply: (call) => call.end()
 }
 
 describe("WritebackService through the adapter", () => {

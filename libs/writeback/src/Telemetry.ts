@@ -1,4 +1,9 @@
-import type { RunError, WritebackEvent, WritebackRequest } from "@dfo-writeback/domain"
+import {
+  AllUsersRequest,
+  type RunError,
+  type WritebackEvent,
+  type WritebackRequest
+} from "@dfo-writeback/domain"
 import { NodeSdk } from "@effect/opentelemetry"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
@@ -166,6 +171,13 @@ export const observe =
 export const instrument: Layer.Layer<Writeback, never, Writeback> = Layer.effect(
   Writeback,
   Effect.map(Writeback, (inner) =>
-    Writeback.of({ run: (request, options) => inner.run(request, options).pipe(observe(request)) })
+    Writeback.of({
+      run: (request, options) => inner.run(request, options).pipe(observe(request)),
+      // Applying a plan is a full run that writes: measured and traced as one.
+      apply: (plan, options) =>
+        inner
+          .apply(plan, options)
+          .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })))
+    })
   )
 )

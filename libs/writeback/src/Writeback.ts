@@ -14,6 +14,7 @@ import {
   type Ineligible,
   isUnchanged,
   keyRefusalAdvice,
+  type LdapConnectionError,
   MassUpdateGuard,
   type PortalUser,
   type RunError,
@@ -44,7 +45,9 @@ import {
   Stream
 } from "effect"
 import * as Audit from "./internal/audit.js"
+import { drift } from "./internal/drift.js"
 import * as Results from "./internal/results.js"
+import type * as Plan from "./Plan.js"
 import { WritebackConfig } from "./WritebackConfig.js"
 
 /** How a run is asked for, beyond the request itself. */
@@ -70,7 +73,29 @@ export interface WritebackService {
     request: WritebackRequest,
     options?: RunOptions
   ) => Stream.Stream<WritebackEvent, RunError>
+  /**
+   * Writes exactly a reviewed plan (CONTRACT §7 `writeback apply`): each planned user is
+   * re-read in the directory and in DFØ and written only while the directory still
+   * derives the planned values and DFØ still holds what it held; otherwise SKIPPED /
+   * `PLAN_STALE`. The same events, rules and audit lines as `run`; the mass-update guard
+   * applies only as `maxUpdates`, when given.
+   */
+  readonly apply: (
+    plan: Plan.Plan,
+    options?: ApplyOptions
+  ) => Stream.Stream<WritebackEvent, RunError>
 }
+
+/** How a plan is applied, beyond the plan itself. */
+export interface ApplyOptions extends RunOptions {
+  /** When above 0, a plan with more users than this writes nothing (`MASS_UPDATE_GUARD`). */
+  readonly maxUpdates?: number
+}
+
+/** What a run examines: a request's users, or a plan's. */
+type Source =
+  | { readonly _tag: "Request"; readonly request: WritebackRequest }
+  | { readonly _tag: "Plan"; readonly plan: Plan.Plan }
 
 export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")<
   Writeback,
@@ -110,16 +135,18 @@ export const make = Effect.gen(function* () {
       key: employeeKey(eligible.sapId)
     }))
 
-  const run = (
-    request: WritebackRequest,
-    options: RunOptions = {}
+  const execute = (
+    source: Source,
+    options: ApplyOptions = {}
   ): Stream.Stream<WritebackEvent, RunError> =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const runId = crypto.randomUUID()
         const startedAt = yield* Clock.currentTimeMillis
-        const processAll = request._tag === "AllUsers"
-        const dryRun = request.logOnly
+        const request = source._tag === "Request" ? source.request : undefined
+        const processAll = request === undefined || request._tag === "AllUsers"
+        const logOnly = request?.logOnly ?? false
+        const dryRun = logOnly
           ? "log-only request"
           : settings.readOnly
             ? "SAP_READ_ONLY"
@@ -674,14 +701,111 @@ export const make = Effect.gen(function* () {
             return Fiber.join(listing)
           })
 
-        const users: Stream.Stream<UserResult, RunError> =
-          request._tag === "SingleUser"
-            ? Stream.fromEffect(
-                directory
-                  .findByKey(request.keyField, request.keyValue)
-                  .pipe(Effect.flatMap(examineOne))
+        /** A result for a planned user the directory no longer answers for. */
+        const absent = (planned: Plan.PlannedUser): PortalUser => ({
+          dn: "",
+          idautoId: planned.idauto_id,
+          sapId: planned.sap_id,
+          disabled: false,
+          deleted: false,
+          entitlements: [],
+          businessRoles: [],
+          multiValued: []
+        })
+        const stale = (user: PortalUser, what: string) =>
+          Results.skipped(user, "PLAN_STALE", `the plan no longer holds: ${what}; nothing written`)
+
+        /**
+         * One planned user: re-read by idautoID in the directory and in DFØ, then written
+         * through `writeUser` only while the plan still holds (CONTRACT §7).
+         */
+        const applyPlannedUser = (
+          planned: Plan.PlannedUser
+        ): Effect.Effect<UserResult, LdapConnectionError> =>
+          Effect.gen(function* () {
+            const found = yield* directory.findByKey("idautoID", planned.idauto_id).pipe(
+              Effect.map((user) => ({ user })),
+              Effect.catchTags({
+                UserNotFound: () =>
+                  Effect.succeed({
+                    result: stale(absent(planned), "the entry is no longer in LDAP")
+                  }),
+                AmbiguousKey: () =>
+                  Effect.succeed({
+                    result: stale(absent(planned), "several LDAP entries now have this idautoID")
+                  })
+              })
+            )
+            if ("result" in found) return found.result
+            const user = found.user
+            const candidate = candidateOf(user)
+            if (Either.isLeft(candidate)) {
+              const { reason, message } = candidate.left
+              return stale(user, `LDAP entry is now skipped as ${reason} (${message})`)
+            }
+            const c = candidate.right
+            if (c.key !== employeeKey(planned.sap_id)) {
+              return stale(
+                user,
+                `LDAP's employee id is now ${c.sapId}, the plan has ${planned.sap_id}`
               )
-            : Stream.unwrapScoped(examineAll(request))
+            }
+            const others = yield* othersClaiming(c)
+            if (others.length > 0) return Results.duplicate(user, c.sapId, others)
+            return yield* counted(dfo.get(c.sapId)).pipe(
+              Effect.flatMap(
+                DfoLookup.$match({
+                  NotFound: ({ faultText }) =>
+                    Effect.succeed(Results.notInSap(user, c.sapId, faultText)),
+                  Found: ({ employee }) => {
+                    const changeSet = diff(c.record, employee)
+                    const drifted = drift(planned, c.record, changeSet)
+                    if (drifted.length > 0) return Effect.succeed(stale(user, drifted.join("; ")))
+                    return isUnchanged(changeSet)
+                      ? Effect.succeed(Results.unchanged(user, changeSet))
+                      : applyPlanned({ ...c, employee }, employee)
+                  }
+                })
+              ),
+              Effect.catchAll((error) => Effect.succeed(failed(user, error)))
+            )
+          }).pipe(userSpan(absent(planned), "write"))
+
+        /** Every planned user, `SAP_CONCURRENCY` at a time; `maxUpdates` bounds the plan. */
+        const applyAll = (plan: Plan.Plan): Stream.Stream<UserResult, RunError> => {
+          const limit = options.maxUpdates ?? 0
+          if (limit > 0 && plan.users.length > limit) {
+            return Stream.fail(
+              new MassUpdateGuard({
+                planned: plan.users.length,
+                limit,
+                configuredLimit: settings.maxUpdates,
+                requestLimit: limit
+              })
+            )
+          }
+          return Stream.fromIterable(plan.users).pipe(
+            Stream.mapEffect(
+              (planned) =>
+                notAborted()
+                  ? Effect.asSome(Effect.flatMap(applyPlannedUser(planned), settle))
+                  : Effect.succeedNone,
+              { concurrency: settings.concurrency, unordered: true }
+            ),
+            Stream.filterMap((result) => result)
+          )
+        }
+
+        const users: Stream.Stream<UserResult, RunError> =
+          request === undefined
+            ? applyAll((source as { readonly plan: Plan.Plan }).plan)
+            : request._tag === "SingleUser"
+              ? Stream.fromEffect(
+                  directory
+                    .findByKey(request.keyField, request.keyValue)
+                    .pipe(Effect.flatMap(examineOne))
+                )
+              : Stream.unwrapScoped(examineAll(request))
 
         const summary = Effect.gen(function* () {
           const durationMs = (yield* Clock.currentTimeMillis) - startedAt
@@ -692,7 +816,7 @@ export const make = Effect.gen(function* () {
             dfoRequests: tally.requests,
             dfoRetries: tally.retries,
             dfoRateLimited: tally.rateLimited,
-            logOnly: request.logOnly,
+            logOnly,
             aborted: abortReason !== undefined,
             abortReason: abortReason ?? "",
             durationMs,
@@ -742,7 +866,7 @@ export const make = Effect.gen(function* () {
           Effect.logInfo("run started").pipe(
             Effect.annotateLogs({
               process_all: processAll,
-              log_only: request.logOnly,
+              log_only: logOnly,
               read_only: settings.readOnly
             })
           )
@@ -750,7 +874,7 @@ export const make = Effect.gen(function* () {
 
         const started = new RunStarted({
           runId,
-          logOnly: request.logOnly,
+          logOnly,
           readOnly: settings.readOnly,
           processAll
         })
@@ -772,7 +896,10 @@ export const make = Effect.gen(function* () {
       })
     )
 
-  return Writeback.of({ run })
+  return Writeback.of({
+    run: (request, options) => execute({ _tag: "Request", request }, options),
+    apply: (plan, options) => execute({ _tag: "Plan", plan }, options)
+  })
 })
 
 /** The program over the directory, DFØ and its settings. */

@@ -4,6 +4,9 @@
 import { startEmulator } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { explain, oddEntries, population, rules } from "./Scenario.js"
 
@@ -58,6 +61,61 @@ const main = async () => {
       const stats = emulator.stats()
       console.log(`exit code ${code}; DFØ saw ${JSON.stringify(stats.byMethod)}`)
       if (code !== 0) process.exitCode = code
+    }
+
+    // A reviewed plan: a night with many differences trips the mass-update guard; the
+    // operator plans, reviews the table, and applies exactly that plan. One record changed
+    // in between is not overwritten: it is SKIPPED / PLAN_STALE.
+    console.log(bold("\n== 5. A night with many differences: a reviewed plan"))
+    let moved = 0
+    for (const employee of emulator.employees()) {
+      const epost = employee["epost"]
+      if (typeof epost === "string" && epost.includes("@") && moved < 40) {
+        emulator.updateEmployee(employee.id, { epost: epost.replace(/@.*/, "@old-domain.example") })
+        moved += 1
+      }
+    }
+    console.log(`DFØ's epost of ${moved} employees moved to another domain meanwhile.`)
+    const planFile = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), "writeback-demo-")),
+      "plan.json"
+    )
+    const planSteps: ReadonlyArray<
+      readonly [string, ReadonlyArray<string>, number, (() => void)?]
+    > = [
+      [
+        "5a. The run stops at the mass-update guard (exit 2)",
+        ["run", "--process-all", "--max-updates", "10"],
+        2
+      ],
+      [
+        "5b. Plan instead, and review it as a table",
+        ["plan", "--process-all", "--out", planFile, "--format", "table"],
+        0
+      ],
+      [
+        "5c. Apply exactly the reviewed plan (one record changed in DFØ since: PLAN_STALE)",
+        ["apply", planFile],
+        0,
+        () => {
+          const plan = JSON.parse(fs.readFileSync(planFile, "utf8")) as {
+            readonly users: ReadonlyArray<{ readonly sap_id: string }>
+          }
+          const changed = plan.users[0]?.sap_id
+          if (changed !== undefined) {
+            emulator.updateEmployee(changed, { epost: "set-by-hr@uni.no" })
+            console.log(`DFØ's employee ${changed} got epost "set-by-hr@uni.no" after the review.`)
+          }
+        }
+      ]
+    ]
+    for (const [title, args, expected, before] of planSteps) {
+      console.log(bold(`\n== ${title}`))
+      before?.()
+      emulator.resetLog()
+      const code = await writeback(args, env)
+      console.log(`exit code ${code}; DFØ saw ${JSON.stringify(emulator.stats().byMethod)}`)
+      if (code !== expected) process.exitCode = code === 0 ? 1 : code
     }
   } finally {
     await emulator.stop()

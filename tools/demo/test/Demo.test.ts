@@ -44,6 +44,13 @@ describe("npm run demo", () => {
         const expectedUpdates = Number(/expect (\d+) updates/.exec(output)?.[1])
         assert.strictEqual(realUpdated, expectedUpdates, "the real run writes what the rules plan")
         assert.match(output, /DFØ saw \{"GET":\d+,"PUT":\d+\}/, "the real run writes with PUT only")
+        // The reviewed-plan section: the guard trips, the plan is shown, one drifted user is stale.
+        assert.match(output, /writeback: MASS_UPDATE_GUARD: /)
+        assert.match(output, /\d+ users to write; changes by field: epost \d+/)
+        assert.match(
+          output,
+          /\[PLAN_STALE\] the plan no longer holds: DFØ's epost is now "set-by-hr@uni\.no"/
+        )
       }),
     120_000
   )

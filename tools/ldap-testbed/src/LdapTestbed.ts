@@ -90,6 +90,8 @@ export interface Testbed {
   readonly pid: () => number | undefined
   /** Adds entries to the running directory (as rootdn). */
   readonly add: (entries: ReadonlyArray<TestbedEntry>) => Promise<void>
+  /** Replaces entries in the running directory (delete, then add; as rootdn). */
+  readonly replace: (entries: ReadonlyArray<TestbedEntry>) => Promise<void>
   /** Stops slapd and removes every file. Idempotent. */
   readonly stop: () => Promise<void>
   /** SIGKILLs slapd (for fault tests); data stays, `restart` brings it back. */
@@ -385,6 +387,23 @@ export const start = async (options: TestbedOptions = {}): Promise<Testbed> => {
       dir,
       employees,
       pid: () => live.pid,
+      replace: async (entries) => {
+        const client = new Client({ url: url(), connectTimeout: 2000, timeout: 10_000 })
+        try {
+          await client.bind(adminDn, adminPassword)
+          for (const entry of entries) {
+            const completed = complete(entry)
+            await client.del(completed.dn).catch(() => undefined)
+            const attributes: Record<string, string | Array<string>> = {}
+            for (const [name, value] of Object.entries(completed.entry)) {
+              attributes[name] = typeof value === "string" ? value : [...value]
+            }
+            await client.add(completed.dn, attributes)
+          }
+        } finally {
+          await client.unbind().catch(() => undefined)
+        }
+      },
       add: async (entries) => {
         const client = new Client({ url: url(), connectTimeout: 2000, timeout: 10_000 })
         try {

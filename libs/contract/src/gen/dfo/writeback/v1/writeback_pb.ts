@@ -14,7 +14,29 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dfo/writeback/v1/writeback.proto.
  */
 export const file_dfo_writeback_v1_writeback: GenFile = /*@__PURE__*/
-  fileDesc("CiBkZm8vd3JpdGViYWNrL3YxL3dyaXRlYmFjay5wcm90bxIQZGZvLndyaXRlYmFjay52MSKQAQoQV3JpdGViYWNrUmVxdWVzdBItCglrZXlfZmllbGQYASABKA4yGi5kZm8ud3JpdGViYWNrLnYxLktleUZpZWxkEhEKCWtleV92YWx1ZRgCIAEoCRITCgtwcm9jZXNzX2FsbBgDIAEoCBIQCghsb2dfb25seRgEIAEoCBITCgttYXhfdXBkYXRlcxgFIAEoDSKpAQoOV3JpdGViYWNrRXZlbnQSLwoHc3RhcnRlZBgBIAEoCzIcLmRmby53cml0ZWJhY2sudjEuUnVuU3RhcnRlZEgAEiwKBHVzZXIYAiABKAsyHC5kZm8ud3JpdGViYWNrLnYxLlVzZXJSZXN1bHRIABIvCgdzdW1tYXJ5GAMgASgLMhwuZGZvLndyaXRlYmFjay52MS5SdW5TdW1tYXJ5SABCBwoFZXZlbnQiVgoKUnVuU3RhcnRlZBIOCgZydW5faWQYASABKAkSEAoIbG9nX29ubHkYAiABKAgSEQoJcmVhZF9vbmx5GAMgASgIEhMKC3Byb2Nlc3NfYWxsGAQgASgIIjsKC0ZpZWxkQ2hhbmdlEg0KBWZpZWxkGAEgASgJEg4KBmJlZm9yZRgCIAEoCRINCgVhZnRlchgDIAEoCSK8AgoKVXNlclJlc3VsdBIRCglpZGF1dG9faWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSEwoLdWhfdXNlcm5hbWUYAyABKAkSDgoGc2FwX2lkGAQgASgJEioKB291dGNvbWUYBSABKA4yGS5kZm8ud3JpdGViYWNrLnYxLk91dGNvbWUSMQoLc2tpcF9yZWFzb24YBiABKA4yHC5kZm8ud3JpdGViYWNrLnYxLlNraXBSZWFzb24SLwoKZXJyb3JfY29kZRgHIAEoDjIbLmRmby53cml0ZWJhY2sudjEuRXJyb3JDb2RlEi4KB2NoYW5nZXMYCCADKAsyHS5kZm8ud3JpdGViYWNrLnYxLkZpZWxkQ2hhbmdlEhMKC2tlcHRfZmllbGRzGAkgAygJEg8KB21lc3NhZ2UYCiABKAkizAMKClJ1blN1bW1hcnkSDgoGcnVuX2lkGAEgASgJEg0KBXRvdGFsGAIgASgNEg8KB3NraXBwZWQYAyABKA0SEQoJdW5jaGFuZ2VkGAQgASgNEg8KB3VwZGF0ZWQYBSABKA0SFAoMd291bGRfdXBkYXRlGAYgASgNEhUKDXVwZGF0ZV9mYWlsZWQYByABKA0SFAoMZmV0Y2hfZmFpbGVkGAggASgNEhAKCGxvZ19vbmx5GAkgASgIEg8KB2Fib3J0ZWQYCiABKAgSFAoMYWJvcnRfcmVhc29uGAsgASgJEhMKC2R1cmF0aW9uX21zGAwgASgEEkwKEXNraXBwZWRfYnlfcmVhc29uGA0gAygLMjEuZGZvLndyaXRlYmFjay52MS5SdW5TdW1tYXJ5LlNraXBwZWRCeVJlYXNvbkVudHJ5EhQKDGRmb19yZXF1ZXN0cxgOIAEoDRITCgtkZm9fcmV0cmllcxgPIAEoDRIYChBkZm9fcmF0ZV9saW1pdGVkGBAgASgNEg4KBmNhbGxlchgRIAEoCRo2ChRTa2lwcGVkQnlSZWFzb25FbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKA06AjgBKnEKCEtleUZpZWxkEhkKFUtFWV9GSUVMRF9VTlNQRUNJRklFRBAAEhYKEktFWV9GSUVMRF9VU0VSTkFNRRABEhkKFUtFWV9GSUVMRF9VSF9VU0VSTkFNRRACEhcKE0tFWV9GSUVMRF9JREFVVE9fSUQQAyqRAQoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASEwoPT1VUQ09NRV9VUERBVEVEEAESFQoRT1VUQ09NRV9VTkNIQU5HRUQQAhITCg9PVVRDT01FX1NLSVBQRUQQAxISCg5PVVRDT01FX0ZBSUxFRBAEEhgKFE9VVENPTUVfV09VTERfVVBEQVRFEAUqzQIKClNraXBSZWFzb24SGwoXU0tJUF9SRUFTT05fVU5TUEVDSUZJRUQQABIXChNTS0lQX1JFQVNPTl9ERUxFVEVEEAESGAoUU0tJUF9SRUFTT05fRElTQUJMRUQQAhIiCh5TS0lQX1JFQVNPTl9NSVNTSU5HX0FUVFJJQlVURVMQAxIiCh5TS0lQX1JFQVNPTl9JTlZBTElEX0FUVFJJQlVURVMQBBIfChtTS0lQX1JFQVNPTl9OT1RfRU5USVRMRURfQUQQBRInCiNTS0lQX1JFQVNPTl9CVVNJTkVTU19ST0xFX0VYQ0VQVElPThAGEhoKFlNLSVBfUkVBU09OX05PVF9JTl9TQVAQBxIlCiFTS0lQX1JFQVNPTl9EVVBMSUNBVEVfRU1QTE9ZRUVfSUQQCBIaChZTS0lQX1JFQVNPTl9QTEFOX1NUQUxFEAkqkQEKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASJQohRVJST1JfQ09ERV9MREFQX0NPTk5FQ1RJT05fRkFJTEVEEAESHwobRVJST1JfQ09ERV9TQVBfRkVUQ0hfRkFJTEVEEAISIAocRVJST1JfQ09ERV9TQVBfVVBEQVRFX0ZBSUxFRBADMmcKEFdyaXRlYmFja1NlcnZpY2USUwoJV3JpdGViYWNrEiIuZGZvLndyaXRlYmFjay52MS5Xcml0ZWJhY2tSZXF1ZXN0GiAuZGZvLndyaXRlYmFjay52MS5Xcml0ZWJhY2tFdmVudDABYgZwcm90bzM");
+  fileDesc("CiBkZm8vd3JpdGViYWNrL3YxL3dyaXRlYmFjay5wcm90bxIQZGZvLndyaXRlYmFjay52MSIcCgxBcHBseVJlcXVlc3QSDAoEcGxhbhgBIAEoDCKQAQoQV3JpdGViYWNrUmVxdWVzdBItCglrZXlfZmllbGQYASABKA4yGi5kZm8ud3JpdGViYWNrLnYxLktleUZpZWxkEhEKCWtleV92YWx1ZRgCIAEoCRITCgtwcm9jZXNzX2FsbBgDIAEoCBIQCghsb2dfb25seRgEIAEoCBITCgttYXhfdXBkYXRlcxgFIAEoDSKpAQoOV3JpdGViYWNrRXZlbnQSLwoHc3RhcnRlZBgBIAEoCzIcLmRmby53cml0ZWJhY2sudjEuUnVuU3RhcnRlZEgAEiwKBHVzZXIYAiABKAsyHC5kZm8ud3JpdGViYWNrLnYxLlVzZXJSZXN1bHRIABIvCgdzdW1tYXJ5GAMgASgLMhwuZGZvLndyaXRlYmFjay52MS5SdW5TdW1tYXJ5SABCBwoFZXZlbnQiVgoKUnVuU3RhcnRlZBIOCgZydW5faWQYASABKAkSEAoIbG9nX29ubHkYAiABKAgSEQoJcmVhZF9vbmx5GAMgASgIEhMKC3Byb2Nlc3NfYWxsGAQgASgIIjsKC0ZpZWxkQ2hhbmdlEg0KBWZpZWxkGAEgASgJEg4KBmJlZm9yZRgCIAEoCRINCgVhZnRlchgDIAEoCSK8AgoKVXNlclJlc3VsdBIRCglpZGF1dG9faWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSEwoLdWhfdXNlcm5hbWUYAyABKAkSDgoGc2FwX2lkGAQgASgJEioKB291dGNvbWUYBSABKA4yGS5kZm8ud3JpdGViYWNrLnYxLk91dGNvbWUSMQoLc2tpcF9yZWFzb24YBiABKA4yHC5kZm8ud3JpdGViYWNrLnYxLlNraXBSZWFzb24SLwoKZXJyb3JfY29kZRgHIAEoDjIbLmRmby53cml0ZWJhY2sudjEuRXJyb3JDb2RlEi4KB2NoYW5nZXMYCCADKAsyHS5kZm8ud3JpdGViYWNrLnYxLkZpZWxkQ2hhbmdlEhMKC2tlcHRfZmllbGRzGAkgAygJEg8KB21lc3NhZ2UYCiABKAkizAMKClJ1blN1bW1hcnkSDgoGcnVuX2lkGAEgASgJEg0KBXRvdGFsGAIgASgNEg8KB3NraXBwZWQYAyABKA0SEQoJdW5jaGFuZ2VkGAQgASgNEg8KB3VwZGF0ZWQYBSABKA0SFAoMd291bGRfdXBkYXRlGAYgASgNEhUKDXVwZGF0ZV9mYWlsZWQYByABKA0SFAoMZmV0Y2hfZmFpbGVkGAggASgNEhAKCGxvZ19vbmx5GAkgASgIEg8KB2Fib3J0ZWQYCiABKAgSFAoMYWJvcnRfcmVhc29uGAsgASgJEhMKC2R1cmF0aW9uX21zGAwgASgEEkwKEXNraXBwZWRfYnlfcmVhc29uGA0gAygLMjEuZGZvLndyaXRlYmFjay52MS5SdW5TdW1tYXJ5LlNraXBwZWRCeVJlYXNvbkVudHJ5EhQKDGRmb19yZXF1ZXN0cxgOIAEoDRITCgtkZm9fcmV0cmllcxgPIAEoDRIYChBkZm9fcmF0ZV9saW1pdGVkGBAgASgNEg4KBmNhbGxlchgRIAEoCRo2ChRTa2lwcGVkQnlSZWFzb25FbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKA06AjgBKnEKCEtleUZpZWxkEhkKFUtFWV9GSUVMRF9VTlNQRUNJRklFRBAAEhYKEktFWV9GSUVMRF9VU0VSTkFNRRABEhkKFUtFWV9GSUVMRF9VSF9VU0VSTkFNRRACEhcKE0tFWV9GSUVMRF9JREFVVE9fSUQQAyqRAQoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASEwoPT1VUQ09NRV9VUERBVEVEEAESFQoRT1VUQ09NRV9VTkNIQU5HRUQQAhITCg9PVVRDT01FX1NLSVBQRUQQAxISCg5PVVRDT01FX0ZBSUxFRBAEEhgKFE9VVENPTUVfV09VTERfVVBEQVRFEAUqzQIKClNraXBSZWFzb24SGwoXU0tJUF9SRUFTT05fVU5TUEVDSUZJRUQQABIXChNTS0lQX1JFQVNPTl9ERUxFVEVEEAESGAoUU0tJUF9SRUFTT05fRElTQUJMRUQQAhIiCh5TS0lQX1JFQVNPTl9NSVNTSU5HX0FUVFJJQlVURVMQAxIiCh5TS0lQX1JFQVNPTl9JTlZBTElEX0FUVFJJQlVURVMQBBIfChtTS0lQX1JFQVNPTl9OT1RfRU5USVRMRURfQUQQBRInCiNTS0lQX1JFQVNPTl9CVVNJTkVTU19ST0xFX0VYQ0VQVElPThAGEhoKFlNLSVBfUkVBU09OX05PVF9JTl9TQVAQBxIlCiFTS0lQX1JFQVNPTl9EVVBMSUNBVEVfRU1QTE9ZRUVfSUQQCBIaChZTS0lQX1JFQVNPTl9QTEFOX1NUQUxFEAkqkQEKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASJQohRVJST1JfQ09ERV9MREFQX0NPTk5FQ1RJT05fRkFJTEVEEAESHwobRVJST1JfQ09ERV9TQVBfRkVUQ0hfRkFJTEVEEAISIAocRVJST1JfQ09ERV9TQVBfVVBEQVRFX0ZBSUxFRBADMrQBChBXcml0ZWJhY2tTZXJ2aWNlElMKCVdyaXRlYmFjaxIiLmRmby53cml0ZWJhY2sudjEuV3JpdGViYWNrUmVxdWVzdBogLmRmby53cml0ZWJhY2sudjEuV3JpdGViYWNrRXZlbnQwARJLCgVBcHBseRIeLmRmby53cml0ZWJhY2sudjEuQXBwbHlSZXF1ZXN0GiAuZGZvLndyaXRlYmFjay52MS5Xcml0ZWJhY2tFdmVudDABYgZwcm90bzM");
+
+/**
+ * A plan to apply.
+ *
+ * @generated from message dfo.writeback.v1.ApplyRequest
+ */
+export type ApplyRequest = Message<"dfo.writeback.v1.ApplyRequest"> & {
+  /**
+   * A plan file's bytes (CONTRACT §7): refused with INVALID_ARGUMENT when malformed,
+   * FAILED_PRECONDITION when altered, expired or made with other settings.
+   *
+   * @generated from field: bytes plan = 1;
+   */
+  plan: Uint8Array;
+};
+
+/**
+ * Describes the message dfo.writeback.v1.ApplyRequest.
+ * Use `create(ApplyRequestSchema)` to create a new message.
+ */
+export const ApplyRequestSchema: GenMessage<ApplyRequest> = /*@__PURE__*/
+  messageDesc(file_dfo_writeback_v1_writeback, 0);
 
 /**
  * One writeback: exactly one of (key_field + key_value) and process_all.
@@ -63,7 +85,7 @@ export type WritebackRequest = Message<"dfo.writeback.v1.WritebackRequest"> & {
  * Use `create(WritebackRequestSchema)` to create a new message.
  */
 export const WritebackRequestSchema: GenMessage<WritebackRequest> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 0);
+  messageDesc(file_dfo_writeback_v1_writeback, 1);
 
 /**
  * One event of a run's stream.
@@ -108,7 +130,7 @@ export type WritebackEvent = Message<"dfo.writeback.v1.WritebackEvent"> & {
  * Use `create(WritebackEventSchema)` to create a new message.
  */
 export const WritebackEventSchema: GenMessage<WritebackEvent> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 1);
+  messageDesc(file_dfo_writeback_v1_writeback, 2);
 
 /**
  * The run has started.
@@ -150,7 +172,7 @@ export type RunStarted = Message<"dfo.writeback.v1.RunStarted"> & {
  * Use `create(RunStartedSchema)` to create a new message.
  */
 export const RunStartedSchema: GenMessage<RunStarted> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 2);
+  messageDesc(file_dfo_writeback_v1_writeback, 3);
 
 /**
  * One field's change, by its DFØ name.
@@ -185,7 +207,7 @@ export type FieldChange = Message<"dfo.writeback.v1.FieldChange"> & {
  * Use `create(FieldChangeSchema)` to create a new message.
  */
 export const FieldChangeSchema: GenMessage<FieldChange> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 3);
+  messageDesc(file_dfo_writeback_v1_writeback, 4);
 
 /**
  * The result for one user.
@@ -269,7 +291,7 @@ export type UserResult = Message<"dfo.writeback.v1.UserResult"> & {
  * Use `create(UserResultSchema)` to create a new message.
  */
 export const UserResultSchema: GenMessage<UserResult> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 4);
+  messageDesc(file_dfo_writeback_v1_writeback, 5);
 
 /**
  * The counters of a finished run; total = skipped + unchanged + updated +
@@ -404,7 +426,7 @@ export type RunSummary = Message<"dfo.writeback.v1.RunSummary"> & {
  * Use `create(RunSummarySchema)` to create a new message.
  */
 export const RunSummarySchema: GenMessage<RunSummary> = /*@__PURE__*/
-  messageDesc(file_dfo_writeback_v1_writeback, 5);
+  messageDesc(file_dfo_writeback_v1_writeback, 6);
 
 /**
  * The Portal LDAP attribute a single-user request is looked up by.
@@ -642,6 +664,18 @@ export const WritebackService: GenService<{
   writeback: {
     methodKind: "server_streaming";
     input: typeof WritebackRequestSchema;
+    output: typeof WritebackEventSchema;
+  },
+  /**
+   * Writes exactly a reviewed plan (a file from `writeback plan`): each planned user is
+   * re-read and written only while the plan still holds, otherwise SKIPPED / PLAN_STALE.
+   * Streams the same events as Writeback. Needs a `full` scope.
+   *
+   * @generated from rpc dfo.writeback.v1.WritebackService.Apply
+   */
+  apply: {
+    methodKind: "server_streaming";
+    input: typeof ApplyRequestSchema;
     output: typeof WritebackEventSchema;
   },
 }> = /*@__PURE__*/

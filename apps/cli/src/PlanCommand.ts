@@ -1,0 +1,107 @@
+import { validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
+import { LogFormat, Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
+import { Effect, Either, Option, Stream } from "effect"
+import * as fs from "node:fs"
+import { ExitCode } from "./ExitCode.js"
+import { usage } from "./Help.js"
+import { type JobError, type RunDeps, type RunFlags, runJob } from "./RunCommand.js"
+
+export interface PlanFlags extends Omit<RunFlags, "logOnly"> {
+  readonly out: string
+  readonly format: Option.Option<PlanRender.Format>
+}
+
+/**
+ * `writeback plan`: a dry run whose WOULD_UPDATE users become a plan file (CONTRACT §7),
+ * optionally rendered for people on stdout. The file is written only when the run ended
+ * with its summary, not aborted.
+ */
+export const planWriteback = (flags: PlanFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
+  Effect.suspend(() => {
+    const request = validateRequest({ ...flags, logOnly: true })
+    if (Either.isLeft(request)) {
+      process.stderr.write(
+        `writeback plan: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}\n`
+      )
+      return Effect.succeed(ExitCode.Usage)
+    }
+    return runJob(
+      {
+        flags: { ...flags, logOnly: true },
+        events: (writeback, _loaded, options) => writeback.run(request.right, options),
+        finish: (results, summary, loaded) => {
+          const plan = Plan.make({
+            settings: loaded.plan.settings,
+            results,
+            skippedByReason: summary.skippedByReason,
+            now: new Date()
+          })
+          return Either.try({
+            try: () => {
+              fs.writeFileSync(flags.out, Plan.encode(plan), { mode: 0o600 })
+              Option.map(flags.format, (format) =>
+                process.stdout.write(PlanRender.render(plan, format))
+              )
+              if (Option.isNone(flags.format) && !flags.json) {
+                process.stdout.write(
+                  `plan written to ${flags.out}: ${PlanRender.countsLine(plan)}\n`
+                )
+              }
+            },
+            catch: (cause) =>
+              `cannot write the plan to ${flags.out}: ${cause instanceof Error ? cause.message : String(cause)}`
+          })
+        }
+      },
+      deps
+    )
+  })
+
+export interface ApplyFlags extends Pick<RunFlags, "json" | "logFile"> {
+  readonly file: string
+  readonly maxUpdates: number
+}
+
+/** Reads and checks a plan file; any problem is one typed refusal. */
+const readPlan = (
+  file: string,
+  options: Parameters<typeof Plan.decode>[1]
+): Either.Either<Plan.Plan, PlanError.PlanRefused> =>
+  Either.flatMap(
+    Either.try({
+      try: () => fs.readFileSync(file, "utf8"),
+      catch: (cause) =>
+        new PlanError.PlanMalformed({
+          reason: `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`
+        })
+    }),
+    (text) => Plan.decode(text, options)
+  )
+
+/**
+ * `writeback apply FILE`: writes exactly the plan (CONTRACT §7); a refused file writes
+ * nothing and exits 2 with one line.
+ */
+export const applyPlan = (flags: ApplyFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
+  runJob(
+    {
+      flags: { ...flags, processAll: true, logOnly: false },
+      events: (writeback, loaded, options) =>
+        Stream.unwrap(
+          Effect.map(
+            Effect.sync(() =>
+              readPlan(flags.file, {
+                settings: loaded.plan.settings,
+                maxAgeHours: loaded.plan.maxAgeHours,
+                now: new Date()
+              })
+            ),
+            Either.match({
+              onLeft: (refused): Stream.Stream<WritebackEvent, JobError> => Stream.fail(refused),
+              onRight: (plan) => writeback.apply(plan, { ...options, maxUpdates: flags.maxUpdates })
+            })
+          )
+        )
+    },
+    deps
+  )

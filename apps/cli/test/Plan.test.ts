@@ -1,0 +1,126 @@
+// `writeback plan` and `writeback apply` as processes, against a real slapd and the emulator.
+import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { assert, describe, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { jsonLines, runCli } from "./CliProcess.js"
+
+const person = (name: string, payrollId: string) => ({
+  idautoID: `00000000-0000-4000-8000-${name.padStart(12, "0")}`,
+  idautoPersonSystem1ID: name,
+  idautoPersonSAMAccountName: `${name}.uh`,
+  idautoPersonPayrollID: payrollId,
+  idautoPersonSystem5ID: `${name}@uni.no`,
+  idautoPersonSystem2ID: `${name}.mail@uni.no`,
+  mail: `${name}@uni.no`,
+  idautoPersonAppRoles2: "Active Directory"
+})
+const ann = person("ann", "00910001")
+const ben = person("ben", "00910002")
+
+const backends = Layer.mergeAll(
+  LdapTestbed.layer({ entries: [ann, ben] }),
+  DfoEmulator.layer({
+    employees: [
+      makeEmployee({ id: "00910001", epost: "old@uni.no", eksternIdent: null }),
+      makeEmployee({ id: "00910002", epost: "old@uni.no", eksternIdent: null })
+    ]
+  })
+)
+
+const setup = Effect.gen(function* () {
+  const testbed = yield* LdapTestbed.LdapTestbed
+  const emulator = yield* DfoEmulator
+  emulator.reset()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "writeback-plan-"))
+  return {
+    emulator,
+    file: path.join(dir, "plan.json"),
+    env: {
+      ...testbed.environment,
+      ...emulator.environment,
+      SAP_MAX_RPS: "100000",
+      SAP_MAX_RETRIES: "0",
+      LOG_FORMAT: "json"
+    } as Record<string, string>
+  }
+})
+
+const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.promise(() => runCli(args, env))
+
+const writes = (emulator: DfoEmulator["Type"]) =>
+  emulator.log().filter((e) => e.method === "PUT" || e.method === "PATCH")
+
+describe("writeback plan / apply (the CLI as a process)", () => {
+  layer(backends, { timeout: "120 seconds", excludeTestServices: true })(
+    "over slapd and DFØ",
+    (it) => {
+      it.effect("plan writes a file and nothing to DFØ; apply writes exactly it", () =>
+        Effect.gen(function* () {
+          const { emulator, file, env } = yield* setup
+          const planned = yield* cli(
+            ["plan", "--process-all", "--out", file, "--format", "table"],
+            env
+          )
+          assert.strictEqual(planned.code, 0, planned.stderr)
+          assert.include(planned.stdout, "idauto_id")
+          assert.include(
+            planned.stdout,
+            "2 users to write; changes by field: eksternIdent 2, epost 2"
+          )
+          assert.deepStrictEqual(writes(emulator), [])
+          const plan = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>
+          assert.strictEqual(plan["version"], 1)
+          assert.match(String(plan["digest"]), /^sha256:[0-9a-f]{64}$/)
+          assert.notInclude(fs.readFileSync(file, "utf8"), emulator.apiKey)
+
+          const applied = yield* cli(["apply", file, "--json"], env)
+          assert.strictEqual(applied.code, 0, applied.stderr)
+          const users = jsonLines(applied.stdout).flatMap((l) =>
+            l["user"] === undefined ? [] : [l["user"] as Record<string, unknown>]
+          )
+          assert.deepStrictEqual(
+            users.map((u) => u["outcome"]),
+            ["OUTCOME_UPDATED", "OUTCOME_UPDATED"]
+          )
+          assert.deepStrictEqual(
+            writes(emulator)
+              .map((w) => w.path.split("/").pop())
+              .sort(),
+            ["00910001", "00910002"]
+          )
+        })
+      )
+
+      it.effect("a refused plan exits 2 with one line and writes nothing", () =>
+        Effect.gen(function* () {
+          const { emulator, file, env } = yield* setup
+          const planned = yield* cli(["plan", "--process-all", "--out", file], env)
+          assert.strictEqual(planned.code, 0, planned.stderr)
+          const text = fs.readFileSync(file, "utf8")
+
+          fs.writeFileSync(file, text.replace("ann.mail@uni.no", "someone@evil.example"))
+          const altered = yield* cli(["apply", file], env)
+          assert.strictEqual(altered.code, 2)
+          assert.match(altered.stderr.trim().split("\n").pop() ?? "", /^writeback: PLAN_ALTERED: /)
+
+          fs.writeFileSync(file, text)
+          const other = yield* cli(["apply", file], { ...env, SAP_WRITEBACK_BRUKERIDENT: "true" })
+          assert.strictEqual(other.code, 2)
+          assert.match(other.stderr, /writeback: PLAN_OTHER_SETTINGS: .*rules/)
+
+          fs.writeFileSync(file, "not json")
+          const malformed = yield* cli(["apply", file], env)
+          assert.strictEqual(malformed.code, 2)
+          assert.match(malformed.stderr, /writeback: PLAN_MALFORMED: /)
+
+          assert.deepStrictEqual(writes(emulator), [])
+        })
+      )
+    }
+  )
+})

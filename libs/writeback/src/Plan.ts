@@ -1,0 +1,184 @@
+import {
+  AttributeMapping,
+  DfoField,
+  type SkipCounts,
+  type UserResult,
+  type WritebackRules
+} from "@dfo-writeback/domain"
+import { Either, Schema } from "effect"
+import { createHash } from "node:crypto"
+import {
+  PlanAltered,
+  PlanExpired,
+  PlanMalformed,
+  PlanOtherSettings,
+  type PlanRefused
+} from "./PlanError.js"
+
+/** The plan file format this version writes and reads. */
+export const version = 1
+
+/** One field a plan writes: DFØ held `before` when planned, the directory derived `after`. */
+export const PlannedChange = Schema.Struct({
+  field: DfoField,
+  before: Schema.String,
+  after: Schema.String
+})
+export type PlannedChange = typeof PlannedChange.Type
+
+/** One user a plan writes. */
+export const PlannedUser = Schema.Struct({
+  idauto_id: Schema.String,
+  sap_id: Schema.String,
+  changes: Schema.NonEmptyArray(PlannedChange),
+  kept_fields: Schema.Array(DfoField)
+})
+export type PlannedUser = typeof PlannedUser.Type
+
+/** The settings that shape a plan: never a secret. */
+export const PlanSettings = Schema.Struct({
+  base_url: Schema.String,
+  mapping: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  rules: Schema.Struct({
+    writeback_brukerident: Schema.Boolean,
+    business_role_exceptions: Schema.Array(Schema.String)
+  })
+})
+export type PlanSettings = typeof PlanSettings.Type
+
+/** A reviewed plan (CONTRACT §7): what `writeback apply` writes, and nothing else. */
+export const Plan = Schema.Struct({
+  version: Schema.Literal(version),
+  created_at: Schema.String.pipe(
+    Schema.filter((s) => !Number.isNaN(Date.parse(s)), { message: () => "not a timestamp" })
+  ),
+  settings: PlanSettings,
+  /** The run's skips by reason when the plan was made, for the people who review it. */
+  skipped_by_reason: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  users: Schema.Array(PlannedUser),
+  /** `sha256:` and the hex SHA-256 of the canonical JSON of every other field. */
+  digest: Schema.String
+})
+export type Plan = typeof Plan.Type
+
+/** The plan-shaping settings of this configuration. */
+export const settingsOf = (options: {
+  readonly baseUrl: string
+  readonly mapping: AttributeMapping
+  readonly rules: WritebackRules
+}): PlanSettings => ({
+  base_url: options.baseUrl,
+  mapping: Schema.encodeSync(AttributeMapping)(options.mapping) as unknown as Record<
+    string,
+    unknown
+  >,
+  rules: {
+    writeback_brukerident: options.rules.writebackBrukerident,
+    business_role_exceptions: [...options.rules.businessRoleExceptions].sort()
+  }
+})
+
+/** JSON with object keys sorted at every depth: the same data, the same text. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0
+          )
+        )
+      : v
+  )
+
+/** The digest over every field but `digest`. */
+export const digestOf = (plan: Omit<Plan, "digest">): string => {
+  const { digest: _ignored, ...rest } = plan as Plan
+  return `sha256:${createHash("sha256").update(canonicalJson(rest)).digest("hex")}`
+}
+
+/** A plan from a dry run's results: each WOULD_UPDATE user, with its changes. */
+export const make = (options: {
+  readonly settings: PlanSettings
+  readonly results: ReadonlyArray<UserResult>
+  readonly skippedByReason: SkipCounts
+  readonly now: Date
+}): Plan => {
+  const users: Array<PlannedUser> = []
+  for (const result of options.results) {
+    const [first, ...rest] = result.changes
+    if (result.outcome !== "WOULD_UPDATE" || first === undefined) continue
+    users.push({
+      idauto_id: result.idautoId,
+      sap_id: result.sapId,
+      changes: [first, ...rest].map(({ field, before, after }) => ({ field, before, after })) as [
+        PlannedChange,
+        ...Array<PlannedChange>
+      ],
+      kept_fields: [...result.keptFields]
+    })
+  }
+  users.sort((a, b) => (a.idauto_id < b.idauto_id ? -1 : a.idauto_id > b.idauto_id ? 1 : 0))
+  const body = {
+    version,
+    created_at: options.now.toISOString(),
+    settings: options.settings,
+    skipped_by_reason: { ...options.skippedByReason } as Record<string, number>,
+    users
+  } as const
+  return { ...body, digest: digestOf(body) }
+}
+
+/** The plan file's text. */
+export const encode = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\n`
+
+const decodePlan = Schema.decodeUnknownEither(Plan, { onExcessProperty: "error" })
+
+/**
+ * Reads a plan file, refusing it (one typed error each) when it is not a plan, altered
+ * since it was made, made with other settings, or older than `maxAgeHours`.
+ */
+export const decode = (
+  text: string,
+  options: { readonly settings: PlanSettings; readonly maxAgeHours: number; readonly now: Date }
+): Either.Either<Plan, PlanRefused> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    return Either.left(
+      new PlanMalformed({
+        reason: `not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`
+      })
+    )
+  }
+  const decoded = decodePlan(json)
+  if (Either.isLeft(decoded)) {
+    const first = decoded.left.message.split("\n").slice(-1)[0] ?? ""
+    return Either.left(
+      new PlanMalformed({ reason: `not a version ${version} plan: ${first.trim()}` })
+    )
+  }
+  const plan = decoded.right
+  const actual = digestOf(plan)
+  if (actual !== plan.digest) {
+    return Either.left(new PlanAltered({ expected: plan.digest, actual }))
+  }
+  const wanted = options.settings
+  const differing = (["base_url", "mapping", "rules"] as const).filter(
+    (key) => canonicalJson(plan.settings[key]) !== canonicalJson(wanted[key])
+  )
+  if (differing.length > 0) return Either.left(new PlanOtherSettings({ differing }))
+  const ageHours = (options.now.getTime() - Date.parse(plan.created_at)) / 3_600_000
+  if (ageHours < -1 / 60) {
+    // A clock a minute ahead is tolerated; a plan from the future was not made here.
+    return Either.left(
+      new PlanMalformed({ reason: `created_at ${plan.created_at} is in the future` })
+    )
+  }
+  if (ageHours > options.maxAgeHours) {
+    return Either.left(
+      new PlanExpired({ createdAt: plan.created_at, ageHours, maxAgeHours: options.maxAgeHours })
+    )
+  }
+  return Either.right(plan)
+}

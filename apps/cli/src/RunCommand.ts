@@ -1,7 +1,11 @@
 import {
+  countResult,
+  countSkip,
+  emptyCounts,
   type RawWritebackRequest,
   type RunError,
   RunSummary,
+  type SkipCounts,
   type UserResult,
   validateRequest,
   type WritebackEvent
@@ -79,14 +83,6 @@ export interface RunDeps {
 
 /** Beyond `SAP_TIMEOUT_MS`: the answer's body and the result's bookkeeping. */
 const stopMarginMs = 2_000
-
-/** The summary counter of an outcome; a failure counts by its error code. */
-const counted: Partial<Record<string, "skipped" | "unchanged" | "updated" | "wouldUpdate">> = {
-  SKIPPED: "skipped",
-  UNCHANGED: "unchanged",
-  UPDATED: "updated",
-  WOULD_UPDATE: "wouldUpdate"
-}
 
 const signalExitCodes = { SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Terminated } as const
 type Signal = keyof typeof signalExitCodes
@@ -182,15 +178,8 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     let summarized = false
     let runId = ""
     const startedAt = Date.now()
-    const counts = {
-      total: 0,
-      skipped: 0,
-      unchanged: 0,
-      updated: 0,
-      wouldUpdate: 0,
-      updateFailed: 0,
-      fetchFailed: 0
-    }
+    let counts = emptyCounts
+    let skips: SkipCounts = {}
     let aborted = false
     const results: Array<UserResult> = []
     let summary: RunSummary | undefined
@@ -207,11 +196,8 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
                 break
               case "UserResult":
                 results.push(event)
-                counts.total += 1
-                counts[
-                  counted[event.outcome] ??
-                    (event.errorCode === "SAP_FETCH_FAILED" ? "fetchFailed" : "updateFailed")
-                ] += 1
+                counts = countResult(counts, event)
+                skips = countSkip(skips, event)
                 if (event.outcome === "FAILED") failed = true
                 break
               case "RunSummary":
@@ -263,7 +249,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         new RunSummary({
           runId,
           ...counts,
-          skippedByReason: {},
+          skippedByReason: skips,
           dfoRequests: 0,
           dfoRetries: 0,
           dfoRateLimited: 0,

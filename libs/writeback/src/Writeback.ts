@@ -300,7 +300,16 @@ export const make = Effect.gen(function* () {
          * the employee and recomputing the change first, so a value set meanwhile is
          * kept, never overwritten (CONTRACT §4 step 10).
          */
-        const writeUser = (planned: Planned, employee: DfoEmployee): Effect.Effect<UserResult> => {
+        const writeUser = (
+          planned: Planned,
+          employee: DfoEmployee,
+          /**
+           * Whether the write may still go, given what DFØ holds now (a reviewed plan's
+           * drift check, run again on every re-read); a result instead when it may not.
+           */
+          stillHolds: (current: DfoEmployee, changeSet: ChangeSet) => UserResult | undefined = () =>
+            undefined
+        ): Effect.Effect<UserResult> => {
           const { user, sapId, record: wanted } = planned
           const subject = { runId, caller, sapId, idautoId: user.idautoId ?? "" }
           let attempts = 0
@@ -312,6 +321,8 @@ export const make = Effect.gen(function* () {
               const changeSet = diff(wanted, current)
               last = changeSet
               if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet, unanswered)
+              const refused = stillHolds(current, changeSet)
+              if (refused !== undefined) return refused
               attempts += 1
               const n = attempts
               yield* Audit.intent(subject, changeSet, n)
@@ -392,9 +403,13 @@ export const make = Effect.gen(function* () {
         }
 
         /** A planned update in this run's mode: reported in a dry run, else written. */
-        const applyPlanned = (planned: Planned, employee: DfoEmployee) =>
+        const applyPlanned = (
+          planned: Planned,
+          employee: DfoEmployee,
+          stillHolds?: (current: DfoEmployee, changeSet: ChangeSet) => UserResult | undefined
+        ) =>
           dryRun === undefined
-            ? writeUser(planned, employee)
+            ? writeUser(planned, employee, stillHolds)
             : Effect.succeed(
                 Results.wouldUpdate(planned.user, diff(planned.record, employee), dryRun)
               )
@@ -761,9 +776,14 @@ export const make = Effect.gen(function* () {
                     const changeSet = diff(c.record, employee)
                     const drifted = drift(planned, c.record, changeSet)
                     if (drifted.length > 0) return Effect.succeed(stale(user, drifted.join("; ")))
+                    // A retried write re-reads DFØ: the plan must still hold then, too.
+                    const stillHolds = (_: DfoEmployee, now: ChangeSet) => {
+                      const since = drift(planned, c.record, now)
+                      return since.length === 0 ? undefined : stale(user, since.join("; "))
+                    }
                     return isUnchanged(changeSet)
                       ? Effect.succeed(Results.unchanged(user, changeSet))
-                      : applyPlanned({ ...c, employee }, employee)
+                      : applyPlanned({ ...c, employee }, employee, stillHolds)
                   }
                 })
               ),

@@ -168,6 +168,40 @@ describe("Plan", () => {
         })
       )
 
+      it.effect("a retried write re-checks the plan: DFØ changed during a 503 → PLAN_STALE", () =>
+        Effect.gen(function* () {
+          const emulator = yield* fresh
+          const { text } = yield* makePlan()
+          emulator.resetLog()
+          emulator.script({
+            method: "PUT",
+            path: "/00300002",
+            status: 503,
+            headers: { "retry-after": "0" }
+          })
+          // HR sets bob's epost while DFØ answers 503: the plan saw "old@uni.no".
+          emulator.mutateAfter({
+            method: "PUT",
+            path: "/00300002",
+            id: "00300002",
+            set: { epost: "hr-set@uni.no" }
+          })
+          const results = byId(F.users(yield* applyText(text)))
+          const bob = results.get("00300002")
+          assert.strictEqual(bob?.skipReason, "PLAN_STALE", bob?.message)
+          assert.include(bob?.message, 'the plan saw "old@uni.no"')
+          // One PUT (the 503), then a re-read, and no second PUT.
+          assert.deepStrictEqual(
+            emulator
+              .log()
+              .filter((e) => e.path.endsWith("/00300002"))
+              .map((e) => `${e.method} ${e.status}`),
+            ["GET 200", "PUT 503", "GET 200"]
+          )
+          assert.strictEqual(emulator.employee("00300002")?.epost, "hr-set@uni.no")
+        })
+      )
+
       it.effect("altered, expired and other-settings plans are refused and write nothing", () =>
         Effect.gen(function* () {
           const emulator = yield* fresh

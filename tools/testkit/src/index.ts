@@ -1,2 +1,3 @@
 export * as ChildProcess from "./ChildProcess.js"
 export * as Poll from "./Poll.js"
+export * as Prometheus from "./Prometheus.js"

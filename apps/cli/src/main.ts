@@ -109,6 +109,16 @@ const preflight = Argv.preflight(process.argv)
 const environment =
   preflight.logLevel === undefined ? process.env : { ...process.env, LOG_LEVEL: preflight.logLevel }
 
+/** What every subcommand runs with: the configuration, and events as canonical JSON. */
+const deps = (metricsFile: string | undefined) => ({
+  load: load(environment, metricsFile),
+  encode: toCanonicalJson
+})
+
+/** A subcommand's answer becomes the process's exit code (CONTRACT §7). */
+const exitWith = <E, R>(effect: Effect.Effect<number, E, R>) =>
+  Effect.flatMap(effect, (code) => Effect.sync(() => void (process.exitCode = code)))
+
 const run = Command.make(
   "run",
   { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile, metricsFile },
@@ -123,11 +133,8 @@ const run = Command.make(
         json: flags.json,
         logFile: flags.logFile
       },
-      {
-        load: load(environment, Option.getOrUndefined(flags.metricsFile)),
-        encode: toCanonicalJson
-      }
-    ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
+      deps(Option.getOrUndefined(flags.metricsFile))
+    ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
@@ -174,8 +181,8 @@ const plan = Command.make(
         out: flags.out,
         format: flags.format
       },
-      { load: load(environment, undefined), encode: toCanonicalJson }
-    ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
+      deps(undefined)
+    ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
@@ -200,8 +207,8 @@ const apply = Command.make("apply", { file, maxUpdates, json, logFile }, (flags)
       json: flags.json,
       logFile: flags.logFile
     },
-    { load: load(environment, undefined), encode: toCanonicalJson }
-  ).pipe(Effect.flatMap((code) => Effect.sync(() => void (process.exitCode = code))))
+    deps(undefined)
+  ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([

@@ -3,6 +3,8 @@ import {
   DfoEmployeeList,
   DfoFault,
   DfoLookup,
+  type EmployeeIndex,
+  indexEmployees,
   isEmployeeId,
   keyRefusalAdvice,
   keyRefusedStatuses,
@@ -100,8 +102,8 @@ export interface DfoEmployeesService {
    * employee; an answer about another employee is a failure. Transient answers are retried.
    */
   readonly get: (id: string) => Effect.Effect<DfoLookup, SapFetchError>
-  /** Every employee, with one `GET {base}`. Transient answers are retried. */
-  readonly list: () => Effect.Effect<ReadonlyArray<DfoEmployee>, SapFetchError>
+  /** Every employee, with one `GET {base}`, as an index. Transient answers are retried. */
+  readonly list: () => Effect.Effect<EmployeeIndex, SapFetchError>
   /**
    * One write (`SAP_UPDATE_METHOD`, default `PUT`) of only the fields given, never
    * retried here: a retry must first re-read the employee (CONTRACT §4 step 10), which
@@ -502,9 +504,9 @@ export const make = (
         "GET",
         basePath === "" ? "/" : basePath,
         settings.maxListBytes,
-        (answer, now): Either.Either<ReadonlyArray<DfoEmployee>, AttemptFailure> =>
+        (answer, now): Either.Either<EmployeeIndex, AttemptFailure> =>
           answer.status === 200
-            ? Either.map(decodeEmployees(answer), ({ ansatt }) => ansatt)
+            ? Either.map(decodeEmployees(answer), ({ ansatt }) => indexEmployees(ansatt))
             : Either.left(failureOf(answer, now))
       ).pipe(Effect.mapError(toError(SapFetchError)))
     })

@@ -119,7 +119,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees waits (TestClo
       assert.isAtLeast(second - first, 160)
       assert.isAtMost(second - first, 240)
       yield* TestClock.adjust(second - first)
-      assert.isAbove((yield* Fiber.join(fiber)).length, 0)
+      assert.isAbove((yield* Fiber.join(fiber)).size, 0)
       assert.deepStrictEqual(statuses(emu), ["GET  429", "GET  429", "GET  200"])
     }).pipe(underTestClock({ retryBaseMs: 100 }))
   )

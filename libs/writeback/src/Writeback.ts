@@ -10,6 +10,7 @@ import {
   diff,
   type Eligible,
   emptyCounts,
+  type EmployeeIndex,
   employeeKey,
   type Ineligible,
   isUnchanged,
@@ -513,8 +514,8 @@ export const make = Effect.gen(function* () {
                   const remote: Array<Candidate> = []
                   for (const candidate of candidates) {
                     if (!notAborted()) break
-                    const employee = Option.flatMapNullable(known, (byKey) =>
-                      byKey.get(candidate.key)
+                    const employee = Option.flatMapNullable(known, (index) =>
+                      index.get(candidate.key)
                     )
                     if (Option.isNone(employee)) {
                       remote.push(candidate)
@@ -687,7 +688,7 @@ export const make = Effect.gen(function* () {
          * its own). A refused key stops the run before any user is read on its own.
          */
         const employeeList = (): Effect.Effect<
-          Effect.Effect<Option.Option<ReadonlyMap<string, DfoEmployee>>>,
+          Effect.Effect<Option.Option<EmployeeIndex>>,
           never,
           Scope.Scope
         > =>
@@ -695,11 +696,6 @@ export const make = Effect.gen(function* () {
             if (!settings.bulkList) return Effect.succeedNone
             const listing = yield* Effect.forkScoped(
               counted(dfo.list()).pipe(
-                Effect.map((employees): ReadonlyMap<string, DfoEmployee> => {
-                  const byKey = new Map<string, DfoEmployee>()
-                  for (const employee of employees) byKey.set(employeeKey(employee.id), employee)
-                  return byKey
-                }),
                 Effect.tapError((error) => {
                   stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`)
                   return annotate(

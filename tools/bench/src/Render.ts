@@ -16,7 +16,7 @@ const statusOf = (t: Target) =>
 
 const targetTable = (heading: string, targets: ReadonlyArray<Target>) =>
   table(
-    [heading, "measured", "limit", "met", "limit from"],
+    [heading, "measured", "limit", "met", "note"],
     ["left", "right", "right", "left", "left"],
     targets.map((t) => [t.name, figure(t), limitOf(t), statusOf(t), t.basis ?? ""])
   )

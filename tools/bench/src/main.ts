@@ -56,7 +56,7 @@ const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group
                      ${defaultRepetitions.all}, with --quick ${quickRepetitions.all})
   --repeat-original  runs of the original's shape, ~200 s each at full size
                      (default: as --repeat)
-Without flags: every scenario at full size (about 17 minutes); writes bench/report.json and
+Without flags: every scenario at full size (about 18 minutes); writes bench/report.json and
 the tables in docs/benchmarks.md. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to
 each scenario's process.`
 
@@ -119,6 +119,22 @@ const warmList = (baseUrl: string, apiKey: string) =>
     await response.arrayBuffer()
   })
 
+/**
+ * DFØ's records for a scenario: the same people as the directory (the DFØ mix never changes
+ * them), only `changeShare` of them stale, topped up to `listSize` with employees who have
+ * no directory entry (some directory people have no record: no payroll id, a shared one).
+ */
+const employeesOf = (users: number, dfo: NonNullable<ScenarioSpec["dfo"]>) => {
+  const options = {
+    count: users,
+    seed,
+    dfo: { staleEpost: dfo.changeShare, empty: 0, otherBrukerident: 0, absent: 0 }
+  }
+  const records = Population.make(options).dfoRecords
+  const missing = (dfo.listSize ?? 0) - records.length
+  return missing <= 0 ? records : Population.make({ ...options, dfoOnly: missing }).dfoRecords
+}
+
 const program = Effect.gen(function* () {
   const started = now()
   const specs = select(scenarios(sizes), only)
@@ -147,19 +163,7 @@ const program = Effect.gen(function* () {
           spec.dfo === undefined
             ? undefined
             : yield* DfoEmulator.scoped({
-                // The same people as the directory (the DFØ mix never changes them), with
-                // only `changeShare` of them stale in DFØ.
-                employees: Population.make({
-                  count: spec.users,
-                  seed,
-                  dfo: {
-                    staleEpost: spec.dfo.changeShare,
-                    empty: 0,
-                    otherBrukerident: 0,
-                    absent: 0
-                  },
-                  dfoOnly: spec.dfo.dfoOnly ?? 0
-                }).dfoRecords,
+                employees: employeesOf(spec.users, spec.dfo),
                 faults: { latencyMs: spec.dfo.latencyMs }
               }).pipe(Effect.orDie)
         if (emulator !== undefined) {

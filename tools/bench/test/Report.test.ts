@@ -46,7 +46,7 @@ describe("the plan", () => {
   it("runs a directory of the largest size against DFØ's large list, nothing to change", () => {
     const spec = scenarios(fullSizes).find((s) => s.name === "full-unchanged-50k-dfo200k")
     assert.strictEqual(spec?.users, 50_000)
-    assert.deepStrictEqual(spec?.dfo, { changeShare: 0, latencyMs: 0, dfoOnly: 150_000 })
+    assert.deepStrictEqual(spec?.dfo, { changeShare: 0, latencyMs: 0, listSize: 200_000 })
   })
 
   it("runs every scenario three times by default, the original's shape as often as asked", () => {

@@ -13,8 +13,15 @@ export interface ScenarioSpec {
   readonly users: number
   /** Needs a slapd holding `users` people. */
   readonly ldap: boolean
-  /** Needs the emulator: DFØ's copy of the people with `changeShare` stale, at `latencyMs`. */
-  readonly dfo?: { readonly changeShare: number; readonly latencyMs: number }
+  /**
+   * Needs the emulator: DFØ's copy of the people with `changeShare` stale, at `latencyMs`,
+   * topped up to `listSize` employees with people who have no directory entry.
+   */
+  readonly dfo?: {
+    readonly changeShare: number
+    readonly latencyMs: number
+    readonly listSize?: number
+  }
   readonly params: Params
 }
 
@@ -23,6 +30,8 @@ export interface Sizes {
   readonly directories: ReadonlyArray<number>
   /** The size of the change runs, the original's shape and the gRPC scenario. */
   readonly changeRun: number
+  /** DFØ's employees in the large-list run, over a directory of the largest size. */
+  readonly dfoList: number
   readonly dfoRequests: { readonly fast: number; readonly slow: number }
   readonly grpc: {
     readonly sequential: number
@@ -35,6 +44,7 @@ export interface Sizes {
 export const fullSizes: Sizes = {
   directories: [10_000, 50_000],
   changeRun: 10_000,
+  dfoList: 200_000,
   dfoRequests: { fast: 5_000, slow: 2_000 },
   grpc: { sequential: 1_000, concurrentCalls: 2_000, clients: 32, fullRuns: 2 }
 }
@@ -42,6 +52,7 @@ export const fullSizes: Sizes = {
 export const quickSizes: Sizes = {
   directories: [2_000],
   changeRun: 2_000,
+  dfoList: 8_000,
   dfoRequests: { fast: 1_000, slow: 200 },
   grpc: { sequential: 200, concurrentCalls: 200, clients: 32, fullRuns: 2 }
 }
@@ -51,6 +62,28 @@ export const seed = 1
 
 /** Emulator latency of the change runs and the original's shape. */
 export const slowLatencyMs = 20
+
+/** `SAP_CONCURRENCY` of the change runs, which their time target divides by. */
+export const changeConcurrency = 8
+
+/** How many times each scenario runs; the report shows the median of each figure. */
+export interface Repetitions {
+  readonly all: number
+  /** The original's shape is latency-bound (minutes at full size): it may run fewer times. */
+  readonly original: number
+}
+
+/**
+ * Three of everything: at full size the bench then takes about 18 minutes on the reference
+ * machine, 10 of them the original's shape (3 × ~200 s).
+ */
+export const defaultRepetitions: Repetitions = { all: 3, original: 3 }
+
+/** `--quick` is a local check of the harness, not figures to compare: once each. */
+export const quickRepetitions: Repetitions = { all: 1, original: 1 }
+
+export const repetitionsOf = (spec: ScenarioSpec, repetitions: Repetitions): number =>
+  spec.group === "original" ? repetitions.original : repetitions.all
 
 /** `50000` → `50k`, `2500` → `2.5k`. */
 export const sizeLabel = (n: number): string =>
@@ -64,6 +97,8 @@ export const names = {
   stream: (n: number) => `stream-${sizeLabel(n)}`,
   dfoClient: (latencyMs: number) => `dfo-client-${latencyMs}ms`,
   unchanged: (n: number) => `full-unchanged-${sizeLabel(n)}`,
+  largeList: (n: number, employees: number) =>
+    `full-unchanged-${sizeLabel(n)}-dfo${sizeLabel(employees)}`,
   change: (share: number, n: number) => `full-change-${percentLabel(share)}-${sizeLabel(n)}`,
   original: (share: number, n: number) => `original-${percentLabel(share)}-${sizeLabel(n)}`,
   grpc: (n: number) => `grpc-single-user-${sizeLabel(n)}`
@@ -128,15 +163,27 @@ export const scenarios = (sizes: Sizes): ReadonlyArray<ScenarioSpec> => {
       dfo: { changeShare: 0, latencyMs: 0 },
       params: { kind: "full-run", env: {} }
     })),
+    {
+      name: names.largeList(largest, sizes.dfoList),
+      group: "full-run",
+      title: `full run, nothing to change, DFØ's list ${sizes.dfoList} employees (most without an account), emulator 0 ms`,
+      users: largest,
+      ldap: true,
+      dfo: { changeShare: 0, latencyMs: 0, listSize: sizes.dfoList },
+      params: { kind: "full-run", env: {} }
+    },
     ...changeShares.map((share): ScenarioSpec => ({
       name: names.change(share, n),
       group: "full-run",
-      title: `full run, ${share * 100} % to change, emulator ${slowLatencyMs} ms, concurrency 8, bulk list`,
+      title: `full run, ${share * 100} % to change, emulator ${slowLatencyMs} ms, concurrency ${changeConcurrency}, bulk list`,
       users: n,
       ldap: true,
       dfo: { changeShare: share, latencyMs: slowLatencyMs },
       // The mass-update guard (default 1000) would stop the 10 % run before it writes.
-      params: { kind: "full-run", env: { WRITEBACK_MAX_UPDATES: String(n) } }
+      params: {
+        kind: "full-run",
+        env: { WRITEBACK_MAX_UPDATES: String(n), SAP_CONCURRENCY: String(changeConcurrency) }
+      }
     })),
     {
       name: names.original(slow.changeShare, n),

@@ -2,6 +2,7 @@ import { type DfoRecord, makeDfoRecord } from "./DfoRecord.js"
 import { random } from "./internal/random.js"
 import {
   generatePeople,
+  generatePerson,
   type LdapEntry,
   ldapEntryOf,
   nightMix,
@@ -46,6 +47,13 @@ export interface PopulationOptions {
   readonly dfo?: Partial<DfoMix>
   readonly domain?: string
   readonly firstPayrollId?: number
+  /**
+   * Employees DFØ holds who have no directory entry (default 0): people `count` to
+   * `count + dfoOnly − 1`, each with an in-sync record under the next payroll ids, so
+   * DFØ's list is larger than the directory, as at a university where most staff have no
+   * account. They are not in `people` or `entries`.
+   */
+  readonly dfoOnly?: number
 }
 
 /** People with both their Portal LDAP entry and their DFØ record, from one seed. */
@@ -57,7 +65,10 @@ export interface Population {
   readonly people: ReadonlyArray<Person>
   /** The entries the testbed loads, one per person. */
   readonly entries: ReadonlyArray<LdapEntry>
-  /** Every DFØ record, one per 8-digit id (the first person holding an id gives it). */
+  /**
+   * Every DFØ record, one per 8-digit id (the first person holding an id gives it), then
+   * the `dfoOnly` records of people without a directory entry.
+   */
   readonly dfoRecords: ReadonlyArray<DfoRecord>
   readonly stateOf: (person: Person) => DfoState
   /** The record DFØ holds under the person's payroll id before any run, if any. */
@@ -136,6 +147,19 @@ export const make = (options: PopulationOptions): Population => {
     const state = stateOf(person)
     if (state !== "absent") records.set(id, recordFor(person, id, state))
   }
+  // Their ids follow the directory's, so they never meet a directory person's record; every
+  // one gets a record whatever its person's draws, so DFØ holds exactly `dfoOnly` more.
+  const firstPayrollId = options.firstPayrollId ?? 100000
+  const dfoOnly = Array.from({ length: options.dfoOnly ?? 0 }, (_, i) => {
+    const index = options.count + i
+    const person = generatePerson(index, {
+      seed,
+      mix,
+      ...(options.domain === undefined ? {} : { domain: options.domain }),
+      firstPayrollId
+    })
+    return recordFor(person, canonicalId(String(firstPayrollId + index)), "in-sync")
+  })
   return {
     seed,
     count: options.count,
@@ -143,7 +167,7 @@ export const make = (options: PopulationOptions): Population => {
     dfoMix,
     people,
     entries: people.map(ldapEntryOf),
-    dfoRecords: [...records.values()],
+    dfoRecords: [...records.values(), ...dfoOnly],
     stateOf,
     dfoRecordOf: (person) =>
       person.payrollId === undefined ? undefined : records.get(canonicalId(person.payrollId))

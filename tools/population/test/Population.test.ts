@@ -48,6 +48,27 @@ describe("Population.make", () => {
     assert.notDeepEqual(b.dfoRecords, a.dfoRecords)
   })
 
+  it("adds dfoOnly employees to DFØ's list, after the directory's ids, changing nothing else", () => {
+    const directory = Population.make({ count: 300, seed: 6 })
+    const larger = Population.make({ count: 300, seed: 6, dfoOnly: 1_200 })
+    assert.deepStrictEqual(larger.entries, directory.entries)
+    assert.strictEqual(larger.people.length, 300)
+    assert.strictEqual(larger.dfoRecords.length, directory.dfoRecords.length + 1_200)
+    assert.deepStrictEqual(
+      larger.dfoRecords.slice(0, directory.dfoRecords.length),
+      directory.dfoRecords
+    )
+    const extra = larger.dfoRecords.slice(directory.dfoRecords.length).map((r) => r.id)
+    assert.strictEqual(extra[0], "00100300")
+    assert.strictEqual(extra[extra.length - 1], "00101499")
+    assert.strictEqual(new Set(larger.dfoRecords.map((r) => r.id)).size, larger.dfoRecords.length)
+    // Nobody in the directory meets one of them: the run plans exactly what it did without.
+    assert.deepStrictEqual(
+      expectedOutcomes(larger.people, larger.dfoRecordOf, rules),
+      expectedOutcomes(directory.people, directory.dfoRecordOf, rules)
+    )
+  })
+
   it("plans a few percent of updates on a default night, and meets every hard case", () => {
     const night = Population.make({ count: 10_000, seed: 1 })
     const counts = tally(expectedOutcomes(night.people, night.dfoRecordOf, rules))

@@ -1,0 +1,192 @@
+/**
+ * Issue #13's targets, the ratios issue #3 asks for and the checks every run must pass,
+ * all computed from the medians of one bench run.
+ */
+import { round } from "./internal/timing.js"
+import { changeConcurrency, changeShares, names, type Sizes, slowLatencyMs } from "./Plan.js"
+import type { Ratio, ScenarioResult, Target } from "./Report.js"
+
+/** A figure against its limit; `undefined` for either when the run did not measure it. */
+const target = (
+  name: string,
+  value: number | undefined,
+  comparison: Target["comparison"],
+  limit: number | undefined,
+  unit: string,
+  basis?: string
+): Target => {
+  const base = { name, comparison, unit, ...(basis === undefined ? {} : { basis }) }
+  if (value === undefined || limit === undefined || !Number.isFinite(value)) {
+    return {
+      ...base,
+      ...(limit === undefined ? {} : { limit: round(limit) }),
+      status: "not measured"
+    }
+  }
+  const met =
+    comparison === "<=" ? value <= limit : comparison === ">=" ? value >= limit : value === limit
+  return { ...base, value: round(value), limit: round(limit), status: met ? "met" : "not met" }
+}
+
+const metric = (result: ScenarioResult | undefined, key: string) => result?.metrics[key]
+
+/** `a / b` of two figures when both were measured. */
+const over = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b <= 0 ? undefined : a / b
+
+export interface Evaluation {
+  readonly ratios: ReadonlyArray<Ratio>
+  readonly targets: ReadonlyArray<Target>
+  readonly checks: ReadonlyArray<Target>
+}
+
+export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): Evaluation => {
+  const find = (name: string) => results.find((r) => r.name === name)
+  const largest = Math.max(...sizes.directories)
+  const n = sizes.changeRun
+
+  const ratios: Array<Ratio> = []
+  const ratio = (name: string, a: ScenarioResult | undefined, b: ScenarioResult | undefined) => {
+    const value = over(a?.wallMs, b?.wallMs)
+    if (value !== undefined) ratios.push({ name, value: round(value) })
+  }
+  for (const users of sizes.directories) {
+    ratio(
+      `ldapts / ldapsearch (${users})`,
+      find(names.ldapts(users)),
+      find(names.ldapsearch(users))
+    )
+  }
+  const stream = find(names.stream(largest))
+  const bigRun = find(names.unchanged(largest))
+  const floor = find(names.ldapts(largest))
+  ratio(`streamAll / ldapsearch (${largest})`, stream, find(names.ldapsearch(largest)))
+  ratio(`streamAll / bare ldapts (${largest})`, stream, floor)
+  ratio(`full run unchanged / ldapsearch (${largest})`, bigRun, find(names.ldapsearch(largest)))
+  ratio(`full run unchanged / bare ldapts (${largest})`, bigRun, floor)
+
+  const unchanged = find(names.unchanged(n))
+  const oneShare = changeShares[0]
+  const onePct = find(names.change(oneShare, n))
+  // The writes of a change run at `changeConcurrency` in flight, each a re-read and a PUT at
+  // the emulator's latency, on top of the same run with nothing to change.
+  const changeLimit = (run: ScenarioResult | undefined) => {
+    const updates = metric(run, "updated")
+    if (unchanged === undefined || updates === undefined) return {}
+    const writeMs = (2 * updates * slowLatencyMs) / changeConcurrency
+    return {
+      limit: unchanged.wallMs + 1.5 * writeMs,
+      basis: `${unchanged.wallMs} ms unchanged + 1.5 × (2 × ${updates} updates × ${slowLatencyMs} ms / ${changeConcurrency})`
+    }
+  }
+  const onePctLimit = changeLimit(onePct)
+  const dfoClient = find(names.dfoClient(0))
+  const overheads = [8, 32].flatMap((c) => metric(dfoClient, `c${c}OverheadUsPerRequest`) ?? [])
+  const grpc = find(names.grpc(n))
+  const largeList = names.largeList(largest, sizes.dfoList)
+
+  const targets: ReadonlyArray<Target> = [
+    target(
+      `full run, ${largest} unchanged: time / bare ldapts floor`,
+      over(bigRun?.wallMs, floor?.wallMs),
+      "<=",
+      2,
+      "×"
+    ),
+    target(`peak RSS, full run, ${largest}`, bigRun?.peakRssMb, "<=", 250, "MB"),
+    target(
+      `peak RSS, full run, ${sizes.dfoList} DFØ employees (${largeList})`,
+      find(largeList)?.peakRssMb,
+      "<=",
+      300,
+      "MB"
+    ),
+    target(
+      `1 % to change, ${n} users, ${slowLatencyMs} ms latency: time`,
+      onePct?.wallMs,
+      "<=",
+      onePctLimit.limit,
+      "ms",
+      onePctLimit.basis
+    ),
+    target(
+      `original script's shape / ours, ${n} users, 1 % to change`,
+      over(find(names.original(oneShare, n))?.wallMs, onePct?.wallMs),
+      ">=",
+      150,
+      "×"
+    ),
+    target(
+      "single user over gRPC, emulator at 0 ms: p50",
+      metric(grpc, "grpcP50Ms"),
+      "<=",
+      5,
+      "ms"
+    ),
+    target(
+      "single user over gRPC, emulator at 0 ms: p99",
+      metric(grpc, "grpcP99Ms"),
+      "<=",
+      20,
+      "ms"
+    ),
+    target(
+      "DFØ client overhead per request over raw undici, 0 ms latency",
+      overheads.length === 0 ? undefined : Math.max(...overheads),
+      "<=",
+      100,
+      "µs",
+      "the larger of 8 and 32 in flight"
+    )
+  ]
+
+  // A check holds for every repetition, so it shows the worst one, not the median.
+  const checks: Array<Target> = []
+  for (const share of changeShares) {
+    const run = find(names.change(share, n))
+    if (run === undefined) continue
+    const label = `${share * 100} % to change, ${n} users`
+    if (share !== oneShare) {
+      const { limit, basis } = changeLimit(run)
+      checks.push(target(`${label}: time`, run.wallMs, "<=", limit, "ms", basis))
+    }
+    const counts = run.repetitions.map((r) => ({
+      updates: r.metrics["updated"] ?? 0,
+      requests: Object.values(r.dfoRequests ?? {}).reduce((sum, count) => sum + count, 0)
+    }))
+    const worst = counts.find((c) => c.requests !== 1 + 2 * c.updates) ?? counts[0]
+    if (worst === undefined) continue
+    checks.push(
+      target(
+        `${label}: DFØ requests (1 list + ${worst.updates} re-reads + ${worst.updates} PUTs)`,
+        worst.requests,
+        "==",
+        1 + 2 * worst.updates,
+        "requests",
+        "every repetition"
+      )
+    )
+  }
+  if (grpc !== undefined) {
+    const highest = (key: string) => Math.max(...grpc.repetitions.map((r) => r.metrics[key] ?? 0))
+    checks.push(
+      target(
+        "server RSS growth around full runs over gRPC",
+        highest("serverRssGrowthPct"),
+        "<=",
+        20,
+        "%",
+        "the highest repetition"
+      ),
+      target(
+        "single user over gRPC: failed calls",
+        highest("errors"),
+        "==",
+        0,
+        "calls",
+        "the highest repetition"
+      )
+    )
+  }
+  return { ratios, targets, checks }
+}

@@ -4,8 +4,10 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Telemetry, WritebackConfig } from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
+import { WritebackConfig } from "@dfo-writeback/writeback"
 import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
 import {
@@ -81,6 +83,7 @@ const inventory = (config: Config.Config<unknown>) =>
 /** What the CLI reads (apps/cli/src/main.ts) and what the server adds (apps/server/src/main.ts). */
 const cliSettings = Config.all({
   logging: LogFormat.OptionsConfig(() => undefined),
+  mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,

@@ -9,7 +9,9 @@ import tseslint from "typescript-eslint"
  * apps → libs → domain. Product code (`src/`) never imports a tool, tests may; nothing
  * imports an app; `domain` imports no other project and `contract` no service library; the
  * two clients (`portal-ldap`, `dfo-api`) do not know each other, and only `writeback`
- * composes them. `tools/scripts/test/ModuleBoundaries.test.ts` keeps a wrong import failing.
+ * composes them. `edge` (configuration sources, settings, logs, telemetry) is for the apps
+ * and tools: no library imports it, in its code or its tests.
+ * `tools/scripts/test/ModuleBoundaries.test.ts` keeps a wrong import failing.
  */
 const services = ["scope:ldap", "scope:dfo", "scope:writeback"]
 const graph = (code) => [
@@ -22,6 +24,7 @@ const graph = (code) => [
     onlyDependOnLibsWithTags: code === "src" ? ["type:lib"] : ["type:lib", "type:tool"]
   },
   { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["type:lib", "type:tool"] },
+  { sourceTag: "type:lib", notDependOnLibsWithTags: ["scope:edge"] },
   { sourceTag: "scope:domain", notDependOnLibsWithTags: ["scope:contract", ...services] },
   { sourceTag: "scope:contract", notDependOnLibsWithTags: services },
   {

@@ -1,4 +1,4 @@
-import { Settings } from "@dfo-writeback/writeback"
+import { Settings } from "@dfo-writeback/edge"
 import { HelpDoc } from "@effect/cli"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import { Array as Arr } from "effect"

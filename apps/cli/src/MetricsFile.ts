@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { RunMetrics, Telemetry } from "@dfo-writeback/writeback"
+import { RunMetrics, Telemetry } from "@dfo-writeback/edge"
 import { Effect, Layer, Metric } from "effect"
 
 const lastSuccessLine = new RegExp(

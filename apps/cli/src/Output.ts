@@ -1,5 +1,5 @@
 import type { RunSummary, UserResult, WritebackEvent } from "@dfo-writeback/domain"
-import { LogFormat } from "@dfo-writeback/writeback"
+import { LogFormat } from "@dfo-writeback/edge"
 
 /**
  * Text from outside (LDAP values, DFØ's faultText) as the terminal shows it: control

@@ -1,5 +1,6 @@
 import { validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
-import { LogFormat, Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
+import { LogFormat } from "@dfo-writeback/edge"
+import { Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
 import { Effect, Either, Option, Stream } from "effect"
 import * as fs from "node:fs"
 import { ExitCode } from "./ExitCode.js"

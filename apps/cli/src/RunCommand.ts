@@ -10,13 +10,8 @@ import {
   validateRequest,
   type WritebackEvent
 } from "@dfo-writeback/domain"
-import {
-  type ConfigSource,
-  LogFormat,
-  type Plan,
-  type PlanError,
-  Writeback
-} from "@dfo-writeback/writeback"
+import { type ConfigSource, LogFormat } from "@dfo-writeback/edge"
+import { type Plan, type PlanError, Writeback } from "@dfo-writeback/writeback"
 import {
   Deferred,
   Effect,

@@ -2,17 +2,10 @@ import { Args, CliConfig, Command, HelpDoc, Options, ValidationError } from "@ef
 import { NodeContext } from "@effect/platform-node"
 import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
-import { keyFields } from "@dfo-writeback/domain"
+import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import {
-  ConfigSource,
-  LogFormat,
-  Plan,
-  PlanRender,
-  Telemetry,
-  Writeback,
-  WritebackConfig
-} from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
+import { Plan, PlanRender, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
@@ -57,6 +50,8 @@ const json = Options.boolean("json").pipe(
 /** Read together, so one message names every configuration problem. */
 const settings = Config.all({
   logging: LogFormat.OptionsConfig(() => undefined),
+  // Read once here: the directory and the rules both take it from ConfiguredMapping.
+  mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,
@@ -77,7 +72,7 @@ const load = (
     plan: {
       settings: Plan.settingsOf({
         baseUrl: all.dfo.baseUrl,
-        mapping: all.writeback.mapping,
+        mapping: all.mapping,
         rules: all.writeback.rules
       }),
       maxAgeHours: all.writeback.planMaxAgeHours ?? 24
@@ -87,10 +82,10 @@ const load = (
         Layer.provide(Writeback.layer),
         Layer.provide(
           Layer.mergeAll(
-            PortalDirectory.layer(all.ldap),
+            PortalDirectory.layerMapped(all.ldap),
             DfoEmployees.layer(all.dfo),
-            WritebackConfig.layer(all.writeback)
-          )
+            WritebackConfig.layerMapped(all.writeback)
+          ).pipe(Layer.provide(ConfiguredMapping.layer(all.mapping)))
         )
       ),
       metricsFile === undefined ? Layer.empty : MetricsFile.layer(metricsFile)

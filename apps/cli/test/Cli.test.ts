@@ -239,6 +239,49 @@ describe("writeback (the CLI as a process)", () => {
         })
       )
 
+      it.effect(
+        "one WRITEBACK_CONFIG mapping: the directory finds by it, the rules derive by it",
+        () =>
+          Effect.gen(function* () {
+            const { env, emulator } = yield* environment
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "writeback-cli-"))
+            try {
+              const configFile = path.join(dir, "writeback.json")
+              fs.writeFileSync(
+                configFile,
+                JSON.stringify({
+                  mapping: { username: "idautoPersonSAMAccountName", eksternIdent: ["mail"] }
+                })
+              )
+              const run = yield* cli(
+                [
+                  "run",
+                  "--key-field",
+                  "username",
+                  "--key-value",
+                  "alice.uh",
+                  "--log-only",
+                  "--json"
+                ],
+                { ...env, WRITEBACK_CONFIG: configFile }
+              )
+              // Found by the SAM account name: the default mapping's username would find nobody.
+              assert.strictEqual(run.code, 0, run.stderr)
+              const user = jsonLines(run.stdout)[1]?.["user"] as Record<string, unknown>
+              assert.strictEqual(user["idautoId"], alice.idautoID)
+              // eksternIdent from mail, not from idautoPersonSystem5ID (alice@uni.no) by default.
+              assert.deepInclude(user["changes"] as ReadonlyArray<Record<string, string>>, {
+                field: "eksternIdent",
+                before: "",
+                after: "alice.smith@uni.no"
+              })
+              assert.strictEqual(emulator.stats().byMethod["PUT"] ?? 0, 0)
+            } finally {
+              fs.rmSync(dir, { recursive: true, force: true })
+            }
+          })
+      )
+
       it.effect("secrets from *_FILE; WRITEBACK_CONFIG supplies settings", () =>
         Effect.gen(function* () {
           const { env, emulator } = yield* environment

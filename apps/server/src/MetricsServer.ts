@@ -5,7 +5,7 @@
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Telemetry } from "@dfo-writeback/writeback"
+import { Telemetry } from "@dfo-writeback/edge"
 import { Config, Effect, Layer, Option, Runtime, Schema } from "effect"
 
 /** Where to serve; `None` serves nothing. */

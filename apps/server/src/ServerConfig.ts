@@ -5,7 +5,7 @@
 import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as tlsModule from "node:tls"
-import { Settings } from "@dfo-writeback/writeback"
+import { Settings } from "@dfo-writeback/edge"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import * as Callers from "./Callers.js"
 import * as ListenAddress from "./ListenAddress.js"

@@ -4,16 +4,10 @@
  * server and exits 0. Invalid configuration exits 2 with one line listing every problem.
  */
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import {
-  ConfigSource,
-  LogFormat,
-  Plan,
-  Settings,
-  Telemetry,
-  Writeback,
-  WritebackConfig
-} from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
+import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import { createRequire } from "node:module"
@@ -29,6 +23,8 @@ const settings = Config.all({
   metrics: MetricsServer.config,
   telemetry: Telemetry.config,
   logging: LogFormat.OptionsConfig(write),
+  // Read once here: the directory and the rules both take it from ConfiguredMapping.
+  mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config
@@ -42,7 +38,7 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         plan: {
           settings: Plan.settingsOf({
             baseUrl: all.dfo.baseUrl,
-            mapping: all.writeback.mapping,
+            mapping: all.mapping,
             rules: all.writeback.rules
           }),
           maxAgeHours: all.writeback.planMaxAgeHours ?? 24
@@ -53,10 +49,10 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         Layer.provide(Writeback.layer),
         Layer.provide(
           Layer.mergeAll(
-            PortalDirectory.layer(all.ldap),
+            PortalDirectory.layerMapped(all.ldap),
             DfoEmployees.layer(all.dfo),
-            WritebackConfig.layer(all.writeback)
-          )
+            WritebackConfig.layerMapped(all.writeback)
+          ).pipe(Layer.provide(ConfiguredMapping.layer(all.mapping)))
         )
       ),
       MetricsServer.layer(all.metrics)

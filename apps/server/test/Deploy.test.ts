@@ -4,8 +4,10 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Telemetry, WritebackConfig } from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
+import { WritebackConfig } from "@dfo-writeback/writeback"
 import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
 import {
@@ -81,6 +83,7 @@ const inventory = (config: Config.Config<unknown>) =>
 /** What the CLI reads (apps/cli/src/main.ts) and what the server adds (apps/server/src/main.ts). */
 const cliSettings = Config.all({
   logging: LogFormat.OptionsConfig(() => undefined),
+  mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,
@@ -111,6 +114,23 @@ const units = {
     server: false
   }
 } as const
+
+describe("the settings catalogue", () => {
+  it.effect("lists exactly what the CLI and the server read: help, README and file keys", () =>
+    Effect.gen(function* () {
+      const { asked } = yield* inventory(serverSettings)
+      // The mapping is the file's `mapping` section, not a setting; WRITEBACK_CONFIG and the
+      // lower-case proxy forms are read before (or beside) the configuration.
+      const read = [...asked].filter(
+        (name) => !name.startsWith("mapping") && name === name.toUpperCase()
+      )
+      const catalogue = Settings.all
+        .map((s) => s.name)
+        .filter((name) => name !== "WRITEBACK_CONFIG")
+      assert.deepStrictEqual([...new Set(read)].sort(), [...catalogue].sort())
+    })
+  )
+})
 
 describe("deploy/", () => {
   it.effect("names only settings the configuration has", () =>

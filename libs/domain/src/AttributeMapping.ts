@@ -1,4 +1,4 @@
-import { Config, ConfigError, Either, ParseResult, Schema } from "effect"
+import { Config, ConfigError, Context, Either, Layer, ParseResult, Schema } from "effect"
 import type { KeyField } from "./KeyField.js"
 
 const AttributeName = Schema.Trim.pipe(Schema.nonEmptyString())
@@ -123,3 +123,22 @@ export const AttributeMappingConfig: Config.Config<AttributeMapping> = Config.al
     )
   )
 )
+
+/**
+ * The one attribute mapping of a process: the LDAP directory (which attributes it asks
+ * for and matches keys against) and the writeback's rules (which it derives values from)
+ * both take it from here, so the two cannot read different mappings. The apps provide it
+ * once, from the configuration they read once.
+ */
+export class ConfiguredMapping extends Context.Tag("@dfo-writeback/domain/ConfiguredMapping")<
+  ConfiguredMapping,
+  AttributeMapping
+>() {
+  /** A mapping given directly (tests, benchmarks, or the app's one reading of the configuration). */
+  static readonly layer = (mapping: AttributeMapping): Layer.Layer<ConfiguredMapping> =>
+    Layer.succeed(ConfiguredMapping, mapping)
+
+  /** The `mapping` section of the configuration, read once when the layer is built. */
+  static readonly layerConfig: Layer.Layer<ConfiguredMapping, ConfigError.ConfigError> =
+    Layer.effect(ConfiguredMapping, AttributeMappingConfig)
+}

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises"
 import {
   AmbiguousKey,
   type AttributeMapping,
-  AttributeMappingConfig,
+  ConfiguredMapping,
   decodePortalUser,
   defaultMapping,
   employeeIdSpellings,
@@ -142,8 +142,11 @@ const caBundleProblem = (path: string): string | undefined => {
   }
 }
 
-/** The `PORTAL_LDAP_*` settings of CONTRACT §6 and the attribute mapping. */
-export const config: Config.Config<Options> = Config.all({
+/**
+ * The `PORTAL_LDAP_*` settings of CONTRACT §6. Not the attribute mapping: the directory
+ * takes that from `ConfiguredMapping`, the one the writeback's rules read too.
+ */
+export const config: Config.Config<Omit<Options, "mapping">> = Config.all({
   url: Config.string("PORTAL_LDAP_URL").pipe(
     Config.validate({
       message: "must be an ldap://host[:port] or ldaps://host[:port] URL",
@@ -166,8 +169,7 @@ export const config: Config.Config<Options> = Config.all({
   ),
   pageSize: positiveInteger("PORTAL_LDAP_PAGE_SIZE", 500),
   connectTimeoutMs: timeout("PORTAL_LDAP_CONNECT_TIMEOUT_MS", 5000),
-  timeoutMs: timeout("PORTAL_LDAP_TIMEOUT_MS", 30_000),
-  mapping: AttributeMappingConfig
+  timeoutMs: timeout("PORTAL_LDAP_TIMEOUT_MS", 30_000)
 }).pipe(
   Config.validate({
     message: "PORTAL_LDAP_STARTTLS applies to ldap:// URLs only (ldaps:// is TLS already)",
@@ -340,8 +342,18 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
 export const layer = (options: Options): Layer.Layer<PortalDirectory, LdapConnectionError> =>
   Layer.scoped(PortalDirectory, make(options))
 
-/** The directory from the `PORTAL_LDAP_*` configuration. */
+/** The directory from options, matching and decoding with the process's `ConfiguredMapping`. */
+export const layerMapped = (
+  options: Omit<Options, "mapping">
+): Layer.Layer<PortalDirectory, LdapConnectionError, ConfiguredMapping> =>
+  Layer.scoped(
+    PortalDirectory,
+    Effect.flatMap(ConfiguredMapping, (mapping) => make({ ...options, mapping }))
+  )
+
+/** The directory from the `PORTAL_LDAP_*` configuration and the process's `ConfiguredMapping`. */
 export const layerConfig: Layer.Layer<
   PortalDirectory,
-  ConfigError.ConfigError | LdapConnectionError
-> = Layer.scoped(PortalDirectory, Effect.flatMap(config, make))
+  ConfigError.ConfigError | LdapConnectionError,
+  ConfiguredMapping
+> = Layer.unwrapEffect(Effect.map(config, layerMapped))

@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { decodePortalUser, defaultMapping, keyFields, type PortalUser } from "@dfo-writeback/domain"
+import {
+  AttributeMapping,
+  ConfiguredMapping,
+  decodePortalUser,
+  defaultMapping,
+  keyFields,
+  type PortalUser
+} from "@dfo-writeback/domain"
 import { employeeEntry, LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, layer } from "@effect/vitest"
 import { Chunk, ConfigProvider, Effect, Layer, Option, Redacted, Stream } from "effect"
@@ -302,7 +309,7 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
     })
   )
 
-  it.effect("builds from the PORTAL_LDAP_* configuration", () =>
+  it.effect("builds from the PORTAL_LDAP_* configuration and the ConfiguredMapping", () =>
     Effect.gen(function* () {
       const t = yield* LdapTestbed.LdapTestbed
       const provider = ConfigProvider.fromMap(
@@ -315,10 +322,21 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
           ["PORTAL_LDAP_PAGE_SIZE", "100"]
         ])
       )
-      const count = yield* Effect.flatMap(PortalDirectory.PortalDirectory, (d) =>
-        Stream.runCount(d.streamAll())
-      ).pipe(Effect.provide(PortalDirectory.layerConfig), Effect.withConfigProvider(provider))
+      // Usernames matched against the SAM account name: the service's mapping, not the default.
+      const mapping = ConfiguredMapping.layer(
+        AttributeMapping.make({ ...defaultMapping, username: defaultMapping.uhUsername })
+      )
+      const { count, found } = yield* Effect.flatMap(PortalDirectory.PortalDirectory, (d) =>
+        Effect.all({
+          count: Stream.runCount(d.streamAll()),
+          found: d.findByKey("username", "bdae2")
+        })
+      ).pipe(
+        Effect.provide(PortalDirectory.layerConfig.pipe(Layer.provide(mapping))),
+        Effect.withConfigProvider(provider)
+      )
       assert.strictEqual(count, users + explicit.length)
+      assert.strictEqual(found.idautoId, "multi")
     })
   )
 })

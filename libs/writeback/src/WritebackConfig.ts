@@ -1,12 +1,13 @@
 import {
   type AttributeMapping,
-  AttributeMappingConfig,
+  ConfiguredMapping,
   type WritebackRules
 } from "@dfo-writeback/domain"
-import { Config, type ConfigError, Context, Layer } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer } from "effect"
 
 /** The settings of the writeback program (CONTRACT §6). */
 export interface WritebackSettings {
+  /** The process's `ConfiguredMapping`, the one the directory reads with. */
   readonly mapping: AttributeMapping
   readonly rules: WritebackRules
   /** `SAP_READ_ONLY`: plan and report, never write. */
@@ -35,9 +36,11 @@ const positiveInt = (name: string, fallback: number) =>
     Config.validate({ message: `${name} must be at least 1`, validation: (n) => n >= 1 })
   )
 
+/** The settings as read from configuration: all but the mapping, which `ConfiguredMapping` holds. */
+export type ConfiguredSettings = Omit<WritebackSettings, "mapping">
+
 /** Reads the settings from the environment (or the app's ConfigProvider). */
-export const WritebackSettingsConfig: Config.Config<WritebackSettings> = Config.all({
-  mapping: AttributeMappingConfig,
+export const WritebackSettingsConfig: Config.Config<ConfiguredSettings> = Config.all({
   writebackBrukerident: Config.boolean("SAP_WRITEBACK_BRUKERIDENT").pipe(Config.withDefault(false)),
   businessRoleExceptions: Config.array(
     Config.string(),
@@ -71,11 +74,18 @@ export const WritebackSettingsConfig: Config.Config<WritebackSettings> = Config.
   }))
 )
 
-/** Settings from configuration. */
-export const layerConfig: Layer.Layer<WritebackConfig, ConfigError.ConfigError> = Layer.effect(
-  WritebackConfig,
-  WritebackSettingsConfig
-)
+/** Settings already read, with the process's `ConfiguredMapping`. */
+export const layerMapped = (
+  settings: ConfiguredSettings
+): Layer.Layer<WritebackConfig, never, ConfiguredMapping> =>
+  Layer.effect(
+    WritebackConfig,
+    Effect.map(ConfiguredMapping, (mapping) => ({ ...settings, mapping }))
+  )
+
+/** Settings from configuration, with the process's `ConfiguredMapping`. */
+export const layerConfig: Layer.Layer<WritebackConfig, ConfigError.ConfigError, ConfiguredMapping> =
+  Layer.unwrapEffect(Effect.map(WritebackSettingsConfig, layerMapped))
 
 /** Settings given directly (tests, benchmarks). */
 export const layer = (settings: WritebackSettings): Layer.Layer<WritebackConfig> =>

@@ -35,7 +35,12 @@ describe("the import graph, enforced by the lint", () => {
     ["the LDAP client does not know the DFØ client", "libs/portal-ldap/src/Probe.ts", "dfo-api"],
     ["a library never imports an app", "libs/writeback/src/Probe.ts", "server"],
     ["a tool never imports an app", "tools/bench/src/Probe.ts", "cli"],
-    ["a test never imports an app", "libs/writeback/test/Probe.ts", "server"]
+    ["a test never imports an app", "libs/writeback/test/Probe.ts", "server"],
+    // The libraries the edge kit builds on would also close a cycle; contract shows the rule.
+    ["a library never imports the edge kit", "libs/contract/src/Probe.ts", "edge"],
+    ["a library's tests never import the edge kit", "libs/contract/test/Probe.ts", "edge"],
+    ["the program never imports the edge kit", "libs/writeback/src/Probe.ts", "edge"],
+    ["the domain never imports the edge kit", "libs/domain/src/Probe.ts", "edge"]
   ]
   for (const [title, file, target] of wrong) {
     it.live(`${title}: ${file} → ${target} fails`, () =>
@@ -53,6 +58,10 @@ describe("the import graph, enforced by the lint", () => {
     ["libs/contract/src/Probe.ts", "domain"],
     ["apps/server/src/Probe.ts", "contract"],
     ["apps/cli/src/Probe.ts", "writeback"],
+    ["apps/cli/src/Probe.ts", "edge"],
+    ["apps/server/src/Probe.ts", "edge"],
+    ["libs/edge/src/Probe.ts", "writeback"],
+    ["tools/bench/src/Probe.ts", "edge"],
     ["libs/portal-ldap/test/Probe.ts", "ldap-testbed"],
     ["apps/server/test/Probe.ts", "testkit"],
     ["tools/bench/src/Probe.ts", "writeback"],
@@ -66,35 +75,37 @@ describe("the import graph, enforced by the lint", () => {
     )
   }
 
-  it.scopedLive("eslint, as npm run lint runs it, fails on a library file importing a tool", () =>
-    Effect.gen(function* () {
-      const file = join(
-        root,
-        "libs",
-        "portal-ldap",
-        "src",
-        `BoundaryProbe${randomUUID().slice(0, 8)}.ts`
-      )
-      yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          writeFile(
-            file,
-            `import { LdapTestbed } from "@dfo-writeback/ldap-testbed"\n\nexport const probe = LdapTestbed\n`
-          )
-        ),
-        () => Effect.promise(() => rm(file, { force: true }))
-      )
-      const out = yield* ChildProcess.run(
-        process.execPath,
-        [join(root, "node_modules", "eslint", "bin", "eslint.js"), "--max-warnings=0", file],
-        { cwd: root }
-      ).pipe(Effect.provide(ChildProcess.layer))
-      assert.strictEqual(out.code, 1, out.stdout + out.stderr)
-      assert.include(out.stdout, rule)
-      assert.include(
-        out.stdout,
-        'A project tagged with "type:lib" can only depend on libs tagged with "type:lib"'
-      )
-    })
-  )
+  const onDisk: ReadonlyArray<readonly [string, string, string, string]> = [
+    [
+      "a library file importing a tool",
+      "portal-ldap",
+      `import { LdapTestbed } from "@dfo-writeback/ldap-testbed"\n\nexport const probe = LdapTestbed\n`,
+      'A project tagged with "type:lib" can only depend on libs tagged with "type:lib"'
+    ],
+    [
+      "a library file importing the edge kit",
+      "contract",
+      `import { Settings } from "@dfo-writeback/edge"\n\nexport const probe = Settings\n`,
+      'A project tagged with "type:lib" can not depend on libs tagged with "scope:edge"'
+    ]
+  ]
+  for (const [title, lib, code, message] of onDisk) {
+    it.scopedLive(`eslint, as npm run lint runs it, fails on ${title}`, () =>
+      Effect.gen(function* () {
+        const file = join(root, "libs", lib, "src", `BoundaryProbe${randomUUID().slice(0, 8)}.ts`)
+        yield* Effect.acquireRelease(
+          Effect.promise(() => writeFile(file, code)),
+          () => Effect.promise(() => rm(file, { force: true }))
+        )
+        const out = yield* ChildProcess.run(
+          process.execPath,
+          [join(root, "node_modules", "eslint", "bin", "eslint.js"), "--max-warnings=0", file],
+          { cwd: root }
+        ).pipe(Effect.provide(ChildProcess.layer))
+        assert.strictEqual(out.code, 1, out.stdout + out.stderr)
+        assert.include(out.stdout, rule)
+        assert.include(out.stdout, message)
+      })
+    )
+  }
 })

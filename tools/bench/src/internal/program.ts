@@ -1,6 +1,8 @@
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { ConfiguredMapping } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
+import { Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { Effect, Layer, LogLevel } from "effect"
 import type { DfoBackend, LdapBackend } from "./protocol.js"
 
@@ -35,7 +37,7 @@ export const programLayer = (env: Readonly<Record<string, string>>) =>
           PortalDirectory.layerConfig,
           DfoEmployees.layerConfig,
           WritebackConfig.layerConfig
-        )
+        ).pipe(Layer.provide(ConfiguredMapping.layerConfig))
       ).pipe(Layer.provide(Layer.setConfigProvider(provider)))
     )
   )

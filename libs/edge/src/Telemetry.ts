@@ -9,9 +9,9 @@ import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporte
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Writeback } from "@dfo-writeback/writeback"
 import { Chunk, Config, Context, Effect, Layer, Option, Stream } from "effect"
 import * as RunMetrics from "./RunMetrics.js"
-import { Writeback } from "./Writeback.js"
 
 /**
  * Metrics and traces of the writeback (issue #12). Effect's `Metric` measures; the
@@ -168,16 +168,17 @@ export const observe =
  * The writeback program with every run observed (`observe`): provide it over
  * `Writeback.layer` in the apps.
  */
-export const instrument: Layer.Layer<Writeback, never, Writeback> = Layer.effect(
-  Writeback,
-  Effect.map(Writeback, (inner) =>
-    Writeback.of({
-      run: (request, options) => inner.run(request, options).pipe(observe(request)),
-      // Applying a plan is a full run that writes: measured and traced as one.
-      apply: (plan, options) =>
-        inner
-          .apply(plan, options)
-          .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })))
-    })
+export const instrument: Layer.Layer<Writeback.Writeback, never, Writeback.Writeback> =
+  Layer.effect(
+    Writeback.Writeback,
+    Effect.map(Writeback.Writeback, (inner) =>
+      Writeback.Writeback.of({
+        run: (request, options) => inner.run(request, options).pipe(observe(request)),
+        // Applying a plan is a full run that writes: measured and traced as one.
+        apply: (plan, options) =>
+          inner
+            .apply(plan, options)
+            .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })))
+      })
+    )
   )
-)

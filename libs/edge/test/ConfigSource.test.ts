@@ -4,7 +4,9 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { ConfigSource, WritebackConfig } from "../src/index.js"
+import { AttributeMappingConfig } from "@dfo-writeback/domain"
+import { WritebackConfig } from "@dfo-writeback/writeback"
+import { ConfigSource } from "../src/index.js"
 
 /** A temp dir with the given files, removed when the test's scope closes. */
 const files = (contents: Readonly<Record<string, string>>) =>
@@ -27,6 +29,7 @@ const problemsOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
   Effect.map(Effect.flip(read(config, env)), (error): Array<string> => [...error.problems])
 
 const settings = WritebackConfig.WritebackSettingsConfig
+const withMapping = Config.all({ settings, mapping: AttributeMappingConfig })
 
 describe("ConfigSource", () => {
   it.scoped("reads a secret from NAME_FILE, all surrounding whitespace trimmed", () =>
@@ -104,16 +107,16 @@ describe("ConfigSource", () => {
           mapping: { eksternIdent: ["eduPersonPrincipalName", "mail"], sapId: "employeeNumber" }
         })
       })
-      const read_ = yield* read(settings, {
+      const { settings: read_, mapping } = yield* read(withMapping, {
         WRITEBACK_CONFIG: at("writeback.json"),
         SAP_READ_ONLY: "false"
       })
       assert.strictEqual(read_.concurrency, 3)
       assert.strictEqual(read_.readOnly, false)
       assert.deepStrictEqual(read_.rules.businessRoleExceptions, ["iam:external", "iam:guest"])
-      assert.deepStrictEqual(read_.mapping.eksternIdent, ["eduPersonPrincipalName", "mail"])
-      assert.strictEqual(read_.mapping.sapId, "employeeNumber")
-      assert.strictEqual(read_.mapping.idautoId, "idautoID")
+      assert.deepStrictEqual(mapping.eksternIdent, ["eduPersonPrincipalName", "mail"])
+      assert.strictEqual(mapping.sapId, "employeeNumber")
+      assert.strictEqual(mapping.idautoId, "idautoID")
     })
   )
 

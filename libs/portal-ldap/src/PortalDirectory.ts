@@ -31,7 +31,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { close, connect, failure, type Settings } from "./internal/connection.js"
+import { connect, failure, operation, type Settings } from "./internal/connection.js"
 import { toLdapEntry } from "./internal/entry.js"
 import { allPeopleFilter, anyOfFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
@@ -289,7 +289,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     ): Stream.Stream<A, LdapConnectionError> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const connection = yield* Effect.acquireRelease(connect(settings), close)
+          const connection = yield* connect(settings)
           const pages = connection.client.searchPaginated(baseDn, {
             scope: "sub",
             filter: allPeopleFilter,
@@ -307,11 +307,9 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           )
           const nextPage = Effect.suspend(() => {
             pending = true
-            return Effect.tryPromise({
-              try: () => pages.next(),
-              catch: (error) => Option.some(failure(settings, "search", error))
-            })
+            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next())
           }).pipe(
+            Effect.mapError(Option.some),
             LdapMetrics.measured("page"),
             Effect.withSpan("PortalDirectory.page"),
             Effect.tap(() => (pending = false)),
@@ -330,7 +328,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       )
 
     const check = Effect.fn("PortalDirectory.check")(function* () {
-      yield* Effect.scoped(Effect.acquireRelease(connect(settings), close))
+      yield* Effect.scoped(connect(settings))
     })
 
     return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId, check })

@@ -25,15 +25,18 @@ export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Sco
       })
     yield* Effect.addFinalizer(() => Effect.flatMap(Ref.getAndSet(current, Option.none()), release))
 
+    const live = Effect.map(Ref.get(current), (held) =>
+      Option.filter(held, ({ connection }) => connection.alive())
+    )
+
     // Connecting is interruptible (its scope then drops the half-open socket); storing the
     // new connection is not, so an interrupted caller never leaks a bound one.
-    const acquire = lock.withPermits(1)(
+    const reconnect = lock.withPermits(1)(
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          const existing = yield* Ref.get(current)
-          if (Option.isSome(existing) && existing.value.connection.alive()) {
-            return existing.value.connection
-          }
+          // Another caller may have reconnected while this one waited for the lock.
+          const existing = yield* live
+          if (Option.isSome(existing)) return existing.value.connection
           yield* release(yield* Ref.getAndSet(current, Option.none()))
           const scope = yield* Scope.make()
           const opened = yield* Effect.exit(restore(Scope.extend(connect(settings), scope)))
@@ -45,6 +48,15 @@ export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Sco
           return opened.value
         })
       )
+    )
+
+    // The common case takes no lock: the connection is there and alive.
+    const acquire = Effect.flatMap(
+      live,
+      Option.match({
+        onNone: () => reconnect,
+        onSome: ({ connection }) => Effect.succeed(connection)
+      })
     )
 
     const search = <A>(connection: Connection, f: (client: Client) => Promise<A>) =>

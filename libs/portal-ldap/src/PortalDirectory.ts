@@ -233,6 +233,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const decode = decodePortalUser(mapping)
     const shared = yield* makeShared(settings)
 
+    const measuredLookup = LdapMetrics.measured("lookup")
+    /** One unpaged search on the shared connection. */
+    const lookup = (filter: string) =>
+      shared
+        .use((client) =>
+          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        )
+        .pipe(
+          Effect.map(({ searchEntries }) => searchEntries),
+          measuredLookup,
+          Effect.withSpan("PortalDirectory.search")
+        )
+
     const findByKey = Effect.fn("PortalDirectory.findByKey")(function* (
       keyField: KeyField,
       value: string
@@ -240,29 +254,18 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       yield* Effect.annotateCurrentSpan("keyField", keyField)
       // No entry has a blank key, and an empty assertion is not a valid filter.
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
-      const filter = keyFilter(keyAttribute(mapping, keyField), value)
-      const { searchEntries } = yield* shared
-        .use((client) =>
-          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-        )
-        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
-      const [entry, ...others] = searchEntries
+      const entries = yield* lookup(keyFilter(keyAttribute(mapping, keyField), value))
+      const [entry, ...others] = entries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
-        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: searchEntries.length })
+        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
       }
       return decode(toLdapEntry(entry))
     })
 
     const findByEmployeeId = Effect.fn("PortalDirectory.findByEmployeeId")(function* (id: string) {
-      const filter = anyOfFilter(mapping.sapId, employeeIdSpellings(id))
-      const { searchEntries } = yield* shared
-        .use((client) =>
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-        )
-        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
-      return searchEntries.map((entry) => decode(toLdapEntry(entry)))
+      const entries = yield* lookup(anyOfFilter(mapping.sapId, employeeIdSpellings(id)))
+      return entries.map((entry) => decode(toLdapEntry(entry)))
     })
 
     const claimOf = (entry: LdapEntry): EmployeeIdClaim => {

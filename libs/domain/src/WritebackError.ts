@@ -8,7 +8,13 @@ export type LdapStep = typeof LdapStep.Type
 /** Connecting, negotiating TLS, binding or searching the Portal LDAP failed. Ends the run. */
 export class LdapConnectionError extends Schema.TaggedError<LdapConnectionError>()(
   "LdapConnectionError",
-  { step: LdapStep, url: Schema.String, reason: Schema.String }
+  {
+    step: LdapStep,
+    url: Schema.String,
+    reason: Schema.String,
+    /** The step's time limit, when the directory did not answer within it. */
+    timeoutMs: Schema.optional(Schema.Number)
+  }
 ) {
   readonly code = "LDAP_CONNECTION_FAILED" as const
   override get message() {

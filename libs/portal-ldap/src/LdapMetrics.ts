@@ -12,18 +12,15 @@ export const searchDuration = Metric.histogram(
 )
 
 /** Measures one search request, whatever its outcome, as `operation`. */
-export const measured =
-  (operation: "lookup" | "page") =>
-  <A, E, R>(search: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const measured = (operation: "lookup" | "page") => {
+  // Tagged once: a tagged metric's key is hashed when made, and this runs per search.
+  const duration = Metric.tagged(searchDuration, "operation", operation)
+  return <A, E, R>(search: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() => {
       const start = performance.now()
       return Effect.ensuring(
         search,
-        Effect.suspend(() =>
-          Metric.update(
-            Metric.tagged(searchDuration, "operation", operation),
-            (performance.now() - start) / 1000
-          )
-        )
+        Effect.suspend(() => Metric.update(duration, (performance.now() - start) / 1000))
       )
     })
+}

@@ -31,7 +31,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { close, connect, failure, type Settings } from "./internal/connection.js"
+import { connect, failure, operation, type Settings } from "./internal/connection.js"
 import { toLdapEntry } from "./internal/entry.js"
 import { allPeopleFilter, anyOfFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
@@ -235,6 +235,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const decode = decodePortalUser(mapping)
     const shared = yield* makeShared(settings)
 
+    const measuredLookup = LdapMetrics.measured("lookup")
+    /** One unpaged search on the shared connection. */
+    const lookup = (filter: string) =>
+      shared
+        .use((client) =>
+          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        )
+        .pipe(
+          Effect.map(({ searchEntries }) => searchEntries),
+          measuredLookup,
+          Effect.withSpan("PortalDirectory.search")
+        )
+
     const findByKey = Effect.fn("PortalDirectory.findByKey")(function* (
       keyField: KeyField,
       value: string
@@ -242,29 +256,18 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       yield* Effect.annotateCurrentSpan("keyField", keyField)
       // No entry has a blank key, and an empty assertion is not a valid filter.
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
-      const filter = keyFilter(keyAttribute(mapping, keyField), value)
-      const { searchEntries } = yield* shared
-        .use((client) =>
-          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-        )
-        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
-      const [entry, ...others] = searchEntries
+      const entries = yield* lookup(keyFilter(keyAttribute(mapping, keyField), value))
+      const [entry, ...others] = entries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
-        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: searchEntries.length })
+        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
       }
       return decode(toLdapEntry(entry))
     })
 
     const findByEmployeeId = Effect.fn("PortalDirectory.findByEmployeeId")(function* (id: string) {
-      const filter = anyOfFilter(mapping.sapId, employeeIdSpellings(id))
-      const { searchEntries } = yield* shared
-        .use((client) =>
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
-        )
-        .pipe(LdapMetrics.measured("lookup"), Effect.withSpan("PortalDirectory.search"))
-      return searchEntries.map((entry) => decode(toLdapEntry(entry)))
+      const entries = yield* lookup(anyOfFilter(mapping.sapId, employeeIdSpellings(id)))
+      return entries.map((entry) => decode(toLdapEntry(entry)))
     })
 
     const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
@@ -291,7 +294,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     ): Stream.Stream<A, LdapConnectionError> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const connection = yield* Effect.acquireRelease(connect(settings), close)
+          const connection = yield* connect(settings)
           const pages = connection.client.searchPaginated(baseDn, {
             scope: "sub",
             filter: allPeopleFilter,
@@ -309,11 +312,9 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           )
           const nextPage = Effect.suspend(() => {
             pending = true
-            return Effect.tryPromise({
-              try: () => pages.next(),
-              catch: (error) => Option.some(failure(settings, "search", error))
-            })
+            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next())
           }).pipe(
+            Effect.mapError(Option.some),
             LdapMetrics.measured("page"),
             Effect.withSpan("PortalDirectory.page"),
             Effect.tap(() => (pending = false)),
@@ -332,7 +333,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       )
 
     const check = Effect.fn("PortalDirectory.check")(function* () {
-      yield* Effect.scoped(Effect.acquireRelease(connect(settings), close))
+      yield* Effect.scoped(connect(settings))
     })
 
     return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId, check })

@@ -74,6 +74,7 @@ describe("PortalDirectory when the directory misbehaves", () => {
       )
       const bind = yield* timed(plain.findByKey("username", "x"))
       assert.strictEqual(bind.error._tag === "LdapConnectionError" && bind.error.step, "bind")
+      assert.strictEqual(bind.error._tag === "LdapConnectionError" && bind.error.timeoutMs, 300)
       assert.isBelow(bind.ms, 3000)
       const secure = yield* PortalDirectory.make(
         options(`ldaps://127.0.0.1:${port}`, { connectTimeoutMs: 300 })
@@ -81,6 +82,7 @@ describe("PortalDirectory when the directory misbehaves", () => {
       const tls = yield* timed(Stream.runDrain(secure.streamAll()))
       assert.strictEqual(tls.error.step, "tls")
       assert.match(tls.error.reason, /timed out/)
+      assert.strictEqual(tls.error.timeoutMs, 300)
       assert.isBelow(tls.ms, 3000)
     })
   )

@@ -1,7 +1,7 @@
 import { isIP, type Socket, connect as tcpConnect } from "node:net"
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls"
 import { LdapConnectionError, type LdapStep } from "@dfo-writeback/domain"
-import { Effect, Redacted } from "effect"
+import { Duration, Effect, Exit, Redacted, type Scope } from "effect"
 import { Client, ResultCodeError } from "ldapts"
 
 /** Everything needed to open a bound connection; validated once by the layer. */
@@ -21,7 +21,7 @@ export interface Settings {
 /** A bound ldapts client over a socket we opened and therefore can watch and close. */
 export interface Connection {
   readonly client: Client
-  /** False once the socket closed (server gone, idle timeout, operation timeout). */
+  /** False once the socket closed (server gone, idle timeout, a step that timed out). */
   readonly alive: () => boolean
   /** Closes the socket now: pending operations fail, the server ends their searches. */
   readonly destroy: () => void
@@ -46,48 +46,60 @@ export const failure = (settings: Settings, step: LdapStep, error: unknown) =>
     reason: describe(error, settings.bindPassword)
   })
 
-const withTimeout = <A>(
-  promise: Promise<A>,
-  ms: number,
+/**
+ * One step of the lifecycle: its failure names the step, and so does its time limit, as an
+ * `LdapConnectionError` carrying `timeoutMs`. Running out of time interrupts the step; the
+ * caller's scope then closes the socket, which is what stops the work on both ends.
+ */
+export const step = <A>(
+  settings: Settings,
+  name: LdapStep,
   what: string,
-  onTimeout: () => void
-): Promise<A> =>
-  new Promise<A>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onTimeout()
-      reject(new Error(`${what} timed out after ${ms} ms`))
-    }, ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      }
-    )
+  ms: number,
+  effect: Effect.Effect<A, unknown>
+): Effect.Effect<A, LdapConnectionError> =>
+  effect.pipe(
+    Effect.mapError((error) => failure(settings, name, error)),
+    Effect.timeoutFail({
+      duration: Duration.millis(ms),
+      onTimeout: () =>
+        new LdapConnectionError({
+          step: name,
+          url: settings.url,
+          reason: `${what} timed out after ${ms} ms`,
+          timeoutMs: ms
+        })
+    })
+  )
+
+/** An ldapts operation as a step. */
+export const operation = <A>(
+  settings: Settings,
+  name: LdapStep,
+  what: string,
+  ms: number,
+  run: () => Promise<A>
+): Effect.Effect<A, LdapConnectionError> =>
+  step(settings, name, what, ms, Effect.tryPromise({ try: run, catch: (error) => error }))
+
+/** Waits for `event`, or fails with the socket's first error. */
+const ready = (socket: Socket, event: "connect" | "secureConnect") =>
+  Effect.async<void, unknown>((resume) => {
+    const onReady = () => {
+      socket.off("error", onError)
+      resume(Effect.void)
+    }
+    const onError = (error: unknown) => {
+      socket.off(event, onReady)
+      resume(Effect.fail(error))
+    }
+    socket.once(event, onReady).once("error", onError)
+    return Effect.sync(() => socket.off(event, onReady).off("error", onError))
   })
 
-const openTcp = (settings: Settings): Promise<Socket> => {
-  const socket = tcpConnect({ host: settings.host, port: settings.port })
-  socket.setNoDelay(true)
-  return withTimeout(
-    new Promise<Socket>((resolve, reject) => {
-      socket.once("connect", () => {
-        socket.removeAllListeners("error")
-        resolve(socket)
-      })
-      socket.once("error", reject)
-    }),
-    settings.connectTimeoutMs,
-    "TCP connect",
-    () => socket.destroy()
-  ).catch((error: unknown) => {
-    socket.destroy()
-    throw error
-  })
-}
+/** A socket that the scope destroys, whatever happens to the steps that use it. */
+const owned = <S extends Socket>(open: () => S): Effect.Effect<S, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(open), (socket) => Effect.sync(() => socket.destroy()))
 
 const tlsOptions = (settings: Settings): ConnectionOptions => ({
   host: settings.host,
@@ -96,100 +108,94 @@ const tlsOptions = (settings: Settings): ConnectionOptions => ({
   ...(settings.ca === undefined ? {} : { ca: settings.ca })
 })
 
-const handshake = (settings: Settings, socket: Socket): Promise<TLSSocket> => {
-  const secure = tlsConnect({ ...tlsOptions(settings), socket })
-  return withTimeout(
-    new Promise<TLSSocket>((resolve, reject) => {
-      secure.once("secureConnect", () => {
-        secure.removeAllListeners("error")
-        resolve(secure)
-      })
-      secure.once("error", reject)
-    }),
-    settings.connectTimeoutMs,
-    "TLS handshake",
-    () => secure.destroy()
-  )
-}
+const openTcp = (settings: Settings) =>
+  Effect.gen(function* () {
+    const socket = yield* owned(() =>
+      tcpConnect({ host: settings.host, port: settings.port })
+        .setNoDelay(true)
+        // ldapts listens for errors once it holds the socket; this one covers the moments
+        // between steps, when an error would otherwise be thrown out of the process.
+        .on("error", () => undefined)
+    )
+    yield* step(
+      settings,
+      "connect",
+      "TCP connect",
+      settings.connectTimeoutMs,
+      ready(socket, "connect")
+    )
+    return socket
+  })
+
+const handshake = (settings: Settings, tcp: Socket) =>
+  Effect.gen(function* () {
+    const secure = yield* owned((): TLSSocket =>
+      tlsConnect({ ...tlsOptions(settings), socket: tcp })
+    )
+    yield* step(
+      settings,
+      "tls",
+      "TLS handshake",
+      settings.connectTimeoutMs,
+      ready(secure, "secureConnect")
+    )
+    return secure
+  })
 
 /**
- * Connects, negotiates TLS (LDAPS or StartTLS) and binds, each step with its own failure
- * `step`. The sockets are ours and handed to ldapts, so we know which step failed and can
- * close a connection at once.
+ * ldapts over our socket. It asks for a connection on first use; that call gets ours, and any
+ * later one (an implicit reconnect we never want: it would be unbound) fails.
  */
-export const connect = (settings: Settings): Effect.Effect<Connection, LdapConnectionError> =>
-  Effect.async<Connection, LdapConnectionError>((resume) => {
-    let raw: Socket | undefined
-    let closed = false
-    const destroy = () => {
-      closed = true
-      raw?.destroy()
-    }
-    const step = <A>(name: LdapStep, promise: () => Promise<A>) =>
-      promise().catch((error: unknown) => {
-        throw failure(settings, name, error)
-      })
-    const run = async (): Promise<Connection> => {
-      const tcp = await step("connect", () => openTcp(settings))
-      raw = tcp
-      if (closed) tcp.destroy()
-      tcp.once("close", () => (closed = true))
-      const outer: Socket = settings.ldaps ? await step("tls", () => handshake(settings, tcp)) : tcp
-      let handedOut = false
-      // ldapts calls these to (re)connect; the first call gets our socket, any later one (an
-      // implicit reconnect we never want: it would be unbound) fails.
-      const provide = () => {
-        if (handedOut) throw new Error("connection closed")
-        handedOut = true
-        return outer
-      }
-      const client = new Client({
-        url: settings.url,
-        timeout: settings.timeoutMs,
-        connectTimeout: settings.connectTimeoutMs,
-        createConnection: (() => provide()) as unknown as typeof tcpConnect,
-        ...(settings.ldaps
-          ? { createSecureConnection: (() => provide()) as unknown as typeof tlsConnect }
-          : {})
-      })
-      if (settings.startTls) {
-        await step("tls", () =>
-          withTimeout(
-            client.startTLS(tlsOptions(settings)),
-            settings.connectTimeoutMs + settings.timeoutMs,
-            "StartTLS",
-            destroy
-          )
-        )
-      }
-      await step("bind", () => client.bind(settings.bindDn, Redacted.value(settings.bindPassword)))
-      return {
-        client,
-        alive: () => !closed && !tcp.destroyed && client.isConnected,
-        destroy
-      }
-    }
-    run().then(
-      (connection) => resume(Effect.succeed(connection)),
-      (error: unknown) => {
-        destroy()
-        resume(
-          Effect.fail(
-            error instanceof LdapConnectionError ? error : failure(settings, "connect", error)
-          )
-        )
-      }
-    )
-    // Interrupted while connecting: drop the half-open socket.
-    return Effect.sync(destroy)
-  }).pipe(Effect.withSpan("PortalDirectory.connect"))
+const clientOver = (settings: Settings, socket: Socket): Client => {
+  let handedOut = false
+  const provide = () => {
+    if (handedOut) throw new Error("connection closed")
+    handedOut = true
+    return socket
+  }
+  return new Client({
+    url: settings.url,
+    createConnection: provide as unknown as typeof tcpConnect,
+    ...(settings.ldaps ? { createSecureConnection: provide as unknown as typeof tlsConnect } : {})
+  })
+}
 
-/** Unbinds politely, but never waits long: the socket is destroyed either way. */
-export const close = (connection: Connection): Effect.Effect<void> =>
-  Effect.promise(() =>
-    connection.alive()
-      ? withTimeout(connection.client.unbind(), 1000, "unbind", connection.destroy).catch(
-          () => undefined
-        )
-      : Promise.resolve()
-  ).pipe(Effect.ensuring(Effect.sync(connection.destroy)))
+/** Unbinds politely after a clean end, but never waits long: the socket is destroyed anyway. */
+const unbind = (connection: Connection, exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isSuccess(exit) && connection.alive()
+    ? Effect.tryPromise(() => connection.client.unbind()).pipe(
+        Effect.timeout("1 second"),
+        Effect.ignore
+      )
+    : Effect.void
+
+/**
+ * Connects, negotiates TLS (LDAPS or StartTLS) and binds, each a step with its own failure
+ * `step` and time limit. The connection lives as long as the scope: closing it, interrupted
+ * or failed midway included, unbinds (after a clean end) and destroys the socket.
+ */
+export const connect = (
+  settings: Settings
+): Effect.Effect<Connection, LdapConnectionError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const tcp = yield* openTcp(settings)
+    let closed = false
+    tcp.once("close", () => (closed = true))
+    const outer = settings.ldaps ? yield* handshake(settings, tcp) : tcp
+    const client = clientOver(settings, outer)
+    const connection: Connection = {
+      client,
+      alive: () => !closed && !tcp.destroyed && client.isConnected,
+      destroy: () => tcp.destroy()
+    }
+    yield* Effect.addFinalizer((exit) => unbind(connection, exit))
+    if (settings.startTls) {
+      // The extended operation and the handshake behind it, as one step.
+      const ms = settings.connectTimeoutMs + settings.timeoutMs
+      yield* operation(settings, "tls", "StartTLS", ms, () => client.startTLS(tlsOptions(settings)))
+    }
+    yield* operation(settings, "bind", "bind", settings.timeoutMs, () =>
+      client.bind(settings.bindDn, Redacted.value(settings.bindPassword))
+    )
+    return connection
+  }).pipe(Effect.withSpan("PortalDirectory.connect"))

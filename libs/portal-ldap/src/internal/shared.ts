@@ -1,56 +1,83 @@
 import type { LdapConnectionError } from "@dfo-writeback/domain"
-import { Effect, Either, Ref, type Scope } from "effect"
+import { Effect, Either, Exit, Option, Ref, Scope } from "effect"
 import type { Client } from "ldapts"
-import { close, connect, type Connection, failure, type Settings } from "./connection.js"
+import { connect, type Connection, operation, type Settings } from "./connection.js"
 
 /** One bound connection kept for the layer's lifetime and replaced when it drops. */
 export interface Shared {
   readonly use: <A>(f: (client: Client) => Promise<A>) => Effect.Effect<A, LdapConnectionError>
 }
 
-const timedOut = (error: unknown) => error instanceof Error && /timed out/i.test(error.message)
+/** A connection and the scope that closes it. */
+interface Held {
+  readonly connection: Connection
+  readonly scope: Scope.CloseableScope
+}
 
 export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const current = yield* Ref.make<Connection | undefined>(undefined)
+    const current = yield* Ref.make(Option.none<Held>())
     const lock = yield* Effect.makeSemaphore(1)
-    yield* Effect.addFinalizer(() =>
-      Ref.get(current).pipe(Effect.flatMap((c) => (c === undefined ? Effect.void : close(c))))
+    const release = (held: Option.Option<Held>) =>
+      Option.match(held, {
+        onNone: () => Effect.void,
+        onSome: ({ scope }) => Scope.close(scope, Exit.void)
+      })
+    yield* Effect.addFinalizer(() => Effect.flatMap(Ref.getAndSet(current, Option.none()), release))
+
+    const live = Effect.map(Ref.get(current), (held) =>
+      Option.filter(held, ({ connection }) => connection.alive())
     )
 
-    // Connecting is interruptible (the half-open socket is dropped); storing the new
-    // connection is not, so an interrupted caller never leaks a bound one.
-    const acquire = lock.withPermits(1)(
+    // Connecting is interruptible (its scope then drops the half-open socket); storing the
+    // new connection is not, so an interrupted caller never leaks a bound one.
+    const reconnect = lock.withPermits(1)(
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          const existing = yield* Ref.get(current)
-          if (existing?.alive()) return existing
-          existing?.destroy()
-          yield* Ref.set(current, undefined)
-          const fresh = yield* restore(connect(settings))
-          yield* Ref.set(current, fresh)
-          return fresh
+          // Another caller may have reconnected while this one waited for the lock.
+          const existing = yield* live
+          if (Option.isSome(existing)) return existing.value.connection
+          yield* release(yield* Ref.getAndSet(current, Option.none()))
+          const scope = yield* Scope.make()
+          const opened = yield* Effect.exit(restore(Scope.extend(connect(settings), scope)))
+          if (Exit.isFailure(opened)) {
+            yield* Scope.close(scope, opened)
+            return yield* opened
+          }
+          yield* Ref.set(current, Option.some({ connection: opened.value, scope }))
+          return opened.value
         })
       )
     )
 
-    const attempt = <A>(connection: Connection, f: (client: Client) => Promise<A>) =>
-      Effect.tryPromise({ try: () => f(connection.client), catch: (error) => error })
+    // The common case takes no lock: the connection is there and alive.
+    const acquire = Effect.flatMap(
+      live,
+      Option.match({
+        onNone: () => reconnect,
+        onSome: ({ connection }) => Effect.succeed(connection)
+      })
+    )
+
+    const search = <A>(connection: Connection, f: (client: Client) => Promise<A>) =>
+      operation(settings, "search", "search", settings.timeoutMs, () => f(connection.client))
 
     const use = <A>(f: (client: Client) => Promise<A>) =>
       Effect.gen(function* () {
         const connection = yield* acquire
-        const first = yield* Effect.either(attempt(connection, f))
+        const first = yield* Effect.either(search(connection, f))
         if (Either.isRight(first)) return first.right
-        // The server closed a connection we thought alive (restart, idle timeout): one more
-        // try on a fresh connection. A timeout is not retried: it already waited long enough.
-        if (connection.alive() || timedOut(first.left)) {
-          return yield* Effect.fail(failure(settings, "search", first.left))
+        if (first.left.timeoutMs !== undefined) {
+          // A server that let one search time out is not trusted with the next: the next
+          // lookup reconnects, and a late answer has no socket to arrive on. Not retried:
+          // it already waited long enough.
+          connection.destroy()
+          return yield* first
         }
-        const fresh = yield* acquire
-        return yield* attempt(fresh, f).pipe(
-          Effect.mapError((error) => failure(settings, "search", error))
-        )
+        // The server closed a connection we thought alive (restart, idle timeout): one more
+        // try on a fresh connection.
+        if (connection.alive()) return yield* first
+        return yield* search(yield* acquire, f)
       })
 
     return { use }

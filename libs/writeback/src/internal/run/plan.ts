@@ -55,33 +55,6 @@ const settleCompared = (
     : Either.left(Results.wouldUpdate(candidate.user, decision.changeSet, run.dryRun))
 }
 
-/** A decision that needs no DFØ call: its result or planned write; `None` for the rest. */
-const settledLocally = (
-  run: RunContext,
-  decision: PageDecision
-): Option.Option<Either.Either<Planned, UserResult>> => {
-  switch (decision._tag) {
-    case "Ineligible":
-      return Option.some(
-        Either.left(
-          Results.skipped(decision.user, decision.ineligible.reason, decision.ineligible.message)
-        )
-      )
-    case "Duplicate":
-      return Option.some(
-        Either.left(
-          Results.duplicate(decision.candidate.user, decision.candidate.sapId, decision.others)
-        )
-      )
-    case "Unchanged":
-    case "Change":
-      return Option.some(settleCompared(run, decision))
-    case "Read":
-    case "Held":
-      return Option.none()
-  }
-}
-
 /** Step 7 on its own: read the employee, then compare. */
 export const read = (
   run: RunContext,
@@ -109,16 +82,44 @@ const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream
   const planned: Array<Step> = []
   const reads: Array<Candidate> = []
   for (const decision of decisions) {
-    const local = settledLocally(run, decision)
-    if (Option.isSome(local)) {
-      if (Either.isLeft(local.value)) results.push(local.value.left)
-      else planned.push({ _tag: "Planned", planned: local.value.right })
-    } else if (decision._tag === "Read") reads.push(decision.candidate)
+    switch (decision._tag) {
+      case "Ineligible":
+        results.push(
+          Results.skipped(decision.user, decision.ineligible.reason, decision.ineligible.message)
+        )
+        break
+      case "Duplicate":
+        results.push(
+          Results.duplicate(decision.candidate.user, decision.candidate.sapId, decision.others)
+        )
+        break
+      case "Unchanged":
+      case "Change":
+        Either.match(settleCompared(run, decision), {
+          onLeft: (result) => results.push(result),
+          onRight: (p) => planned.push({ _tag: "Planned", planned: p })
+        })
+        break
+      case "Read":
+        reads.push(decision.candidate)
+        break
+      case "Held":
+        break
+    }
   }
   const settled = Stream.fromEffect(
     Effect.map(run.settle(results), (chunk): Step => ({ _tag: "Results", results: chunk }))
   )
-  const readOnTheirOwn = Stream.fromIterable(reads).pipe(
+  return settled.pipe(
+    Stream.concat(Stream.fromIterable(planned)),
+    Stream.concat(reads.length === 0 ? Stream.empty : readEach(run, reads)),
+    Stream.concat(Stream.make(checkpoint))
+  )
+}
+
+/** Candidates the list does not answer for, read on their own, each streamed as it ends. */
+const readEach = (run: RunContext, reads: ReadonlyArray<Candidate>): Stream.Stream<Step> =>
+  Stream.fromIterable(reads).pipe(
     Stream.mapEffect(
       (candidate) =>
         Effect.flatMap(run.ledger.running, (running) =>
@@ -136,11 +137,6 @@ const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream
     ),
     Stream.filterMap((step) => step)
   )
-  return Stream.concat(settled, Stream.fromIterable(planned)).pipe(
-    Stream.concat(readOnTheirOwn),
-    Stream.concat(Stream.make(checkpoint))
-  )
-}
 
 /** Elements while the run has not stopped; stops reading upstream once it has. */
 const whileRunning =

@@ -67,12 +67,10 @@ const anIndex = fc.option(
   { nil: undefined }
 )
 
-const someRules = fc
-  .boolean()
-  .map((writebackBrukerident): WritebackRules => ({
-    writebackBrukerident,
-    businessRoleExceptions: []
-  }))
+const someRules = fc.boolean().map((writebackBrukerident): WritebackRules => ({
+  writebackBrukerident,
+  businessRoleExceptions: []
+}))
 
 /** Page boundaries: cut points into the list of users. */
 const someCuts = fc.array(fc.nat({ max: 30 }), { maxLength: 5 })

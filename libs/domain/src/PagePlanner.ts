@@ -1,0 +1,175 @@
+import { Either } from "effect"
+import type { AttributeMapping } from "./AttributeMapping.js"
+import { type ChangeSet, diff, isUnchanged } from "./ChangeSet.js"
+import { type DfoEmployee, employeeKey } from "./DfoEmployee.js"
+import { checkEligibility, type Eligible, type Ineligible } from "./Eligibility.js"
+import type { EmployeeIndex } from "./EmployeeIndex.js"
+import type { PortalUser } from "./PortalUser.js"
+import type { WritebackRules } from "./WritebackRules.js"
+
+/** A user that passed checks 1–6, with the values to write and its employee key. */
+export interface Candidate extends Eligible {
+  readonly user: PortalUser
+  /** The employee id's numeric value as text: two ids are one employee when keys match. */
+  readonly key: string
+}
+
+/**
+ * What planning decided for one directory entry (CONTRACT §4, checks 1–8 without I/O):
+ * - `Ineligible`: stopped by checks 1–6;
+ * - `Duplicate`: another candidate claims its employee id (check 6a);
+ * - `Unchanged`: DFØ's list already holds every value;
+ * - `Change`: DFØ's list differs, the planned change with before/after and kept fields;
+ * - `Read`: DFØ's list does not answer for it (absent, or no list): read on its own;
+ * - `Held`: several entries claim its id; decided by `settleHeld` once every page is read.
+ */
+export type PageDecision =
+  | {
+      readonly _tag: "Ineligible"
+      readonly user: PortalUser
+      readonly ineligible: Ineligible
+    }
+  | {
+      readonly _tag: "Duplicate"
+      readonly candidate: Candidate
+      readonly others: ReadonlyArray<string>
+    }
+  | {
+      readonly _tag: "Unchanged"
+      readonly candidate: Candidate
+      readonly changeSet: ChangeSet
+    }
+  | {
+      readonly _tag: "Change"
+      readonly candidate: Candidate
+      readonly employee: DfoEmployee
+      readonly changeSet: ChangeSet
+    }
+  | { readonly _tag: "Read"; readonly candidate: Candidate }
+  | { readonly _tag: "Held"; readonly candidate: Candidate }
+
+/** What step 8 decides for a candidate DFØ answered for. */
+export type Compared = Extract<PageDecision, { readonly _tag: "Unchanged" | "Change" }>
+
+/** The entry a decision is about. */
+export const decidedUser = (decision: PageDecision): PortalUser =>
+  decision._tag === "Ineligible" ? decision.user : decision.candidate.user
+
+/** How an entry names itself to other entries' messages. */
+const nameOf = (user: PortalUser) => user.idautoId ?? user.dn
+
+/** Checks 1–6 for one entry, keeping its employee key. */
+export const candidateOf = (
+  user: PortalUser,
+  rules: WritebackRules,
+  mapping: AttributeMapping
+): Either.Either<Candidate, Ineligible> =>
+  Either.map(checkEligibility(user, rules, mapping), (eligible) => ({
+    ...eligible,
+    user,
+    key: employeeKey(eligible.sapId)
+  }))
+
+/** Step 8 against an employee DFØ's list holds. */
+export const compare = (candidate: Candidate, employee: DfoEmployee): Compared => {
+  const changeSet = diff(candidate.record, employee)
+  return isUnchanged(changeSet)
+    ? { _tag: "Unchanged", candidate, changeSet }
+    : { _tag: "Change", candidate, employee, changeSet }
+}
+
+/** What a planner needs besides the pages. */
+export interface PlannerSettings {
+  readonly rules: WritebackRules
+  readonly mapping: AttributeMapping
+  /** Employee keys pass 1 found claimed by several entries (CONTRACT §4 check 6a). */
+  readonly claimedBySeveral: ReadonlySet<string>
+}
+
+/**
+ * Decides a full run one page at a time, with no effect and no I/O. Its only state is
+ * what check 6a must remember across pages: the key of every candidate decided so far,
+ * the keys claimed again after pass 1 (the directory changed between passes), and the
+ * held candidates of ids pass 1 found claimed by several entries. The decisions do not
+ * depend on where the pages split.
+ */
+export class PagePlanner {
+  /** The name of each candidate decided so far, by employee key. */
+  private readonly seen = new Map<string, string>()
+  /** Keys a later entry claimed again after pass 1: never written. */
+  private readonly lateClaims = new Map<string, Array<string>>()
+  private held: Array<Candidate> = []
+
+  constructor(private readonly settings: PlannerSettings) {}
+
+  /** One decision per entry of `page`, in its order. */
+  page(page: Iterable<PortalUser>, index: EmployeeIndex | undefined): Array<PageDecision> {
+    const decisions: Array<PageDecision> = []
+    for (const user of page) {
+      const candidate = candidateOf(user, this.settings.rules, this.settings.mapping)
+      if (Either.isLeft(candidate)) {
+        decisions.push({ _tag: "Ineligible", user, ineligible: candidate.left })
+      } else if (this.settings.claimedBySeveral.has(candidate.right.key)) {
+        this.held.push(candidate.right)
+        decisions.push({ _tag: "Held", candidate: candidate.right })
+      } else {
+        decisions.push(this.claim(candidate.right, index))
+      }
+    }
+    return decisions
+  }
+
+  /**
+   * The held candidates, once the directory has been read: those whose id several
+   * candidates claim are all duplicates, a lone one is decided as any other.
+   */
+  settleHeld(index: EmployeeIndex | undefined): Array<PageDecision> {
+    const byKey = new Map<string, Array<Candidate>>()
+    for (const candidate of this.held) {
+      const group = byKey.get(candidate.key) ?? []
+      group.push(candidate)
+      byKey.set(candidate.key, group)
+    }
+    this.held = []
+    const decisions: Array<PageDecision> = []
+    for (const group of byKey.values()) {
+      const [first] = group
+      if (first === undefined) continue
+      if (group.length === 1) {
+        decisions.push(this.claim(first, index))
+        continue
+      }
+      for (const candidate of group) {
+        const others = group.filter((other) => other !== candidate).map((o) => nameOf(o.user))
+        decisions.push({ _tag: "Duplicate", candidate, others })
+      }
+    }
+    return decisions
+  }
+
+  /**
+   * The other entries that claimed this candidate's id after it was planned (the
+   * directory changed between passes), or `undefined`: its write must not go then.
+   */
+  claimedLater(candidate: Candidate): ReadonlyArray<string> | undefined {
+    const claims = this.lateClaims.get(candidate.key)
+    if (claims === undefined) return undefined
+    const self = nameOf(candidate.user)
+    return claims.filter((name) => name !== self)
+  }
+
+  /** Check 6a against the candidates seen so far, then step 8 against the list. */
+  private claim(candidate: Candidate, index: EmployeeIndex | undefined): PageDecision {
+    const name = nameOf(candidate.user)
+    const first = this.seen.get(candidate.key)
+    if (first !== undefined) {
+      const claims = this.lateClaims.get(candidate.key) ?? [first]
+      claims.push(name)
+      this.lateClaims.set(candidate.key, claims)
+      return { _tag: "Duplicate", candidate, others: claims.filter((c) => c !== name) }
+    }
+    this.seen.set(candidate.key, name)
+    const employee = index?.get(candidate.key)
+    return employee === undefined ? { _tag: "Read", candidate } : compare(candidate, employee)
+  }
+}

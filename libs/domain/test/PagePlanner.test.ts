@@ -1,0 +1,268 @@
+import { assert, describe, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import {
+  type DfoEmployee,
+  decidedUser,
+  defaultMapping,
+  diff,
+  employeeKey,
+  type EmployeeIndex,
+  indexEmployees,
+  type PageDecision,
+  PagePlanner,
+  type PortalUser,
+  type WritebackRules
+} from "../src/index.js"
+
+/** Ids from a small pool, so entries share employees (in several spellings) often. */
+const sapId = fc.constantFrom("1", "01", "00000001", "2", "002", "3", "12x")
+const mail = fc.option(fc.constantFrom("a@x.no", "A@X.no ", "b@x.no"), { nil: undefined })
+const ident = fc.option(fc.constantFrom("00000001", "1", "kno"), { nil: undefined })
+
+const aUser = fc.record({
+  sapId: fc.option(sapId, { nil: undefined }),
+  eksternIdent: mail,
+  epost: mail,
+  brukerident: ident,
+  disabled: fc.boolean(),
+  entitled: fc.boolean()
+})
+
+/** Entries with distinct idautoIDs, as the directory holds them. */
+const someUsers = fc.array(aUser, { maxLength: 30 }).map((fields) =>
+  fields.map(({ entitled, ...f }, i): PortalUser => ({
+    dn: `idautoID=u${i},ou=Accounts`,
+    idautoId: `u${i}`,
+    ...Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)),
+    disabled: f.disabled,
+    deleted: false,
+    entitlements: entitled ? ["Active Directory"] : [],
+    businessRoles: [],
+    multiValued: []
+  }))
+)
+
+/** An employee as decoding builds one: no blank text, `hasBrukerident` when it holds one. */
+const anEmployee = (id: string) =>
+  fc
+    .record(
+      { eksternIdent: mail, epost: mail, brukerident: ident, hasBrukerident: fc.boolean() },
+      { requiredKeys: ["hasBrukerident"] }
+    )
+    .map((e): DfoEmployee => ({
+      id,
+      ...Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)),
+      hasBrukerident: e.hasBrukerident || e.brukerident !== undefined
+    }))
+
+/** DFØ's list, or none (no bulk list): some employees of the pool absent from it. */
+const anIndex = fc.option(
+  fc
+    .tuple(
+      fc.option(anEmployee("00000001")),
+      fc.option(anEmployee("00000002")),
+      fc.option(anEmployee("3"))
+    )
+    .map((employees) => indexEmployees(employees.filter((e) => e !== null))),
+  { nil: undefined }
+)
+
+const someRules = fc.boolean().map((writebackBrukerident): WritebackRules => ({
+  writebackBrukerident,
+  businessRoleExceptions: []
+}))
+
+/** Page boundaries: cut points into the list of users. */
+const someCuts = fc.array(fc.nat({ max: 30 }), { maxLength: 5 })
+
+/** Pass 1 as the directory answers it: keys several entries claim. */
+const claimedBySeveral = (users: ReadonlyArray<PortalUser>): ReadonlySet<string> => {
+  const once = new Set<string>()
+  const several = new Set<string>()
+  for (const user of users) {
+    if (user.sapId === undefined) continue
+    const key = employeeKey(user.sapId)
+    if (once.has(key)) several.add(key)
+    else once.add(key)
+  }
+  return several
+}
+
+const split = <A>(list: ReadonlyArray<A>, cuts: ReadonlyArray<number>) => {
+  const points = [...new Set(cuts.filter((c) => c > 0 && c < list.length))].sort((a, b) => a - b)
+  const pages: Array<ReadonlyArray<A>> = []
+  let from = 0
+  for (const point of [...points, list.length]) {
+    pages.push(list.slice(from, point))
+    from = point
+  }
+  return pages
+}
+
+interface Planned {
+  readonly pages: ReadonlyArray<ReadonlyArray<PageDecision>>
+  readonly settled: ReadonlyArray<PageDecision>
+  /** Every user's final decision: a held user's is its settled one. */
+  readonly final: ReadonlyArray<PageDecision>
+  readonly planner: PagePlanner
+}
+
+const planAll = (
+  users: ReadonlyArray<PortalUser>,
+  options: {
+    readonly rules: WritebackRules
+    readonly index: EmployeeIndex | undefined
+    readonly cuts?: ReadonlyArray<number>
+    readonly claimed?: ReadonlySet<string>
+  }
+): Planned => {
+  const planner = new PagePlanner({
+    rules: options.rules,
+    mapping: defaultMapping,
+    claimedBySeveral: options.claimed ?? claimedBySeveral(users)
+  })
+  const pages = split(users, options.cuts ?? []).map((page) => planner.page(page, options.index))
+  const settled = planner.settleHeld(options.index)
+  const final = [...pages.flat().filter((d) => d._tag !== "Held"), ...settled]
+  return { pages, settled, final, planner }
+}
+
+/** A decision as text, for comparing two plannings. */
+const show = (d: PageDecision) =>
+  [
+    d._tag,
+    decidedUser(d).idautoId,
+    d._tag === "Duplicate" ? d.others.join(",") : "",
+    d._tag === "Change" || d._tag === "Unchanged" ? JSON.stringify(d.changeSet) : ""
+  ].join("|")
+
+const candidatesByKey = (final: ReadonlyArray<PageDecision>) => {
+  const byKey = new Map<string, number>()
+  for (const d of final) {
+    if (d._tag === "Ineligible") continue
+    byKey.set(d.candidate.key, (byKey.get(d.candidate.key) ?? 0) + 1)
+  }
+  return byKey
+}
+
+describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
+  it.prop(
+    "every user of a page is decided exactly once, in order; a held user once more",
+    [someUsers, anIndex, someRules, someCuts],
+    ([users, index, rules, cuts]) => {
+      const { pages, settled } = planAll(users, { rules, index, cuts })
+      const pageUsers = split(users, cuts)
+      assert.strictEqual(pages.length, pageUsers.length)
+      pages.forEach((decisions, p) =>
+        assert.deepStrictEqual(decisions.map(decidedUser), pageUsers[p])
+      )
+      const held = pages.flat().filter((d) => d._tag === "Held")
+      assert.sameMembers(settled.map(decidedUser), held.map(decidedUser))
+      assert.strictEqual(settled.length, held.length)
+      assert.isFalse(settled.some((d) => d._tag === "Held"))
+    }
+  )
+
+  it.prop(
+    "no change is planned for an id several candidates claim",
+    [someUsers, anIndex, someRules],
+    ([users, index, rules]) => {
+      const { final } = planAll(users, { rules, index })
+      const claims = candidatesByKey(final)
+      for (const d of final) {
+        if (d._tag === "Ineligible") continue
+        if ((claims.get(d.candidate.key) ?? 0) > 1) assert.strictEqual(d._tag, "Duplicate")
+      }
+    }
+  )
+
+  it.prop(
+    "when pass 1 missed a claim, every decided entry of a claimed id is flagged before its write",
+    [someUsers, anIndex, someRules, someCuts],
+    ([users, index, rules, cuts]) => {
+      const { final, planner } = planAll(users, { rules, index, cuts, claimed: new Set() })
+      const claims = candidatesByKey(final)
+      for (const d of final) {
+        if (d._tag === "Ineligible" || d._tag === "Duplicate") continue
+        if ((claims.get(d.candidate.key) ?? 0) > 1) {
+          assert.isNotEmpty(planner.claimedLater(d.candidate) ?? [])
+        } else {
+          assert.isUndefined(planner.claimedLater(d.candidate))
+        }
+      }
+    }
+  )
+
+  it.prop(
+    "a planned change writes brukerident only when the list holds it empty",
+    [someUsers, anIndex, someRules],
+    ([users, index, rules]) => {
+      for (const d of planAll(users, { rules, index }).final) {
+        if (d._tag !== "Change" || d.changeSet.patch.brukerident === undefined) continue
+        assert.isTrue(rules.writebackBrukerident)
+        assert.isTrue(d.employee.hasBrukerident)
+        assert.isUndefined(d.employee.brukerident)
+      }
+    }
+  )
+
+  it.prop(
+    "UNCHANGED exactly when the diff is empty; Read exactly when the list lacks the id",
+    [someUsers, anIndex, someRules],
+    ([users, index, rules]) => {
+      for (const d of planAll(users, { rules, index }).final) {
+        if (d._tag === "Ineligible" || d._tag === "Duplicate") continue
+        const employee = index?.get(d.candidate.key)
+        if (d._tag === "Read") {
+          assert.isUndefined(employee)
+          continue
+        }
+        assert.isDefined(employee)
+        if (employee === undefined) continue
+        const changes = diff(d.candidate.record, employee).changes
+        assert.strictEqual(d._tag === "Unchanged", changes.length === 0)
+        assert.strictEqual(d._tag === "Change", changes.length > 0)
+      }
+    }
+  )
+
+  it.prop(
+    "the decisions do not depend on where the pages split",
+    [someUsers, anIndex, someRules, someCuts],
+    ([users, index, rules, cuts]) => {
+      const whole = planAll(users, { rules, index })
+      const paged = planAll(users, { rules, index, cuts })
+      assert.deepStrictEqual(whole.pages.flat().map(show), paged.pages.flat().map(show))
+      assert.deepStrictEqual(whole.settled.map(show), paged.settled.map(show))
+    }
+  )
+
+  it("an id claimed by two eligible entries and one skipped one: both candidates are duplicates", () => {
+    const user = (i: number, fields: Partial<PortalUser> = {}): PortalUser => ({
+      dn: `idautoID=u${i}`,
+      idautoId: `u${i}`,
+      sapId: "00000001",
+      eksternIdent: "a@x.no",
+      epost: "a@x.no",
+      disabled: false,
+      deleted: false,
+      entitlements: ["Active Directory"],
+      businessRoles: [],
+      multiValued: [],
+      ...fields
+    })
+    const users = [user(0), user(1, { sapId: "1" }), user(2, { disabled: true })]
+    const { pages, settled } = planAll(users, {
+      rules: { writebackBrukerident: false, businessRoleExceptions: [] },
+      index: undefined
+    })
+    assert.deepStrictEqual(
+      pages.flat().map((d) => d._tag),
+      ["Held", "Held", "Ineligible"]
+    )
+    assert.deepStrictEqual(
+      settled.map((d) => (d._tag === "Duplicate" ? d.others : [])),
+      [["u1"], ["u0"]]
+    )
+  })
+})

@@ -1,0 +1,170 @@
+import { type DfoEmployees, RequestTally } from "@dfo-writeback/dfo-api"
+import {
+  keyRefusalAdvice,
+  type ChangeSet,
+  type PortalUser,
+  type SapFetchError,
+  type SapUpdateError,
+  type UserResult
+} from "@dfo-writeback/domain"
+import type { PortalDirectory } from "@dfo-writeback/portal-ldap"
+import { Chunk, Effect, FiberRef, LogLevel } from "effect"
+import * as Results from "../results.js"
+import type { WritebackSettings } from "../../WritebackConfig.js"
+import type { Ledger } from "./ledger.js"
+
+/** What every stage of one run shares: its identity, its services, its ledger. */
+export interface RunContext {
+  readonly runId: string
+  readonly caller: string
+  readonly settings: WritebackSettings
+  readonly directory: PortalDirectory.Service
+  readonly dfo: DfoEmployees.DfoEmployeesService
+  readonly ledger: Ledger
+  /** Why nothing is written (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
+  readonly dryRun: string | undefined
+  /** What this run asked of DFØ, for its summary. */
+  readonly tally: RequestTally.RequestTally
+  /** `effect` with its DFØ calls counted into this run's tally. */
+  readonly counted: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** `effect` with its log lines carrying this run's id. */
+  readonly annotate: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * The span of one user's DFØ work (a user the bulk list decides does no I/O and gets
+   * none): `read`, `write`, or the whole of a `single`-user run.
+   */
+  readonly userSpan: (
+    user: PortalUser,
+    stage: "read" | "write" | "single"
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** A FAILED result, stopping the run when DFØ refused the key. */
+  readonly failed: (
+    user: PortalUser,
+    error: SapFetchError | SapUpdateError,
+    changeSet?: ChangeSet
+  ) => Effect.Effect<UserResult>
+  /**
+   * A refused key (401/403/405) stops the run at once: every other user would fail the
+   * same way (CONTRACT §3).
+   */
+  readonly stopOnRefusedKey: (
+    error: SapFetchError | SapUpdateError,
+    what: string
+  ) => Effect.Effect<void>
+  /** Counts and logs finished users, as one chunk. */
+  readonly settle: (results: ReadonlyArray<UserResult>) => Effect.Effect<Chunk.Chunk<UserResult>>
+}
+
+export interface RunIdentity {
+  readonly runId: string
+  readonly caller: string
+  readonly dryRun: string | undefined
+}
+
+export const make = (
+  identity: RunIdentity,
+  services: {
+    readonly settings: WritebackSettings
+    readonly directory: PortalDirectory.Service
+    readonly dfo: DfoEmployees.DfoEmployeesService
+    readonly ledger: Ledger
+  }
+): Effect.Effect<RunContext> =>
+  Effect.gen(function* () {
+    const { runId } = identity
+    const { ledger } = services
+    const tally = RequestTally.empty()
+    const annotate = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.annotateLogs(effect, "run_id", runId)
+    const debug = yield* FiberRef.get(FiberRef.currentMinimumLogLevel).pipe(
+      Effect.map((level) => LogLevel.lessThanEqual(level, LogLevel.Debug))
+    )
+
+    const stopOnRefusedKey = (error: SapFetchError | SapUpdateError, what: string) =>
+      error.keyRefused
+        ? ledger.abort(
+            `DFØ refused ${what} with HTTP ${error.status}: ${keyRefusalAdvice(error.status ?? 0)}; ` +
+              `no further users are started`
+          )
+        : Effect.void
+
+    const failed = (
+      user: PortalUser,
+      error: SapFetchError | SapUpdateError,
+      changeSet?: ChangeSet
+    ) =>
+      stopOnRefusedKey(
+        error,
+        error._tag === "SapUpdateError"
+          ? `a write (${error.sapId ?? ""})`
+          : `a read (${error.sapId ?? ""})`
+      ).pipe(Effect.as(Results.failed(user, error, changeSet)))
+
+    /** The per-user debug lines, for LOG_LEVEL=debug: a full run's hot path logs nothing else. */
+    const debugLines = (results: ReadonlyArray<UserResult>) =>
+      Effect.forEach(
+        results,
+        (result) =>
+          Effect.logDebug(result.message).pipe(
+            Effect.annotateLogs({
+              outcome: result.outcome,
+              sap_id: result.sapId,
+              idauto_id: result.idautoId
+            })
+          ),
+        { discard: true }
+      )
+
+    const settle = (results: ReadonlyArray<UserResult>) =>
+      Effect.flatMap(ledger.record(results), (failures) => {
+        const chunk = Chunk.unsafeFromArray(results)
+        if (failures.length === 0 && !debug) return Effect.succeed(chunk)
+        const failing = new Set(failures.map((f) => f.result))
+        return annotate(
+          Effect.zipRight(
+            Effect.forEach(
+              failures,
+              ({ result, tripped }) =>
+                Effect.logError(result.message).pipe(
+                  Effect.annotateLogs({
+                    code: result.errorCode,
+                    sap_id: result.sapId,
+                    idauto_id: result.idautoId
+                  }),
+                  Effect.zipRight(
+                    tripped === undefined
+                      ? Effect.void
+                      : Effect.logError(tripped).pipe(
+                          Effect.annotateLogs("idauto_id", result.idautoId)
+                        )
+                  )
+                ),
+              { discard: true }
+            ),
+            debug ? debugLines(results.filter((r) => !failing.has(r))) : Effect.void
+          )
+        ).pipe(Effect.as(chunk))
+      })
+
+    return {
+      ...identity,
+      ...services,
+      tally,
+      counted: RequestTally.into(tally),
+      annotate,
+      userSpan:
+        (user, stage) =>
+        <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.withSpan(effect, "Writeback.user", {
+            attributes: {
+              run_id: runId,
+              stage,
+              idauto_id: user.idautoId ?? "",
+              sap_id: user.sapId ?? ""
+            }
+          }),
+      failed,
+      stopOnRefusedKey,
+      settle
+    }
+  })

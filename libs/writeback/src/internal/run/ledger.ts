@@ -1,0 +1,108 @@
+import {
+  countResult,
+  countSkip,
+  emptyCounts,
+  type RunCounts,
+  type SkipCounts,
+  type UserResult
+} from "@dfo-writeback/domain"
+import { Effect, Ref } from "effect"
+
+/** What a run has decided so far: its counts, its failure streak, why it stopped. */
+export interface LedgerState {
+  readonly counts: RunCounts
+  readonly skips: SkipCounts
+  /** DFØ failures in a row; a result that proves DFØ answered resets it. */
+  readonly consecutiveFailures: number
+  /** Why no further users are started; the first reason given wins. */
+  readonly abortReason: string | undefined
+}
+
+export const emptyLedger: LedgerState = {
+  counts: emptyCounts,
+  skips: {},
+  consecutiveFailures: 0,
+  abortReason: undefined
+}
+
+/** A failed user as the ledger saw it: `tripped` when it was the one failure too many. */
+export interface Failure {
+  readonly result: UserResult
+  readonly tripped: string | undefined
+}
+
+/** Results that prove DFØ answered; a skip before any DFØ call proves nothing. */
+const reachedDfo = (result: UserResult) =>
+  result.outcome !== "FAILED" &&
+  (result.outcome !== "SKIPPED" || result.skipReason === "NOT_IN_SAP")
+
+/** Stops the run with `reason`, unless it already stopped. */
+export const abort = (state: LedgerState, reason: string): LedgerState =>
+  state.abortReason === undefined ? { ...state, abortReason: reason } : state
+
+/** One success or failure for the consecutive-failure rule (CONTRACT §4). */
+export const noteOutcome = (
+  state: LedgerState,
+  result: UserResult,
+  abortAfter: number
+): [LedgerState, Failure | undefined] => {
+  if (result.outcome !== "FAILED") {
+    return [reachedDfo(result) ? { ...state, consecutiveFailures: 0 } : state, undefined]
+  }
+  const consecutiveFailures = state.consecutiveFailures + 1
+  const next = { ...state, consecutiveFailures }
+  if (state.abortReason !== undefined || consecutiveFailures < abortAfter) {
+    return [next, { result, tripped: undefined }]
+  }
+  const reason =
+    `stopped after ${consecutiveFailures} consecutive DFØ failures ` +
+    `(SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=${abortAfter}); last: ${result.message}`
+  return [abort(next, reason), { result, tripped: reason }]
+}
+
+/** Counts one finished user, skips by reason, and its part in the failure streak. */
+export const record = (
+  state: LedgerState,
+  result: UserResult,
+  abortAfter: number
+): [LedgerState, Failure | undefined] =>
+  noteOutcome(
+    {
+      ...state,
+      counts: countResult(state.counts, result),
+      skips: countSkip(state.skips, result)
+    },
+    result,
+    abortAfter
+  )
+
+/** The run's ledger, one `Ref` every stage writes through. */
+export interface Ledger {
+  /** Counts finished users; the failures among them, for their log lines. */
+  readonly record: (results: Iterable<UserResult>) => Effect.Effect<ReadonlyArray<Failure>>
+  /** Stops the run: no new users are started. The first reason wins. */
+  readonly abort: (reason: string) => Effect.Effect<void>
+  readonly aborted: Effect.Effect<boolean>
+  readonly running: Effect.Effect<boolean>
+  readonly state: Effect.Effect<LedgerState>
+}
+
+/** A fresh ledger; `abortAfter` is `SAP_ABORT_AFTER_CONSECUTIVE_FAILURES`. */
+export const make = (abortAfter: number): Effect.Effect<Ledger> =>
+  Effect.map(Ref.make(emptyLedger), (ref) => ({
+    record: (results) =>
+      Ref.modify(ref, (state) => {
+        const failures: Array<Failure> = []
+        let next = state
+        for (const result of results) {
+          const [after, failure] = record(next, result, abortAfter)
+          next = after
+          if (failure !== undefined) failures.push(failure)
+        }
+        return [failures, next]
+      }),
+    abort: (reason) => Ref.update(ref, (state) => abort(state, reason)),
+    aborted: Effect.map(Ref.get(ref), (state) => state.abortReason !== undefined),
+    running: Effect.map(Ref.get(ref), (state) => state.abortReason === undefined),
+    state: Ref.get(ref)
+  }))

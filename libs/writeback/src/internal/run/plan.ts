@@ -1,0 +1,256 @@
+import {
+  type Candidate,
+  compare,
+  candidateOf,
+  type Compared,
+  DfoLookup,
+  type EmployeeIndex,
+  employeeKey,
+  type LdapConnectionError,
+  type PageDecision,
+  PagePlanner,
+  type PortalUser,
+  type UserResult
+} from "@dfo-writeback/domain"
+import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
+import * as Results from "../results.js"
+import type { Planned } from "./apply.js"
+import { othersClaiming } from "./apply.js"
+import type { RunContext } from "./context.js"
+
+/**
+ * What the plan stage hands on, in order: results as they are decided, planned writes
+ * (a real run's, held by the guard), a checkpoint after each page (where the guard may
+ * trip), and last `Complete`.
+ */
+export type Step =
+  | { readonly _tag: "Results"; readonly results: Chunk.Chunk<UserResult> }
+  | { readonly _tag: "Planned"; readonly planned: Planned }
+  | { readonly _tag: "Checkpoint" }
+  | {
+      readonly _tag: "Complete"
+      /** The entries that claimed a planned id after it was planned: then it is not written. */
+      readonly claimedLater: (candidate: Candidate) => ReadonlyArray<string> | undefined
+    }
+
+/** Pages of the directory read ahead of the planning (8 × PORTAL_LDAP_PAGE_SIZE users). */
+const readAheadPages = 8
+
+const checkpoint: Step = { _tag: "Checkpoint" }
+
+/**
+ * Step 8's answer: UNCHANGED; or a change, in a dry run reported now as WOULD_UPDATE (no
+ * plan is held), else a planned write.
+ */
+const settleCompared = (
+  run: RunContext,
+  decision: Compared
+): Either.Either<Planned, UserResult> => {
+  const { candidate } = decision
+  if (decision._tag === "Unchanged") {
+    return Either.left(Results.unchanged(candidate.user, decision.changeSet))
+  }
+  return run.dryRun === undefined
+    ? Either.right({ candidate, employee: decision.employee })
+    : Either.left(Results.wouldUpdate(candidate.user, decision.changeSet, run.dryRun))
+}
+
+/** Step 7 on its own: read the employee, then compare. */
+export const read = (
+  run: RunContext,
+  candidate: Candidate
+): Effect.Effect<Either.Either<Planned, UserResult>> =>
+  run.counted(run.dfo.get(candidate.sapId)).pipe(
+    Effect.map(
+      DfoLookup.$match({
+        NotFound: ({ faultText }) =>
+          Either.left(Results.notInSap(candidate.user, candidate.sapId, faultText)),
+        Found: ({ employee }) => settleCompared(run, compare(candidate, employee))
+      })
+    ),
+    Effect.catchAll((error) => Effect.map(run.failed(candidate.user, error), Either.left)),
+    run.userSpan(candidate.user, "read")
+  )
+
+/**
+ * Steps 7–8 for a page's decisions: those DFØ's list answered are counted and streamed
+ * as one chunk (a nightly run is mostly unchanged users); the rest are read on their
+ * own, `SAP_CONCURRENCY` at a time, each streamed as it ends; then a checkpoint.
+ */
+const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream.Stream<Step> => {
+  const results: Array<UserResult> = []
+  const planned: Array<Step> = []
+  const reads: Array<Candidate> = []
+  for (const decision of decisions) {
+    switch (decision._tag) {
+      case "Ineligible":
+        results.push(
+          Results.skipped(decision.user, decision.ineligible.reason, decision.ineligible.message)
+        )
+        break
+      case "Duplicate":
+        results.push(
+          Results.duplicate(decision.candidate.user, decision.candidate.sapId, decision.others)
+        )
+        break
+      case "Unchanged":
+      case "Change":
+        Either.match(settleCompared(run, decision), {
+          onLeft: (result) => results.push(result),
+          onRight: (p) => planned.push({ _tag: "Planned", planned: p })
+        })
+        break
+      case "Read":
+        reads.push(decision.candidate)
+        break
+      case "Held":
+        break
+    }
+  }
+  const settled = Stream.fromEffect(
+    Effect.map(run.settle(results), (chunk): Step => ({ _tag: "Results", results: chunk }))
+  )
+  return settled.pipe(
+    Stream.concat(Stream.fromIterable(planned)),
+    Stream.concat(reads.length === 0 ? Stream.empty : readEach(run, reads)),
+    Stream.concat(Stream.make(checkpoint))
+  )
+}
+
+/** Candidates the list does not answer for, read on their own, each streamed as it ends. */
+const readEach = (run: RunContext, reads: ReadonlyArray<Candidate>): Stream.Stream<Step> =>
+  Stream.fromIterable(reads).pipe(
+    Stream.mapEffect(
+      (candidate) =>
+        Effect.flatMap(run.ledger.running, (running) =>
+          running
+            ? Effect.flatMap(read(run, candidate), (outcome) =>
+                Either.isRight(outcome)
+                  ? Effect.succeedSome<Step>({ _tag: "Planned", planned: outcome.right })
+                  : Effect.map(run.settle([outcome.left]), (chunk) =>
+                      Option.some<Step>({ _tag: "Results", results: chunk })
+                    )
+              )
+            : Effect.succeedNone
+        ),
+      { concurrency: run.settings.concurrency, unordered: true }
+    ),
+    Stream.filterMap((step) => step)
+  )
+
+/** Elements while the run has not stopped; stops reading upstream once it has. */
+const whileRunning =
+  (run: RunContext) =>
+  <A, E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+    stream.pipe(
+      Stream.mapEffect((a) =>
+        Effect.map(run.ledger.running, (running) => (running ? Option.some(a) : Option.none()))
+      ),
+      Stream.takeWhile(Option.isSome),
+      Stream.map((a) => a.value)
+    )
+
+/**
+ * Pass 1 of a full run: the employee keys that several entries claim, from a search
+ * asking only for the ids. Their candidates are held until the directory has been
+ * read, so each is decided knowing every claim (CONTRACT §4 check 6a).
+ */
+const claimedIds = (run: RunContext) =>
+  run.directory.streamEmployeeIds().pipe(
+    Stream.runFold({ once: new Set<string>(), several: new Set<string>() }, (acc, claim) => {
+      for (const id of new Set(claim.employeeIds.map(employeeKey))) {
+        if (acc.once.has(id)) acc.several.add(id)
+        else acc.once.add(id)
+      }
+      return acc
+    }),
+    Effect.map(({ several }): ReadonlySet<string> => several)
+  )
+
+/**
+ * With SAP_BULK_LIST, one `GET {base}` read alongside the directory (`undefined` without
+ * it, or when it failed: then each employee is read on its own). A refused key stops
+ * the run before any user is read on its own.
+ */
+const employeeList = (
+  run: RunContext
+): Effect.Effect<Effect.Effect<EmployeeIndex | undefined>, never, Scope.Scope> => {
+  if (!run.settings.bulkList) return Effect.succeed(Effect.succeed(undefined))
+  return Effect.map(
+    Effect.forkScoped(
+      run.counted(run.dfo.list()).pipe(
+        Effect.tapError((error) =>
+          Effect.zipRight(
+            run.stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`),
+            run.annotate(
+              error.keyRefused
+                ? Effect.logError(error.message)
+                : Effect.logWarning(
+                    `reading all employees at once failed; reading each on its own: ${error.message}`
+                  )
+            )
+          )
+        ),
+        Effect.option,
+        Effect.map(Option.getOrUndefined)
+      )
+    ),
+    Fiber.join
+  )
+}
+
+/**
+ * The plan stage of a full run: the directory page by page through the pure
+ * `PagePlanner` (checks 1–8), the DFØ list read alongside, results streamed as they
+ * are decided. Memory is bounded by the read-ahead pages and the list's index.
+ */
+export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const listed = yield* employeeList(run)
+      const planner = new PagePlanner({
+        rules: run.settings.rules,
+        mapping: run.settings.mapping,
+        claimedBySeveral: yield* claimedIds(run)
+      })
+      const pages = run.directory.streamAll().pipe(
+        // The directory reads ahead while the DFØ list is still arriving: a bounded
+        // buffer of pages, so memory stays independent of the directory's size.
+        Stream.bufferChunks({ capacity: readAheadPages }),
+        Stream.mapChunks((page) => Chunk.of(page)),
+        whileRunning(run),
+        Stream.flatMap((page) =>
+          Stream.unwrap(Effect.map(listed, (index) => decide(run, planner.page(page, index))))
+        )
+      )
+      const held = Stream.unwrap(
+        Effect.zipWith(listed, run.ledger.running, (index, running) =>
+          running ? decide(run, planner.settleHeld(index)) : Stream.empty
+        )
+      )
+      const complete: Step = {
+        _tag: "Complete",
+        claimedLater: (candidate) => planner.claimedLater(candidate)
+      }
+      return pages.pipe(Stream.concat(held), Stream.concat(Stream.make(complete)))
+    })
+  )
+
+/**
+ * The plan stage of a single-user run: checks 1–6, check 6a with one extra search,
+ * then step 7–8 (a planned write, or the user's result).
+ */
+export const one = (
+  run: RunContext,
+  user: PortalUser
+): Effect.Effect<Either.Either<Planned, UserResult>, LdapConnectionError> =>
+  Either.match(candidateOf(user, run.settings.rules, run.settings.mapping), {
+    onLeft: ({ reason, message }) =>
+      Effect.succeed(Either.left(Results.skipped(user, reason, message))),
+    onRight: (candidate) =>
+      Effect.flatMap(othersClaiming(run, candidate), (others) =>
+        others.length > 0
+          ? Effect.succeed(Either.left(Results.duplicate(user, candidate.sapId, others)))
+          : read(run, candidate)
+      )
+  })

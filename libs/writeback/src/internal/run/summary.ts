@@ -1,0 +1,53 @@
+import { RunSummary } from "@dfo-writeback/domain"
+import { Clock, Effect } from "effect"
+import type { RunContext } from "./context.js"
+
+/**
+ * The summary stage: the ledger's counts as the run's last event, and one `summary` log
+ * line with the same figures.
+ */
+export const summarize = (
+  run: RunContext,
+  { startedAt, logOnly }: { readonly startedAt: number; readonly logOnly: boolean }
+): Effect.Effect<RunSummary> =>
+  Effect.gen(function* () {
+    const { counts, skips, abortReason } = yield* run.ledger.state
+    const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+    const { tally, caller } = run
+    const summary = new RunSummary({
+      runId: run.runId,
+      ...counts,
+      skippedByReason: skips,
+      dfoRequests: tally.requests,
+      dfoRetries: tally.retries,
+      dfoRateLimited: tally.rateLimited,
+      logOnly,
+      aborted: abortReason !== undefined,
+      abortReason: abortReason ?? "",
+      durationMs,
+      caller
+    })
+    yield* run.annotate(
+      Effect.logInfo(abortReason === undefined ? "run finished" : "run aborted").pipe(
+        Effect.annotateLogs({
+          summary: true,
+          total: counts.total,
+          skipped: counts.skipped,
+          unchanged: counts.unchanged,
+          updated: counts.updated,
+          would_update: counts.wouldUpdate,
+          update_failed: counts.updateFailed,
+          fetch_failed: counts.fetchFailed,
+          skipped_by_reason: skips,
+          dfo_requests: tally.requests,
+          dfo_retries: tally.retries,
+          dfo_rate_limited: tally.rateLimited,
+          caller,
+          aborted: summary.aborted,
+          abort_reason: summary.abortReason,
+          duration_ms: durationMs
+        })
+      )
+    )
+    return summary
+  })

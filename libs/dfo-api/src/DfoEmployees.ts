@@ -1,19 +1,16 @@
 import {
   DfoEmployee,
   DfoEmployeeList,
-  DfoFault,
   DfoLookup,
   type EmployeeIndex,
-  indexEmployees,
   isEmployeeId,
-  keyRefusalAdvice,
-  keyRefusedStatuses,
   sameEmployee,
   secretConfig,
   SapFetchError,
   SapUpdateError,
   type DfoPatch
 } from "@dfo-writeback/domain"
+import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
 import {
   Clock,
   Config,
@@ -24,6 +21,7 @@ import {
   Layer,
   Option,
   ParseResult,
+  RateLimiter,
   Redacted,
   Schedule,
   Schema,
@@ -32,27 +30,20 @@ import {
 } from "effect"
 import type * as HttpProxy from "./HttpProxy.js"
 import { config as proxyConfig } from "./HttpProxy.js"
+import {
+  type Answer,
+  clip,
+  explain,
+  failureOf,
+  IKKE_ANSATT,
+  successJson
+} from "./internal/Answer.js"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
-import { makeDispatcher } from "./internal/dispatcher.js"
-import { makeRateLimiter } from "./internal/RateLimiter.js"
-import { parseWaitHeaders } from "./internal/RetryAfter.js"
+import { declaredTooLarge, tooLarge } from "./internal/BoundedBody.js"
+import { bodyOf, discard, makeExchange, type Method, readAnswer } from "./internal/Exchange.js"
+import { decodeEmployeeList } from "./internal/ListDecoder.js"
 import * as DfoMetrics from "./DfoMetrics.js"
 import * as RequestTally from "./RequestTally.js"
-import { type HttpAnswer, sendRequest } from "./internal/sendRequest.js"
-
-/** Requests sent to DFØ by one `DfoEmployees` service since it started. */
-export interface DfoRequestStats {
-  /** HTTP attempts by method, retries included. */
-  readonly requests: { readonly GET: number; readonly PUT: number; readonly PATCH: number }
-  /** Attempts after the first of a call. */
-  readonly retries: number
-  /** Calls that ended in an error. */
-  readonly failures: number
-  /** `429` answers seen. */
-  readonly rateLimited: number
-  /** Attempts that hit `timeoutMs`. */
-  readonly timeouts: number
-}
 
 /** Settings of the DFØ client; `layerConfig` reads them from CONTRACT §6's variables. */
 export interface DfoEmployeesOptions {
@@ -95,7 +86,10 @@ export interface Retryable {
   readonly retryAfterMs?: number | undefined
 }
 
-/** DFØ's employee API (CONTRACT §3): read one, read all, write the three identifiers. */
+/**
+ * DFØ's employee API (CONTRACT §3): read one, read all, write the three identifiers. What
+ * it asked of DFØ is counted in `DfoMetrics` (process-wide) and `RequestTally` (per run).
+ */
 export interface DfoEmployeesService {
   /**
    * `NotFound` only when DFØ answers 404 with the `IKKE ANSATT` fault, or 200 with no
@@ -125,13 +119,10 @@ export interface DfoEmployeesService {
    * else, a timeout or a transport error fails with the reason.
    */
   readonly probe: () => Effect.Effect<void, SapFetchError>
-  /** Counters since the service started, for benchmarks. */
-  readonly stats: () => Effect.Effect<DfoRequestStats>
 }
 
 const MiB = 1024 * 1024
 const WRITE_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
-const IKKE_ANSATT = /IKKE ANSATT/i
 
 interface Settings {
   readonly base: URL
@@ -172,17 +163,6 @@ const settingsOf = (options: DfoEmployeesOptions): Settings => {
   }
 }
 
-const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text)
-
-const parseJson = (text: string): Either.Either<unknown, string> => {
-  try {
-    return Either.right(JSON.parse(text) as unknown)
-  } catch (error) {
-    return Either.left(`malformed JSON in the answer: ${(error as Error).message}`)
-  }
-}
-
-const decodeList = Schema.decodeUnknownEither(DfoEmployeeList)
 /** A write's answer: the list shapes of a GET, or the employee object itself. */
 const decodeWritten = Schema.decodeUnknownEither(
   Schema.Union(
@@ -194,103 +174,17 @@ const decodeWritten = Schema.decodeUnknownEither(
     })
   )
 )
-const decodeFault = Schema.decodeUnknownOption(DfoFault)
-const decodeGatewayMessage = Schema.decodeUnknownOption(Schema.Struct({ message: Schema.String }))
+const decodeEmployees = Schema.decodeUnknownEither(DfoEmployeeList)
 
-/** What an error body says: DFØ's `faultText`, or the gateway's `message`. */
-const explain = (answer: HttpAnswer): { faultText?: string; gatewayMessage?: string } => {
-  if (answer.body === undefined || answer.body === "") return {}
-  const json = parseJson(answer.body)
-  if (Either.isLeft(json)) return {}
-  const fault = decodeFault(json.right)
-  if (Option.isSome(fault)) return { faultText: fault.value.standard.faultText }
-  const gateway = decodeGatewayMessage(json.right)
-  return Option.isSome(gateway) ? { gatewayMessage: gateway.value.message } : {}
-}
+/** An answer that is not a success of its call, as the attempt's failure. */
+const refuse = (answer: Answer): Effect.Effect<never, AttemptFailure> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failureOf(answer, now)))
 
-/** The failure for any answer that is not a success of its call. */
-const failureOf = (answer: HttpAnswer, now: number): AttemptFailure => {
-  const { status } = answer
-  const { faultText, gatewayMessage } = explain(answer)
-  const said = gatewayMessage === undefined ? "" : `; the gateway said: ${clip(gatewayMessage)}`
-  const wait = parseWaitHeaders(status, answer.headers, now)
-  const retryAfterMs = wait?.ms
-  const retryAfterText = wait === undefined ? "" : ` (${wait.header})`
-  if (status === 429) {
-    return new AttemptFailure({
-      status,
-      faultText,
-      reason: `rate limited by the gateway${retryAfterText}${said}`,
-      transient: true,
-      retryAfterMs
-    })
-  }
-  if (status === 502 || status === 503 || status === 504) {
-    return new AttemptFailure({
-      status,
-      faultText,
-      reason: `DFØ or the gateway is unavailable${retryAfterText}${said}`,
-      transient: true,
-      retryAfterMs
-    })
-  }
-  if (keyRefusedStatuses.has(status)) {
-    return new AttemptFailure({
-      status,
-      faultText,
-      reason: `${keyRefusalAdvice(status)}${said}`,
-      transient: false
-    })
-  }
-  if (status === 404) {
-    return new AttemptFailure({
-      status,
-      faultText,
-      // A write to an employee DFØ no longer holds gets IKKE ANSATT too; the URL is fine.
-      reason:
-        faultText !== undefined && IKKE_ANSATT.test(faultText)
-          ? `DFØ holds no such employee${said}`
-          : `not found, and not DFØ's IKKE ANSATT answer (check SAP_ANSATT_BASE_URL)${said}`,
-      transient: false
-    })
-  }
-  if (status === 400 || status === 422) {
-    return new AttemptFailure({
-      status,
-      faultText,
-      reason: `DFØ rejected the request${said}`,
-      transient: false
-    })
-  }
-  return new AttemptFailure({
-    status,
-    faultText,
-    reason: `unexpected answer HTTP ${status}${said}`,
-    transient: false
-  })
-}
-
-/** A success body as JSON, or the failure explaining why it is not usable. */
-const successJson = (answer: HttpAnswer): Either.Either<unknown, AttemptFailure> => {
-  if (answer.body === undefined) {
-    return Either.left(
-      new AttemptFailure({
-        status: answer.status,
-        reason: `the answer is larger than ${answer.bodyLimit} bytes; refused`,
-        transient: false
-      })
-    )
-  }
-  return Either.mapLeft(
-    parseJson(answer.body),
-    (reason) => new AttemptFailure({ status: answer.status, reason, transient: false })
-  )
-}
-
-const decodeEmployees = (answer: HttpAnswer): Either.Either<DfoEmployeeList, AttemptFailure> =>
+/** A success body as DFØ's employee list. */
+const employeesOf = (answer: Answer): Either.Either<DfoEmployeeList, AttemptFailure> =>
   Either.flatMap(successJson(answer), (json) =>
     Either.mapLeft(
-      decodeList(json, { onExcessProperty: "ignore" }),
+      decodeEmployees(json, { onExcessProperty: "ignore" }),
       (error) =>
         new AttemptFailure({
           status: answer.status,
@@ -299,6 +193,68 @@ const decodeEmployees = (answer: HttpAnswer): Either.Either<DfoEmployeeList, Att
         })
     )
   )
+
+/** `GET {base}/{id}`'s answer as a lookup of `id`. */
+const lookupOf = (id: string, answer: Answer): Effect.Effect<DfoLookup, AttemptFailure> => {
+  if (answer.status === 404) {
+    const { faultText } = explain(answer)
+    if (faultText !== undefined && IKKE_ANSATT.test(faultText)) {
+      return Effect.succeed(DfoLookup.NotFound({ faultText }))
+    }
+  }
+  if (answer.status !== 200) return refuse(answer)
+  return Either.flatMap(employeesOf(answer), ({ ansatt }) => {
+    const [employee] = ansatt
+    // A 200 with an empty list means the same as the IKKE ANSATT 404 (CONTRACT §3).
+    if (employee === undefined) {
+      return Either.right<DfoLookup>(
+        DfoLookup.NotFound({ faultText: "DFØ answered 200 with no employee" })
+      )
+    }
+    if (ansatt.length !== 1 || !sameEmployee(employee.id, id)) {
+      return Either.left(
+        new AttemptFailure({
+          status: answer.status,
+          reason: `expected employee ${id} alone, got ${ansatt.length} employee(s) starting with ${clip(employee.id, 20)}`,
+          transient: false
+        })
+      )
+    }
+    return Either.right<DfoLookup>(DfoLookup.Found({ employee }))
+  })
+}
+
+/** A write's answer: the employee it shows, if any; its shape is checked like a read's. */
+const writtenEmployee = (
+  id: string,
+  answer: Answer
+): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> => {
+  if (answer.status === 204 || answer.body === "") return Either.right(Option.none())
+  return Either.flatMap(successJson(answer), (json) => {
+    const decoded = decodeWritten(json, { onExcessProperty: "ignore" })
+    if (Either.isLeft(decoded)) {
+      return Either.left(
+        new AttemptFailure({
+          status: answer.status,
+          reason: `DFØ accepted the write, but its answer is not an employee: ${clip(ParseResult.TreeFormatter.formatErrorSync(decoded.left))}`,
+          transient: false
+        })
+      )
+    }
+    const [employee, ...others] = decoded.right.ansatt
+    if (employee === undefined) return Either.right(Option.none())
+    if (others.length > 0 || !sameEmployee(employee.id, id)) {
+      return Either.left(
+        new AttemptFailure({
+          status: answer.status,
+          reason: `DFØ accepted the write, but answered with employee ${clip(employee.id, 20)}${others.length > 0 ? ` and ${others.length} more` : ""}`,
+          transient: false
+        })
+      )
+    }
+    return Either.right(Option.some(employee))
+  })
+}
 
 /** The typed error of a call that failed, carrying its last attempt and how many were made. */
 const toError =
@@ -314,42 +270,40 @@ const toError =
       retryAfterMs: failure.retryAfterMs
     })
 
-/** Creates the client; its connection pool closes with the scope. */
+const countRequest = (tally: RequestTally.RequestTally) => {
+  tally.requests += 1
+}
+const countRetry = (tally: RequestTally.RequestTally) => {
+  tally.requests += 1
+  tally.retries += 1
+}
+const countRateLimited = (tally: RequestTally.RequestTally) => {
+  tally.rateLimited += 1
+}
+
+/** What an attempt's measurement reads: the answer's status, beside the call's value. */
+interface Answered<A> {
+  readonly status: number
+  readonly value: A
+}
+
+/** Creates the client; its connection pool and rate limiter close with the scope. */
 export const make = (
   options: DfoEmployeesOptions
 ): Effect.Effect<DfoEmployeesService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const settings = settingsOf(options)
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        makeDispatcher(
-          settings.base.origin,
-          {
-            connections: settings.connections,
-            headersTimeout: settings.timeoutMs,
-            bodyTimeout: settings.timeoutMs
-          },
-          options.proxy
-        )
-      ),
-      (pool) => Effect.promise(() => pool.destroy())
-    )
+    const send = yield* makeExchange({ ...settings, proxy: options.proxy })
     const basePath = settings.base.pathname.replace(/\/+$/, "")
-    const readHeaders = {
-      accept: "application/json",
-      "x-gravitee-api-key": Redacted.value(settings.apiKey)
-    }
-    const writeHeaders = { ...readHeaders, "content-type": "application/json" }
-    const takeToken = makeRateLimiter(settings.maxRps, settings.burst)
-    const counters = {
-      GET: 0,
-      PUT: 0,
-      PATCH: 0,
-      retries: 0,
-      failures: 0,
-      rateLimited: 0,
-      timeouts: 0
-    }
+    // A token bucket of `burst` tokens, refilled at `maxRps` a second.
+    const takeToken = Number.isFinite(settings.maxRps)
+      ? (yield* RateLimiter.make({
+          limit: settings.burst,
+          interval: Duration.seconds(settings.burst / settings.maxRps),
+          algorithm: "token-bucket"
+        }))(Effect.void)
+      : Effect.void
+    const timeout = Duration.millis(settings.timeoutMs)
 
     const retryPolicy = Schedule.exponential(Duration.millis(settings.retryBaseMs)).pipe(
       Schedule.jittered,
@@ -371,66 +325,71 @@ export const make = (
     )
 
     /**
+     * `Effect.retry(retryPolicy)`, its schedule started only once the first attempt has
+     * failed: most calls succeed at once and need none.
+     */
+    const retried = <A>(attempt: Effect.Effect<A, AttemptFailure>) =>
+      Effect.catchAll(attempt, (first) =>
+        Effect.flatMap(Schedule.driver(retryPolicy), (driver) => {
+          const next = (failure: AttemptFailure): Effect.Effect<A, AttemptFailure> =>
+            Effect.matchEffect(driver.next(failure), {
+              onFailure: () => Effect.fail(failure),
+              onSuccess: () => Effect.catchAll(attempt, next)
+            })
+          return next(first)
+        })
+      )
+
+    /**
      * One call with its retries: each attempt waits for a rate-limit token, then has
-     * `timeoutMs` for the whole exchange. Fails with the last attempt's failure and the
-     * number of attempts made.
+     * `timeoutMs` for the whole exchange, the answer read and decoded. Fails with the last
+     * attempt's failure and the number of attempts made.
      */
     const call = <A>(
-      method: "GET" | UpdateMethod,
+      method: Method,
       path: string,
-      maxBytes: number,
-      interpret: (answer: HttpAnswer, now: number) => Either.Either<A, AttemptFailure>,
+      consume: (response: HttpClientResponse) => Effect.Effect<A, AttemptFailure>,
       body?: string
     ): Effect.Effect<A, { readonly failure: AttemptFailure; readonly attempts: number }> =>
       Effect.suspend(() => {
         let attempts = 0
-        // The timeout covers the exchange only, not the wait for a rate-limit token.
-        const attempt = takeToken.pipe(
-          Effect.zipRight(
-            Effect.suspend(() => {
-              attempts += 1
-              counters[method] += 1
-              if (attempts > 1) counters.retries += 1
-              const retry = attempts > 1
-              return RequestTally.count((tally) => {
-                tally.requests += 1
-                if (retry) tally.retries += 1
-              }).pipe(
-                Effect.zipRight(
-                  sendRequest(pool, {
-                    method,
-                    path,
-                    headers: method === "GET" ? readHeaders : writeHeaders,
-                    maxBytes,
-                    ...(body === undefined ? {} : { body })
-                  })
-                ),
-                Effect.timeoutFail({
-                  duration: Duration.millis(settings.timeoutMs),
-                  onTimeout: () => {
-                    counters.timeouts += 1
-                    return new AttemptFailure({
-                      reason: `no complete answer within ${settings.timeoutMs} ms`,
-                      transient: true
-                    })
-                  }
-                }),
-                DfoMetrics.measured(method, retry)
+        const exchange = send(method, path, body, (response) => {
+          const answered = Effect.map(consume(response), (value): Answered<A> => ({
+            status: response.status,
+            value
+          }))
+          if (response.status !== 429) return answered
+          return DfoMetrics.refusedForRate(method).pipe(
+            Effect.zipRight(RequestTally.count(countRateLimited)),
+            Effect.zipRight(answered)
+          )
+        }).pipe(
+          Effect.timeout(timeout),
+          Effect.catchTag("TimeoutException", () =>
+            Effect.zipRight(
+              DfoMetrics.timedOut(method),
+              Effect.fail(
+                new AttemptFailure({
+                  reason: `no complete answer within ${settings.timeoutMs} ms`,
+                  transient: true
+                })
               )
-            })
-          ),
-          Effect.flatMap((answer) => {
-            if (answer.status !== 429) {
-              return Effect.flatMap(Clock.currentTimeMillis, (now) => interpret(answer, now))
-            }
-            counters.rateLimited += 1
-            return RequestTally.count((tally) => {
-              tally.rateLimited += 1
-            }).pipe(
-              Effect.zipRight(Clock.currentTimeMillis),
-              Effect.flatMap((now) => interpret(answer, now))
             )
-          }),
+          )
+        )
+        // The timeout covers the exchange only, not the wait for a rate-limit token.
+        const attempt = Effect.zipRight(
+          takeToken,
+          Effect.suspend(() => {
+            attempts += 1
+            const retry = attempts > 1
+            return RequestTally.count(retry ? countRetry : countRequest).pipe(
+              Effect.zipRight(exchange),
+              DfoMetrics.measured(method, retry)
+            )
+          })
+        ).pipe(
+          Effect.map((answered) => answered.value),
           Effect.tapError((failure) =>
             failure.transient
               ? Effect.logDebug("DFØ request failed").pipe(
@@ -447,139 +406,101 @@ export const make = (
         )
         return attempt.pipe(
           // Writes are never retried here: the caller re-reads the employee first.
-          method === "GET" ? Effect.retry(retryPolicy) : (effect) => effect,
-          Effect.mapError((failure) => {
-            counters.failures += 1
-            return { failure, attempts }
-          })
+          method === "GET" ? retried : (effect) => effect,
+          Effect.tapError(() => DfoMetrics.failed(method)),
+          Effect.mapError((failure) => ({ failure, attempts }))
         )
       })
 
     const employeePath = (id: string) => `${basePath}/${encodeURIComponent(id)}`
+    const listPath = basePath === "" ? "/" : basePath
 
     const notSent = "the employee id is not 1–8 digits; nothing was sent"
 
-    const get = Effect.fn("DfoEmployees.get")(function* (id: string) {
-      if (!isEmployeeId(id)) {
-        counters.failures += 1
-        return yield* new SapFetchError({ sapId: id, attempts: 0, reason: notSent })
+    const get = (id: string): Effect.Effect<DfoLookup, SapFetchError> =>
+      (isEmployeeId(id)
+        ? call("GET", employeePath(id), (response) =>
+            Effect.flatMap(readAnswer(response, settings.maxEmployeeBytes), (answer) =>
+              lookupOf(id, answer)
+            )
+          ).pipe(Effect.mapError(toError(SapFetchError, id)))
+        : Effect.zipRight(
+            DfoMetrics.failed("GET"),
+            new SapFetchError({ sapId: id, attempts: 0, reason: notSent })
+          )
+      ).pipe(Effect.withSpan("DfoEmployees.get", { captureStackTrace: false }))
+
+    /** The list's success is decoded as it is read; any other answer is read whole. */
+    const listOf = (response: HttpClientResponse): Effect.Effect<EmployeeIndex, AttemptFailure> => {
+      if (response.status !== 200) {
+        return Effect.flatMap(readAnswer(response, settings.maxListBytes), refuse)
       }
-      return yield* call(
-        "GET",
-        employeePath(id),
-        settings.maxEmployeeBytes,
-        (answer, now): Either.Either<DfoLookup, AttemptFailure> => {
-          if (answer.status === 404) {
-            const { faultText } = explain(answer)
-            if (faultText !== undefined && IKKE_ANSATT.test(faultText)) {
-              return Either.right(DfoLookup.NotFound({ faultText }))
-            }
-          }
-          if (answer.status !== 200) return Either.left(failureOf(answer, now))
-          return Either.flatMap(decodeEmployees(answer), ({ ansatt }) => {
-            const [employee] = ansatt
-            // A 200 with an empty list means the same as the IKKE ANSATT 404 (CONTRACT §3).
-            if (employee === undefined) {
-              return Either.right<DfoLookup>(
-                DfoLookup.NotFound({ faultText: "DFØ answered 200 with no employee" })
-              )
-            }
-            if (ansatt.length !== 1 || !sameEmployee(employee.id, id)) {
-              return Either.left(
-                new AttemptFailure({
-                  status: answer.status,
-                  reason: `expected employee ${id} alone, got ${ansatt.length} employee(s) starting with ${clip(employee.id, 20)}`,
-                  transient: false
-                })
-              )
-            }
-            return Either.right<DfoLookup>(DfoLookup.Found({ employee }))
-          })
-        }
-      ).pipe(Effect.mapError(toError(SapFetchError, id)))
-    })
-
-    const list = Effect.fn("DfoEmployees.list")(function* () {
-      return yield* call(
-        "GET",
-        basePath === "" ? "/" : basePath,
-        settings.maxListBytes,
-        (answer, now): Either.Either<EmployeeIndex, AttemptFailure> =>
-          answer.status === 200
-            ? Either.map(decodeEmployees(answer), ({ ansatt }) => indexEmployees(ansatt))
-            : Either.left(failureOf(answer, now))
-      ).pipe(Effect.mapError(toError(SapFetchError)))
-    })
-
-    /** A write's answer: the employee it shows, if any; its shape is checked like a read's. */
-    const writtenEmployee = (
-      id: string,
-      answer: HttpAnswer
-    ): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> => {
-      if (answer.status === 204 || answer.body === "") return Either.right(Option.none())
-      return Either.flatMap(successJson(answer), (json) => {
-        const decoded = decodeWritten(json, { onExcessProperty: "ignore" })
-        if (Either.isLeft(decoded)) {
-          return Either.left(
-            new AttemptFailure({
-              status: answer.status,
-              reason: `DFØ accepted the write, but its answer is not an employee: ${clip(ParseResult.TreeFormatter.formatErrorSync(decoded.left))}`,
-              transient: false
-            })
-          )
-        }
-        const [employee, ...others] = decoded.right.ansatt
-        if (employee === undefined) return Either.right(Option.none())
-        if (others.length > 0 || !sameEmployee(employee.id, id)) {
-          return Either.left(
-            new AttemptFailure({
-              status: answer.status,
-              reason: `DFØ accepted the write, but answered with employee ${clip(employee.id, 20)}${others.length > 0 ? ` and ${others.length} more` : ""}`,
-              transient: false
-            })
-          )
-        }
-        return Either.right(Option.some(employee))
+      if (declaredTooLarge(response.headers, settings.maxListBytes)) {
+        return Effect.zipRight(
+          discard(response),
+          Effect.fail(tooLarge(response.status, settings.maxListBytes))
+        )
+      }
+      return decodeEmployeeList(bodyOf(response), {
+        status: response.status,
+        maxBytes: settings.maxListBytes
       })
     }
 
-    const write = Effect.fn("DfoEmployees.write")(function* (id: string, fields: DfoPatch) {
-      if (!isEmployeeId(id)) {
-        counters.failures += 1
-        return yield* new SapUpdateError({ sapId: id, attempts: 0, reason: notSent })
-      }
-      const body: Record<string, string> = {}
-      for (const field of WRITE_FIELDS) {
-        const value = fields[field]
-        if (value !== undefined) body[field] = value
-      }
-      if (Object.keys(body).length === 0) return Option.none<DfoEmployee>()
-      yield* Effect.annotateCurrentSpan("method", settings.updateMethod)
-      return yield* call(
-        settings.updateMethod,
-        employeePath(id),
-        settings.maxEmployeeBytes,
-        (answer, now): Either.Either<Option.Option<DfoEmployee>, AttemptFailure> =>
-          answer.status === 200 || answer.status === 204
-            ? writtenEmployee(id, answer)
-            : Either.left(failureOf(answer, now)),
-        JSON.stringify(body)
-      ).pipe(Effect.mapError(toError(SapUpdateError, id)))
-    })
+    const list = call("GET", listPath, listOf).pipe(
+      Effect.mapError(toError(SapFetchError)),
+      Effect.withSpan("DfoEmployees.list", { captureStackTrace: false })
+    )
 
-    const probe = Effect.fn("DfoEmployees.probe")(function* () {
-      const path = employeePath("00000000")
+    const write = (
+      id: string,
+      fields: DfoPatch
+    ): Effect.Effect<Option.Option<DfoEmployee>, SapUpdateError> =>
+      Effect.suspend(() => {
+        const method = settings.updateMethod
+        if (!isEmployeeId(id)) {
+          return Effect.zipRight(
+            DfoMetrics.failed(method),
+            new SapUpdateError({ sapId: id, attempts: 0, reason: notSent })
+          )
+        }
+        const body: Record<string, string> = {}
+        for (const field of WRITE_FIELDS) {
+          const value = fields[field]
+          if (value !== undefined) body[field] = value
+        }
+        if (Object.keys(body).length === 0) return Effect.succeed(Option.none<DfoEmployee>())
+        return Effect.annotateCurrentSpan("method", method).pipe(
+          Effect.zipRight(
+            call(
+              method,
+              employeePath(id),
+              (response) =>
+                Effect.flatMap(readAnswer(response, settings.maxEmployeeBytes), (answer) =>
+                  answer.status === 200 || answer.status === 204
+                    ? writtenEmployee(id, answer)
+                    : refuse(answer)
+                ),
+              JSON.stringify(body)
+            )
+          ),
+          Effect.mapError(toError(SapUpdateError, id))
+        )
+      }).pipe(Effect.withSpan("DfoEmployees.write", { captureStackTrace: false }))
+
+    const probePath = employeePath("00000000")
+    const probe = Effect.gen(function* () {
       const fail = (reason: string, status?: number, faultText?: string) =>
         new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
       const answer = yield* takeToken.pipe(
         Effect.zipRight(
           // A request to DFØ like any other: /metrics counts what DFØ received.
-          sendRequest(pool, { method: "GET", path, headers: readHeaders, maxBytes: MiB }).pipe(
+          send("GET", probePath, undefined, (response) => readAnswer(response, MiB)).pipe(
             DfoMetrics.measured("GET", false)
           )
         ),
         Effect.timeoutFail({
-          duration: Duration.millis(settings.timeoutMs),
+          duration: timeout,
           onTimeout: () =>
             new AttemptFailure({
               reason: `no answer within ${settings.timeoutMs} ms`,
@@ -593,23 +514,14 @@ export const make = (
       if (answer.status === 200 || answer.status === 429 || (answer.status === 404 && known)) return
       const failure = failureOf(answer, yield* Clock.currentTimeMillis)
       return yield* fail(failure.reason, failure.status, failure.faultText)
-    })
-
-    const stats = Effect.sync((): DfoRequestStats => ({
-      requests: { GET: counters.GET, PUT: counters.PUT, PATCH: counters.PATCH },
-      retries: counters.retries,
-      failures: counters.failures,
-      rateLimited: counters.rateLimited,
-      timeouts: counters.timeouts
-    }))
+    }).pipe(Effect.withSpan("DfoEmployees.probe"))
 
     return DfoEmployees.of({
       get,
-      list: () => list(),
+      list: () => list,
       write,
       retrySchedule: retryPolicy,
-      probe: () => probe(),
-      stats: () => stats
+      probe: () => probe
     })
   })
 

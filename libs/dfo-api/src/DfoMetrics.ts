@@ -1,8 +1,9 @@
-import { Effect, Exit, Metric, MetricBoundaries } from "effect"
+import { Effect, Exit, Metric, MetricBoundaries, MetricState } from "effect"
 
 /**
- * What the DFØ client measures, for `/metrics` and the CLI's textfile (issue #12).
- * Process-wide Effect metrics: every run of a server adds to the same series.
+ * What the DFØ client measures, for `/metrics`, the CLI's textfile (issue #12) and the
+ * benchmarks. Process-wide Effect metrics: every client and every run of a server adds to
+ * the same series.
  */
 
 /** HTTP attempts by method and status; `status="none"` when no answer came (timeout, reset). */
@@ -17,6 +18,24 @@ export const retries = Metric.counter("dfo_writeback_dfo_retries", {
   incremental: true
 })
 
+/** Calls (a read with its retries, or one write) that ended in an error, by method. */
+export const failures = Metric.counter("dfo_writeback_dfo_failures", {
+  description: "DFØ calls that failed, after their retries, by method",
+  incremental: true
+})
+
+/** `429` answers of reads and writes, by method. */
+export const rateLimited = Metric.counter("dfo_writeback_dfo_rate_limited", {
+  description: "DFØ requests the gateway refused for its rate limit (429), by method",
+  incremental: true
+})
+
+/** Attempts of reads and writes that hit the per-attempt timeout, by method. */
+export const timeouts = Metric.counter("dfo_writeback_dfo_timeouts", {
+  description: "DFØ requests with no complete answer within SAP_TIMEOUT_MS, by method",
+  incremental: true
+})
+
 /** From 5 ms to about 41 s: DFØ answers one employee in tens of ms, the full list in seconds. */
 export const requestDuration = Metric.histogram(
   "dfo_writeback_dfo_request_duration_seconds",
@@ -24,10 +43,58 @@ export const requestDuration = Metric.histogram(
   "Time from sending a DFØ request to its complete answer (body included), by method"
 )
 
+/** A metric tagged with one method, made once per method rather than once per request. */
+const perMethod = <T, I, O>(metric: Metric.Metric<T, I, O>) => {
+  const tagged = new Map<string, Metric.Metric<T, I, O>>()
+  return (method: string) => {
+    let found = tagged.get(method)
+    if (found === undefined) {
+      found = Metric.tagged(metric, "method", method)
+      tagged.set(method, found)
+    }
+    return found
+  }
+}
+
+const requestsOf = perMethod(requests)
+const requestsByStatus = new Map<string, Metric.Metric.Counter<number>>()
+const requestsWith = (method: string, status: string) => {
+  const key = `${method} ${status}`
+  let found = requestsByStatus.get(key)
+  if (found === undefined) {
+    found = Metric.tagged(requestsOf(method), "status", status)
+    requestsByStatus.set(key, found)
+  }
+  return found
+}
+const retriesOf = perMethod(retries)
+const durationOf = perMethod(requestDuration)
+const failuresOf = perMethod(failures)
+const rateLimitedOf = perMethod(rateLimited)
+const timeoutsOf = perMethod(timeouts)
+
+/** Counts a call that ended in an error. */
+export const failed = (method: string): Effect.Effect<void> => Metric.increment(failuresOf(method))
+
+/** Counts a `429`. */
+export const refusedForRate = (method: string): Effect.Effect<void> =>
+  Metric.increment(rateLimitedOf(method))
+
+/** Counts an attempt that timed out. */
+export const timedOut = (method: string): Effect.Effect<void> =>
+  Metric.increment(timeoutsOf(method))
+
+const statusOf = <A extends { readonly status: number }, E>(exit: Exit.Exit<A, E>): string => {
+  if (Exit.isSuccess(exit)) return String(exit.value.status)
+  const failure = exit.cause._tag === "Fail" ? (exit.cause.error as { status?: unknown }) : {}
+  return typeof failure.status === "number" ? String(failure.status) : "none"
+}
+
 /**
- * Measures one HTTP attempt: its duration, its status, and whether it is a retry; and
- * traces it as a `DfoEmployees.request` span, so a call's retries show in its trace.
- * Wraps the exchange only, not the wait for a rate-limit token.
+ * Measures one HTTP attempt: its duration, its status (an answer refused after it came,
+ * e.g. as too large, still counts its status), and whether it is a retry; and traces it
+ * as a `DfoEmployees.request` span, so a call's retries show in its trace. Wraps the
+ * exchange only, not the wait for a rate-limit token.
  */
 export const measured =
   (method: string, retry: boolean) =>
@@ -38,22 +105,53 @@ export const measured =
       const start = performance.now()
       return Effect.onExit(attempt, (exit) => {
         const seconds = (performance.now() - start) / 1000
-        const status = Exit.isSuccess(exit) ? String(exit.value.status) : "none"
-        return Effect.all(
-          [
-            Effect.annotateCurrentSpan("http.response.status_code", status),
-            Metric.increment(
-              Metric.tagged(Metric.tagged(requests, "method", method), "status", status)
-            ),
-            Metric.update(Metric.tagged(requestDuration, "method", method), seconds),
-            retry ? Metric.increment(Metric.tagged(retries, "method", method)) : Effect.void
-          ],
-          { discard: true }
+        const status = statusOf(exit)
+        return Effect.annotateCurrentSpan("http.response.status_code", status).pipe(
+          Effect.zipRight(Metric.increment(requestsWith(method, status))),
+          Effect.zipRight(Metric.update(durationOf(method), seconds)),
+          Effect.zipRight(retry ? Metric.increment(retriesOf(method)) : Effect.void)
         )
       })
     }).pipe(
       Effect.withSpan("DfoEmployees.request", {
         kind: "client",
-        attributes: { "http.request.method": method, retry }
+        attributes: { "http.request.method": method, retry },
+        captureStackTrace: false
       })
     )
+
+/** The client's counters summed over their labels, since the process started. */
+export interface DfoTotals {
+  /** HTTP attempts by method, retries included. */
+  readonly requests: { readonly GET: number; readonly PUT: number; readonly PATCH: number }
+  readonly retries: number
+  readonly failures: number
+  readonly rateLimited: number
+  readonly timeouts: number
+}
+
+const counterNames = {
+  retries: "dfo_writeback_dfo_retries",
+  failures: "dfo_writeback_dfo_failures",
+  rateLimited: "dfo_writeback_dfo_rate_limited",
+  timeouts: "dfo_writeback_dfo_timeouts"
+} as const
+
+/** Reads every series of the client's counters (benchmarks, tests: deltas of these). */
+export const totals: Effect.Effect<DfoTotals> = Effect.map(Metric.snapshot, (pairs) => {
+  const requestsBy = { GET: 0, PUT: 0, PATCH: 0 }
+  const sums = { retries: 0, failures: 0, rateLimited: 0, timeouts: 0 }
+  for (const { metricKey, metricState } of pairs) {
+    if (!MetricState.isCounterState(metricState)) continue
+    const count = Number(metricState.count)
+    if (metricKey.name === "dfo_writeback_dfo_requests") {
+      const method = metricKey.tags.find((tag) => tag.key === "method")?.value
+      if (method === "GET" || method === "PUT" || method === "PATCH") requestsBy[method] += count
+      continue
+    }
+    for (const field of Object.keys(counterNames) as Array<keyof typeof counterNames>) {
+      if (metricKey.name === counterNames[field]) sums[field] += count
+    }
+  }
+  return { requests: requestsBy, ...sums }
+})

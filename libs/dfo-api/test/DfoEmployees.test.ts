@@ -238,7 +238,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("write PUTs only the given fields as JSON and answers DFØ's employee", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       const after = yield* dfo.write("00100002", { epost: "ny@uni.example.no" })
       assert.deepStrictEqual(
         after,
@@ -269,7 +269,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
           body: { eksternIdent: "feide@uni.example.no", brukerident: "nyb01" }
         }
       ])
-      assert.deepStrictEqual((yield* dfo.stats()).requests, { GET: 0, PUT: 2, PATCH: 0 })
+      assert.deepStrictEqual((yield* counted).requests, { GET: 0, PUT: 2, PATCH: 0 })
     }).pipe(Effect.provide(client()))
   )
 
@@ -362,7 +362,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
     "a write is tried once: 503, 502, 504, 429 and a dropped connection are transient errors, not retries",
     () =>
       Effect.gen(function* () {
-        const { emu, dfo } = yield* setup
+        const { emu, dfo, counted } = yield* setup
         emu.script(
           { method: "PUT", path: "/00100001", status: 503, headers: { "Retry-After": "2" } },
           { method: "PUT", path: "/00100002", status: 502 },
@@ -395,7 +395,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
           { method: "PUT", path: "/00200001", status: undefined, body }
         ])
         assert.isTrue(emu.log()[4]?.reset)
-        const stats = yield* dfo.stats()
+        const stats = yield* counted
         assert.strictEqual(stats.requests.PUT, 5)
         assert.strictEqual(stats.retries, 0)
         assert.strictEqual(stats.failures, 5)
@@ -406,7 +406,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("a stalled write times out once, transient, and is not sent again", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script({ method: "PUT", path: "/00100001", stall: true })
       const error = failureOf(
         yield* Effect.exit(dfo.write("00100001", { epost: "s@uni.example.no" }))
@@ -420,7 +420,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
         received(emu).map((e) => e.method),
         ["PUT"]
       )
-      assert.strictEqual((yield* dfo.stats()).timeouts, 1)
+      assert.strictEqual((yield* counted).timeouts, 1)
     }).pipe(Effect.provide(client({ timeoutMs: 300 })))
   )
 
@@ -578,7 +578,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("updateMethod PATCH sends PATCH: 405 from DFØ's gateway, accepted elsewhere", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       const refused = failureOf(
         yield* Effect.exit(dfo.write("00100001", { epost: "p@uni.example.no" }))
       )
@@ -593,7 +593,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
         { method: "PATCH", path: "/00100001", status: 405, body: { epost: "p@uni.example.no" } },
         { method: "PATCH", path: "/00100001", status: 200, body: { epost: "p@uni.example.no" } }
       ])
-      assert.deepStrictEqual((yield* dfo.stats()).requests, { GET: 0, PUT: 0, PATCH: 2 })
+      assert.deepStrictEqual((yield* counted).requests, { GET: 0, PUT: 0, PATCH: 2 })
     }).pipe(Effect.provide(client({ updateMethod: "PATCH" })))
   )
 
@@ -601,14 +601,14 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("503 twice, then success: three GETs", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script({ method: "GET", path: "/00100001", times: 2, status: 503 })
       assert.strictEqual((yield* dfo.get("00100001"))._tag, "Found")
       assert.deepStrictEqual(
         requestsTo(emu, "GET", "/00100001").map((e) => e.status),
         [503, 503, 200]
       )
-      const stats = yield* dfo.stats()
+      const stats = yield* counted
       assert.deepStrictEqual(stats.requests, { GET: 3, PUT: 0, PATCH: 0 })
       assert.strictEqual(stats.retries, 2)
       assert.strictEqual(stats.failures, 0)
@@ -633,7 +633,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("429 without Retry-After is retried with backoff; X-Rate-Limit-Reset too", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script({ method: "GET", path: "", status: 429, times: 2 })
       assert.strictEqual((yield* dfo.list()).size, EMPLOYEES.length)
       emu.script({
@@ -647,7 +647,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
         received(emu).map((e) => `${e.method} ${e.path} ${e.status}`),
         ["GET  429", "GET  429", "GET  200", "GET /00100001 429", "GET /00100001 200"]
       )
-      const stats = yield* dfo.stats()
+      const stats = yield* counted
       assert.strictEqual(stats.rateLimited, 3)
       assert.strictEqual(stats.retries, 3)
     }).pipe(Effect.provide(client()))
@@ -669,7 +669,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
 
   it.effect("a stalled answer times out, and the request is aborted", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script({ path: "/00100001", stall: true, times: 2 })
       const error = failureOf(yield* Effect.exit(dfo.get("00100001")))
       assert.strictEqual(error.attempts, 2)
@@ -677,7 +677,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
       assert.isTrue(error.transient)
       assert.match(error.reason, /within 300 ms/)
       yield* waitFor(() => emu.log().filter((e) => e.aborted).length === 2)
-      assert.strictEqual((yield* dfo.stats()).timeouts, 2)
+      assert.strictEqual((yield* counted).timeouts, 2)
     }).pipe(Effect.provide(client({ timeoutMs: 300, maxRetries: 1 })))
   )
 
@@ -784,7 +784,7 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
         ])
       )
       const exit = yield* Effect.exit(
-        Effect.flatMap(DfoEmployees.DfoEmployees, (dfo) => dfo.stats()).pipe(
+        DfoEmployees.DfoEmployees.pipe(
           Effect.provide(DfoEmployees.layerConfig),
           Effect.withConfigProvider(broken)
         )

@@ -7,7 +7,7 @@ import { client, emulatorLayer, failureOf, received, setup } from "./utils.js"
 layer(emulatorLayer, { excludeTestServices: true })("RequestTally", (it) => {
   it.effect("counts a fiber's requests, retries and 429s, as the emulator saw them", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script(
         { method: "GET", path: "/00100001", status: 503, times: 2 },
         { method: "GET", path: "", status: 429, headers: { "Retry-After": "0" } },
@@ -37,7 +37,7 @@ layer(emulatorLayer, { excludeTestServices: true })("RequestTally", (it) => {
         ]
       )
       assert.deepStrictEqual(tally, { requests: 7, retries: 3, rateLimited: 2 })
-      const stats = yield* dfo.stats()
+      const stats = yield* counted
       assert.deepStrictEqual(stats.requests, { GET: 5, PUT: 2, PATCH: 0 })
       assert.strictEqual(stats.retries, 3)
       assert.strictEqual(stats.rateLimited, 2)
@@ -46,7 +46,7 @@ layer(emulatorLayer, { excludeTestServices: true })("RequestTally", (it) => {
 
   it.effect("each fiber counts only its own; forked work counts into its parent's tally", () =>
     Effect.gen(function* () {
-      const { emu, dfo } = yield* setup
+      const { emu, dfo, counted } = yield* setup
       emu.script({ method: "GET", path: "/00100004", status: 502 })
       const first = RequestTally.empty()
       const second = RequestTally.empty()
@@ -56,7 +56,7 @@ layer(emulatorLayer, { excludeTestServices: true })("RequestTally", (it) => {
             concurrency: "unbounded"
           }).pipe(RequestTally.into(first)),
           dfo.get("00100004").pipe(RequestTally.into(second)),
-          // Outside any tally: counted by the emulator and stats only.
+          // Outside any tally: counted by the emulator and the metrics only.
           dfo.list()
         ],
         { concurrency: "unbounded" }
@@ -64,7 +64,7 @@ layer(emulatorLayer, { excludeTestServices: true })("RequestTally", (it) => {
       assert.deepStrictEqual(first, { requests: 3, retries: 0, rateLimited: 0 })
       assert.deepStrictEqual(second, { requests: 2, retries: 1, rateLimited: 0 })
       assert.strictEqual(emu.stats().requests, 6)
-      assert.strictEqual((yield* dfo.stats()).requests.GET, 6)
+      assert.strictEqual((yield* counted).requests.GET, 6)
     }).pipe(Effect.provide(client()))
   )
 

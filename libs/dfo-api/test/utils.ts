@@ -1,4 +1,4 @@
-import { DfoEmployees } from "../src/index.js"
+import { DfoEmployees, DfoMetrics } from "../src/index.js"
 // The tests run against the real emulator over HTTP (DESIGN: "the emulator over real HTTP").
 import {
   DfoEmulator,
@@ -43,12 +43,30 @@ export const client = (options: Partial<DfoEmployees.DfoEmployeesOptions> = {}) 
     )
   )
 
-/** The emulator, reset to its seed, and a client. */
+/** What the client's process-wide counters (`DfoMetrics`) added up to since `before`. */
+const countedSince = (before: DfoMetrics.DfoTotals) =>
+  Effect.map(DfoMetrics.totals, (after): DfoMetrics.DfoTotals => ({
+    requests: {
+      GET: after.requests.GET - before.requests.GET,
+      PUT: after.requests.PUT - before.requests.PUT,
+      PATCH: after.requests.PATCH - before.requests.PATCH
+    },
+    retries: after.retries - before.retries,
+    failures: after.failures - before.failures,
+    rateLimited: after.rateLimited - before.rateLimited,
+    timeouts: after.timeouts - before.timeouts
+  }))
+
+/**
+ * The emulator, reset to its seed, a client, and `counted`: the client's counters since
+ * this test began (a suite's tests run one at a time).
+ */
 export const setup = Effect.gen(function* () {
   const emu = yield* DfoEmulator
   emu.reset()
   const dfo = yield* DfoEmployees.DfoEmployees
-  return { emu, dfo }
+  const counted = countedSince(yield* DfoMetrics.totals)
+  return { emu, dfo, counted }
 })
 
 /** A real-time pause, also under the TestClock. */

@@ -13,9 +13,11 @@ const reveal = (url: Redacted.Redacted<string> | undefined) =>
 
 /**
  * The DFØ client's connection pool: undici's `EnvHttpProxyAgent` (a keep-alive pool per
- * origin, through a proxy unless `NO_PROXY` names the host), bound to DFØ's origin so
- * requests name only their path, as they did against a plain `Pool`. Every setting is
- * passed explicitly (`""` is "none"), so undici never falls back to `process.env`.
+ * origin, through a proxy unless `NO_PROXY` names the host), bound to DFØ's origin. Every
+ * setting is passed explicitly (`""` is "none"), so undici never falls back to
+ * `process.env`. `@effect/platform`'s client sends each request with undici's timeouts
+ * switched off (it leaves them to Effect); the pool's own are put back as a backstop
+ * behind the per-attempt timeout.
  */
 export const makeDispatcher = (
   origin: string,
@@ -27,4 +29,15 @@ export const makeDispatcher = (
     httpProxy: reveal(proxy.httpProxy),
     httpsProxy: reveal(proxy.httpsProxy),
     noProxy: proxy.noProxy ?? ""
-  }).compose((dispatch) => (options, handler) => dispatch({ ...options, origin }, handler))
+  }).compose(
+    (dispatch) => (options, handler) =>
+      dispatch(
+        {
+          ...options,
+          origin,
+          headersTimeout: pool.headersTimeout,
+          bodyTimeout: pool.bodyTimeout
+        },
+        handler
+      )
+  )

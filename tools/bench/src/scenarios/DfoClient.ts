@@ -3,7 +3,7 @@
  * retry schedule, timeout, schema decoding) costs over raw undici `request()` on one
  * keep-alive Pool doing the same GETs at the same concurrency.
  */
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmployees, DfoMetrics } from "@dfo-writeback/dfo-api"
 import { Effect } from "effect"
 import { Pool } from "undici"
 import type { DfoBackend, Measured } from "../internal/protocol.js"
@@ -86,7 +86,8 @@ export const dfoClient = (
         metrics[`c${concurrency}ClientOverUndici`] = clientMs / rawMs
         metrics[`c${concurrency}OverheadUsPerRequest`] = ((clientMs - rawMs) * 1000) / requests
       }
-      const stats = yield* client.stats()
+      // Process-wide counters: a scenario runs alone in its process.
+      const stats = yield* DfoMetrics.totals
       // The row counts every timed GET, the client's and undici's alike.
       return {
         wallMs: timedMs,

@@ -2,7 +2,7 @@
  * One full run (`process_all`) of the writeback program in-process, built from the
  * contract's environment like the CLI builds it, drained to its summary.
  */
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoMetrics } from "@dfo-writeback/dfo-api"
 import { AllUsersRequest, type RunSummary } from "@dfo-writeback/domain"
 import { Writeback } from "@dfo-writeback/writeback"
 import { Effect, Stream } from "effect"
@@ -18,7 +18,6 @@ export const fullRun = (
   const logs = silentJsonLogs()
   return Effect.gen(function* () {
     const writeback = yield* Writeback.Writeback
-    const client = yield* DfoEmployees.DfoEmployees
     let summary: RunSummary | undefined
     const [wallMs] = yield* timed(
       Stream.runForEach(
@@ -30,7 +29,8 @@ export const fullRun = (
       )
     )
     if (summary === undefined) return yield* Effect.dieMessage("the run ended without a summary")
-    const stats = yield* client.stats()
+    // Process-wide counters: a scenario runs alone in its process.
+    const stats = yield* DfoMetrics.totals
     return {
       wallMs,
       users: summary.total,

@@ -55,7 +55,10 @@ export interface DfoEmployeesOptions {
   readonly maxRps?: number
   /** Requests that may go at once after a quiet spell. Default: one second's worth, at least 1. */
   readonly burst?: number
-  /** Per attempt, body included (SAP_TIMEOUT_MS, default 10 000). */
+  /**
+   * Per attempt, body included (SAP_TIMEOUT_MS, default 10 000). The list's body, read
+   * and decoded as it arrives, may take longer but never pause for longer than this.
+   */
   readonly timeoutMs?: number
   /** Retries of transient failures (SAP_MAX_RETRIES, default 4). */
   readonly maxRetries?: number
@@ -344,16 +347,23 @@ export const make = (
      * One call with its retries: each attempt waits for a rate-limit token, then has
      * `timeoutMs` for the whole exchange, the answer read and decoded. Fails with the last
      * attempt's failure and the number of attempts made.
+     *
+     * `long` (the list) times only the wait for the answer's headers: its body is tens of
+     * megabytes decoded as they arrive, which may take longer than any one request should,
+     * and undici's body timeout (the same `timeoutMs`) ends it if it pauses.
      */
     const call = <A>(
       method: Method,
       path: string,
       consume: (response: HttpClientResponse) => Effect.Effect<A, AttemptFailure>,
-      body?: string
+      body?: string,
+      long = false
     ): Effect.Effect<A, { readonly failure: AttemptFailure; readonly attempts: number }> =>
       Effect.suspend(() => {
         let attempts = 0
-        const exchange = send(method, path, body, (response) => {
+        const answer = (
+          response: HttpClientResponse
+        ): Effect.Effect<Answered<A>, AttemptFailure> => {
           const answered = Effect.map(consume(response), (value): Answered<A> => ({
             status: response.status,
             value
@@ -363,20 +373,27 @@ export const make = (
             Effect.zipRight(RequestTally.count(countRateLimited)),
             Effect.zipRight(answered)
           )
-        }).pipe(
-          Effect.timeout(timeout),
-          Effect.catchTag("TimeoutException", () =>
-            Effect.zipRight(
-              DfoMetrics.timedOut(method),
-              Effect.fail(
-                new AttemptFailure({
-                  reason: `no complete answer within ${settings.timeoutMs} ms`,
-                  transient: true
-                })
+        }
+        const timed = <B>(effect: Effect.Effect<B, AttemptFailure>) =>
+          effect.pipe(
+            Effect.timeout(timeout),
+            Effect.catchTag("TimeoutException", () =>
+              Effect.zipRight(
+                DfoMetrics.timedOut(method),
+                Effect.fail(
+                  new AttemptFailure({
+                    reason: long
+                      ? `no answer within ${settings.timeoutMs} ms`
+                      : `no complete answer within ${settings.timeoutMs} ms`,
+                    transient: true
+                  })
+                )
               )
             )
           )
-        )
+        const exchange = long
+          ? Effect.flatMap(timed(send(method, path, body, Effect.succeed)), answer)
+          : timed(send(method, path, body, answer))
         // The timeout covers the exchange only, not the wait for a rate-limit token.
         const attempt = Effect.zipRight(
           takeToken,
@@ -447,7 +464,7 @@ export const make = (
       })
     }
 
-    const list = call("GET", listPath, listOf).pipe(
+    const list = call("GET", listPath, listOf, undefined, true).pipe(
       Effect.mapError(toError(SapFetchError)),
       Effect.withSpan("DfoEmployees.list", { captureStackTrace: false })
     )

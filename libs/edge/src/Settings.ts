@@ -65,7 +65,12 @@ export const all: ReadonlyArray<Setting> = [
   ),
   setting("SAP_CONCURRENCY", "integer", "8", "users in flight at once"),
   setting("SAP_MAX_RPS", "number", "10", "client-side request rate limit towards DFØ"),
-  setting("SAP_TIMEOUT_MS", "integer", "10000", "each DFØ request"),
+  setting(
+    "SAP_TIMEOUT_MS",
+    "integer",
+    "10000",
+    "each DFØ request; the list's body may take longer, but never pause for longer"
+  ),
   setting("SAP_MAX_RETRIES", "integer", "4", "retries of 429/502/503/504, timeouts and resets"),
   setting("SAP_RETRY_BASE_MS", "integer", "200", "first retry delay, doubled each time, jittered"),
   setting("SAP_MAX_LIST_BYTES", "integer", "536870912", "largest GET {base} body accepted"),

@@ -1,10 +1,5 @@
-import {
-  DfoEmployeeList,
-  DfoFault,
-  keyRefusalAdvice,
-  keyRefusedStatuses
-} from "@dfo-writeback/domain"
-import { Either, Option, ParseResult, Schema } from "effect"
+import { DfoFault, keyRefusalAdvice, keyRefusedStatuses } from "@dfo-writeback/domain"
+import { Either, Option, Schema } from "effect"
 import { AttemptFailure } from "./AttemptFailure.js"
 import { parseWaitHeaders } from "./RetryAfter.js"
 
@@ -30,24 +25,8 @@ export const parseJson = (text: string): Either.Either<unknown, string> => {
   }
 }
 
-const decodeList = Schema.decodeUnknownEither(DfoEmployeeList)
 const decodeFault = Schema.decodeUnknownOption(DfoFault)
 const decodeGatewayMessage = Schema.decodeUnknownOption(Schema.Struct({ message: Schema.String }))
-
-/** `json` as DFØ's employee list, unknown fields ignored, or why it is not one. */
-export const decodeEmployeeListJson = (
-  json: unknown,
-  status: number
-): Either.Either<DfoEmployeeList, AttemptFailure> =>
-  Either.mapLeft(
-    decodeList(json, { onExcessProperty: "ignore" }),
-    (error) =>
-      new AttemptFailure({
-        status,
-        reason: `unexpected JSON in the answer: ${clip(ParseResult.TreeFormatter.formatErrorSync(error))}`,
-        transient: false
-      })
-  )
 
 /** What an error body says: DFØ's `faultText`, or the gateway's `message`. */
 export const explain = (answer: Answer): { faultText?: string; gatewayMessage?: string } => {

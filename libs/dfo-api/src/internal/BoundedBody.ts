@@ -36,13 +36,3 @@ export const collectWithin = (
       return Effect.succeed(true)
     }).pipe(Effect.map(() => (size > maxBytes ? undefined : Buffer.concat(chunks, size))))
   })
-
-/** The whole body up to `maxBytes`; a longer one is refused. */
-export const collectBytes = (
-  body: Stream.Stream<Uint8Array, AttemptFailure>,
-  status: number,
-  maxBytes: number
-): Effect.Effect<Buffer, AttemptFailure> =>
-  Effect.flatMap(collectWithin(body, maxBytes), (bytes) =>
-    bytes === undefined ? Effect.fail(tooLarge(status, maxBytes)) : Effect.succeed(bytes)
-  )

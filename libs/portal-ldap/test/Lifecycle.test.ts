@@ -25,7 +25,8 @@ const fullBacklog = Effect.gen(function* () {
   const script = [
     `const server = require("node:net").createServer()`,
     `server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {`,
-    `  console.log(server.address().port)`,
+    // Written straight to the pipe: the event loop is blocked right after.
+    `  require("node:fs").writeSync(1, server.address().port + "\\n")`,
     `  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)`,
     `})`
   ].join("\n")

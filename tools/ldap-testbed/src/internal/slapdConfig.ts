@@ -47,7 +47,8 @@ export const slapdConfig = (o: SlapdConfigOptions): string =>
     // for benchmark-sized directories.
     "maxsize 4294967296",
     "index objectClass eq",
-    "index idautoID,idautoPersonSystem1ID,idautoPersonSAMAccountName eq",
+    // The lookup keys, and the payroll id a single-user run searches for other claims of.
+    "index idautoID,idautoPersonSystem1ID,idautoPersonSAMAccountName,idautoPersonPayrollID eq",
     "access to attrs=userPassword by anonymous auth by * none",
     `access to dn.subtree=${quote(o.accountsDn)} by dn.exact=${quote(o.bindDn)} read by * none`,
     "access to * by * none",

@@ -8,7 +8,7 @@ import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
 import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import { createRequire } from "node:module"
 import * as GrpcServer from "./GrpcServer.js"

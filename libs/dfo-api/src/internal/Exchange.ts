@@ -1,6 +1,9 @@
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+// Modules, not the packages' indexes: each index loads all of the package (~70 MB RSS).
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Redacted, type Scope, Stream } from "effect"
 import type { ProxySettings } from "../HttpProxy.js"
 import type { Answer } from "./Answer.js"

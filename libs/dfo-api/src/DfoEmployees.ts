@@ -40,6 +40,7 @@ import {
 } from "./internal/Answer.js"
 import { AttemptFailure } from "./internal/AttemptFailure.js"
 import { declaredTooLarge, tooLarge } from "./internal/BoundedBody.js"
+import * as Deadline from "./internal/Deadline.js"
 import { bodyOf, discard, makeExchange, type Method, readAnswer } from "./internal/Exchange.js"
 import { decodeEmployeeList } from "./internal/ListDecoder.js"
 import * as DfoMetrics from "./DfoMetrics.js"
@@ -374,23 +375,19 @@ export const make = (
             Effect.zipRight(answered)
           )
         }
-        const timed = <B>(effect: Effect.Effect<B, AttemptFailure>) =>
-          effect.pipe(
-            Effect.timeout(timeout),
-            Effect.catchTag("TimeoutException", () =>
-              Effect.zipRight(
-                DfoMetrics.timedOut(method),
-                Effect.fail(
-                  new AttemptFailure({
-                    reason: long
-                      ? `no answer within ${settings.timeoutMs} ms`
-                      : `no complete answer within ${settings.timeoutMs} ms`,
-                    transient: true
-                  })
-                )
-              )
+        const timed = Deadline.within(settings.timeoutMs, () =>
+          Effect.zipRight(
+            DfoMetrics.timedOut(method),
+            Effect.fail(
+              new AttemptFailure({
+                reason: long
+                  ? `no answer within ${settings.timeoutMs} ms`
+                  : `no complete answer within ${settings.timeoutMs} ms`,
+                transient: true
+              })
             )
           )
+        )
         const exchange = long
           ? Effect.flatMap(timed(send(method, path, body, Effect.succeed)), answer)
           : timed(send(method, path, body, answer))

@@ -13,8 +13,8 @@ import {
 } from "./utils.js"
 
 /**
- * Per-attempt timeouts are sleeps too; an hour keeps them apart from the waits under test
- * (an interrupted sleep stays in the TestClock's list).
+ * Per-attempt deadlines run on a real timer (internal/Deadline), not the TestClock: an hour
+ * keeps them from firing during a test, so every TestClock sleep is a wait under test.
  */
 const TIMEOUT_MS = 3_600_000
 
@@ -27,11 +27,9 @@ const underTestClock =
       Effect.provide(TestContext.TestContext)
     )
 
-/** The pending wake-up times (TestClock milliseconds) other than attempt timeouts, sorted. */
+/** The pending wake-up times (TestClock milliseconds), sorted. */
 const pendingWaits = Effect.map(TestClock.sleeps(), (sleeps) =>
-  Chunk.toReadonlyArray(sleeps)
-    .filter((at) => at < TIMEOUT_MS)
-    .sort((a, b) => a - b)
+  Chunk.toArray(sleeps).sort((a, b) => a - b)
 )
 
 /** Polls in real time until `count` waits are pending; answers them. */

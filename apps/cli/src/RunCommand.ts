@@ -44,7 +44,7 @@ export interface Loaded {
   /** The program over the real directory and DFØ; the logger is provided to it. */
   readonly services: Layer.Layer<Writeback.Writeback, RunError>
   /** The settings a plan is made with and checked against, and its maximum age. */
-  readonly plan: { readonly settings: Plan.PlanSettings; readonly maxAgeHours: number }
+  readonly plan: Plan.Review
 }
 
 /** What ends a job before its summary: a run-level error or a refused plan file. */

@@ -69,14 +69,12 @@ const load = (
   Effect.map(ConfigSource.read(settings, env), (all) => ({
     logging: { level: all.logging.level, format: all.logging.format },
     requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
-    plan: {
-      settings: Plan.settingsOf({
-        baseUrl: all.dfo.baseUrl,
-        mapping: all.mapping,
-        rules: all.writeback.rules
-      }),
-      maxAgeHours: all.writeback.planMaxAgeHours ?? 24
-    },
+    plan: Plan.reviewOf({
+      baseUrl: all.dfo.baseUrl,
+      mapping: all.mapping,
+      rules: all.writeback.rules,
+      maxAgeHours: all.writeback.planMaxAgeHours
+    }),
     services: Layer.merge(
       Telemetry.instrument.pipe(
         Layer.provide(Writeback.layer),

@@ -36,7 +36,7 @@ type AnyCall = Call | ApplyCall
 
 /** What `Apply` checks a plan against (CONTRACT §7): this server's settings and maximum age. */
 export interface PlanCheck {
-  readonly plan: { readonly settings: Plan.PlanSettings; readonly maxAgeHours: number }
+  readonly plan: Plan.Review
 }
 
 export interface WritebackHandler {

@@ -35,14 +35,12 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
     Layer.merge(
       GrpcServer.layer({
         ...all.server,
-        plan: {
-          settings: Plan.settingsOf({
-            baseUrl: all.dfo.baseUrl,
-            mapping: all.mapping,
-            rules: all.writeback.rules
-          }),
-          maxAgeHours: all.writeback.planMaxAgeHours ?? 24
-        }
+        plan: Plan.reviewOf({
+          baseUrl: all.dfo.baseUrl,
+          mapping: all.mapping,
+          rules: all.writeback.rules,
+          maxAgeHours: all.writeback.planMaxAgeHours
+        })
       }).pipe(
         // Every run counted in /metrics and traced as a `Writeback.run` span.
         Layer.provide(Telemetry.instrument),

@@ -14,6 +14,7 @@ import {
   PlanOtherSettings,
   type PlanRefused
 } from "./PlanError.js"
+import { defaultPlanMaxAgeHours } from "./WritebackConfig.js"
 
 /** The plan file format this version writes and reads. */
 export const version = 1
@@ -76,6 +77,23 @@ export const settingsOf = (options: {
     writeback_brukerident: options.rules.writebackBrukerident,
     business_role_exceptions: [...options.rules.businessRoleExceptions].sort()
   }
+})
+
+/** What `apply` holds a plan to: the settings that shape it, and how old it may be. */
+export interface Review {
+  readonly settings: PlanSettings
+  readonly maxAgeHours: number
+}
+
+/** The review of a configuration, as both apps read it. */
+export const reviewOf = (options: {
+  readonly baseUrl: string
+  readonly mapping: AttributeMapping
+  readonly rules: WritebackRules
+  readonly maxAgeHours?: number | undefined
+}): Review => ({
+  settings: settingsOf(options),
+  maxAgeHours: options.maxAgeHours ?? defaultPlanMaxAgeHours
 })
 
 /** JSON with object keys sorted at every depth: the same data, the same text. */

@@ -40,6 +40,9 @@ const positiveInt = (name: string, fallback: number) =>
 export type ConfiguredSettings = Omit<WritebackSettings, "mapping">
 
 /** Reads the settings from the environment (or the app's ConfigProvider). */
+/** `apply` refuses plans older than this many hours unless told otherwise. */
+export const defaultPlanMaxAgeHours = 24
+
 export const WritebackSettingsConfig: Config.Config<ConfiguredSettings> = Config.all({
   writebackBrukerident: Config.boolean("SAP_WRITEBACK_BRUKERIDENT").pipe(Config.withDefault(false)),
   businessRoleExceptions: Config.array(
@@ -66,7 +69,7 @@ export const WritebackSettingsConfig: Config.Config<ConfiguredSettings> = Config
     })
   ),
   abortAfterConsecutiveFailures: positiveInt("SAP_ABORT_AFTER_CONSECUTIVE_FAILURES", 25),
-  planMaxAgeHours: positiveInt("WRITEBACK_PLAN_MAX_AGE_HOURS", 24)
+  planMaxAgeHours: positiveInt("WRITEBACK_PLAN_MAX_AGE_HOURS", defaultPlanMaxAgeHours)
 }).pipe(
   Config.map(({ writebackBrukerident, businessRoleExceptions, ...rest }) => ({
     ...rest,

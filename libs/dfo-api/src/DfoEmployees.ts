@@ -96,6 +96,11 @@ export interface Retryable {
  */
 export interface DfoEmployeesService {
   /**
+   * The employee collection's URL without credentials, query or fragment: what a log line
+   * or an abort reason may name.
+   */
+  readonly endpoint: string
+  /**
    * `NotFound` only when DFØ answers 404 with the `IKKE ANSATT` fault, or 200 with no
    * employee; an answer about another employee is a failure. Transient answers are retried.
    */
@@ -531,6 +536,7 @@ export const make = (
     }).pipe(Effect.withSpan("DfoEmployees.probe"))
 
     return DfoEmployees.of({
+      endpoint: `${settings.base.origin}${basePath}`,
       get,
       list: () => list,
       write,

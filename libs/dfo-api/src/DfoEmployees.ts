@@ -125,7 +125,9 @@ export interface DfoEmployeesService {
   /**
    * One `GET {base}/00000000`, no retries (the server's health check): DFØ's answer
    * (`200`, the `IKKE ANSATT` 404, or `429`) means reachable with a working key; anything
-   * else, a timeout or a transport error fails with the reason.
+   * else, a timeout or a transport error fails with the reason. It does not wait on the
+   * `maxRps` limiter: behind a queue of user calls it would time out and report a DFØ that
+   * is fine as down. One request per health interval needs no budget of its own.
    */
   readonly probe: () => Effect.Effect<void, SapFetchError>
 }
@@ -511,13 +513,11 @@ export const make = (
     const probe = Effect.gen(function* () {
       const fail = (reason: string, status?: number, faultText?: string) =>
         new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
-      const answer = yield* takeToken.pipe(
-        Effect.zipRight(
-          // A request to DFØ like any other: /metrics counts what DFØ received.
-          send("GET", probePath, undefined, (response) => readAnswer(response, MiB)).pipe(
-            DfoMetrics.measured("GET", false)
-          )
-        ),
+      // A request to DFØ like any other: /metrics counts what DFØ received.
+      const answer = yield* send("GET", probePath, undefined, (response) =>
+        readAnswer(response, MiB)
+      ).pipe(
+        DfoMetrics.measured("GET", false),
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>

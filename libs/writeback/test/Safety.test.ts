@@ -164,6 +164,33 @@ describe("Writeback: writes DFØ can show are right now (issue #10)", () => {
         })
       )
 
+      it.effect(
+        "a gateway cache never answers the read before a write: a brukerident set meanwhile is kept",
+        () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.setFaults({ gatewayCache: true })
+            // Another client's read without X-Gravitee-Cache: BY_PASS caches an empty brukerident...
+            const cached = yield* Effect.promise(() =>
+              fetch(`${emulator.baseUrl}/00200010`, {
+                headers: { "x-gravitee-api-key": emulator.apiKey }
+              }).then((response) => response.json())
+            )
+            assert.deepInclude(cached, { ansatt: [emulator.employee("00200010")] })
+            // ...then someone sets it in DFØ.
+            emulator.updateEmployee("00200010", { brukerident: "raced" })
+            const { events } = yield* run(one("fresh"))
+            const [user] = F.users(events)
+            assert.strictEqual(user?.outcome, "UPDATED", user?.message)
+            assert.deepStrictEqual(user?.keptFields, ["brukerident"])
+            assert.deepStrictEqual(
+              F.writes(emulator).map((w) => Object.keys(w.body as object)),
+              [["eksternIdent", "epost"]]
+            )
+            assert.strictEqual(emulator.employee("00200010")?.["brukerident"], "raced")
+          })
+      )
+
       it.effect("a read-only key (405 on PUT) stops the run at once, naming the plan", () =>
         Effect.gen(function* () {
           const emulator = yield* freshDfo

@@ -105,6 +105,17 @@ layer(emulatorLayer, { excludeTestServices: true })("DfoEmployees against the em
     }).pipe(Effect.provide(client()))
   )
 
+  it.effect("endpoint names the collection without credentials, query or fragment", () =>
+    Effect.gen(function* () {
+      const emu = yield* DfoEmulator
+      const withSecrets = `http://user:pw-8d2e@127.0.0.1:${emu.port}${emu.basePath}/?token=q-4f1a#x`
+      const endpoint = yield* Effect.map(DfoEmployees.DfoEmployees, (dfo) => dfo.endpoint).pipe(
+        Effect.provide(DfoEmployees.layer({ baseUrl: withSecrets, apiKey: KEY }))
+      )
+      assert.strictEqual(endpoint, `http://127.0.0.1:${emu.port}${emu.basePath}`)
+    })
+  )
+
   it.effect("a gateway 404 (wrong base path) is a failure, not a missing employee", () =>
     Effect.gen(function* () {
       const emu = yield* DfoEmulator

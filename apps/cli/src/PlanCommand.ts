@@ -1,5 +1,5 @@
 import { validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
-import { LogFormat } from "@dfo-writeback/edge"
+import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
 import { Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
 import { Effect, Either, Option, Stream } from "effect"
 import * as fs from "node:fs"
@@ -63,19 +63,20 @@ export interface ApplyFlags extends Pick<RunFlags, "json" | "logFile"> {
   readonly maxUpdates: number
 }
 
-/** Reads and checks a plan file; any problem is one typed refusal. */
+/**
+ * Reads and checks a plan file; any problem is one typed refusal. Read as configuration
+ * files are: a regular file, at most `Plan.maxFileBytes` (a FIFO or `/dev/zero` is refused
+ * before it is opened).
+ */
 const readPlan = (
   file: string,
   options: Parameters<typeof Plan.decode>[1]
 ): Either.Either<Plan.Plan, PlanError.PlanRefused> =>
   Either.flatMap(
-    Either.try({
-      try: () => fs.readFileSync(file, "utf8"),
-      catch: (cause) =>
-        new PlanError.PlanMalformed({
-          reason: `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`
-        })
-    }),
+    Either.mapLeft(
+      ConfigSource.readBoundedFile(file, Plan.maxFileBytes),
+      (reason) => new PlanError.PlanMalformed({ reason })
+    ),
     (text) => Plan.decode(text, options)
   )
 

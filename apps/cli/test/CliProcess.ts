@@ -1,7 +1,7 @@
 import type { ChildProcess as NodeChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { ChildProcess } from "@dfo-writeback/testkit"
-import { Effect } from "effect"
+import { type Duration, Effect } from "effect"
 
 /** The built CLI, run as an operator runs it. */
 export const bin = fileURLToPath(new URL("../bin/writeback.js", import.meta.url))
@@ -65,12 +65,17 @@ export const startCli = (
   return { child, finished }
 }
 
-/** Runs `writeback` to its end. */
+/** Runs `writeback` to its end; with `timeout`, a process still running then is an error. */
 export const runCli = (
   args: ReadonlyArray<string>,
-  env: Readonly<Record<string, string>>
+  env: Readonly<Record<string, string>>,
+  timeout?: Duration.DurationInput
 ): Promise<Finished> =>
-  ChildProcess.run(process.execPath, [bin, ...args], { env, inheritEnv: false }).pipe(
+  ChildProcess.run(process.execPath, [bin, ...args], {
+    env,
+    inheritEnv: false,
+    ...(timeout === undefined ? {} : { timeout })
+  }).pipe(
     Effect.map((end) => ({ ...end, signal: end.signal as NodeJS.Signals | null })),
     Effect.provide(ChildProcess.layer),
     Effect.runPromise

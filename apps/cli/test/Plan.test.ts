@@ -2,7 +2,9 @@
 import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, layer } from "@effect/vitest"
+import { Plan } from "@dfo-writeback/writeback"
 import { Effect, Layer } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -120,6 +122,47 @@ describe("writeback plan / apply (the CLI as a process)", () => {
 
           assert.deepStrictEqual(writes(emulator), [])
         })
+      )
+
+      it.effect(
+        "apply refuses a FIFO, a device, an oversized file and a plan JSON.parse would misread: exit 2, nothing written",
+        () =>
+          Effect.gen(function* () {
+            const { emulator, file, env } = yield* setup
+            const planned = yield* cli(["plan", "--process-all", "--out", file], env)
+            assert.strictEqual(planned.code, 0, planned.stderr)
+            const text = fs.readFileSync(file, "utf8")
+            const dir = path.dirname(file)
+            const fifo = path.join(dir, "plan.fifo")
+            execFileSync("mkfifo", [fifo])
+            const large = path.join(dir, "large.json")
+            // Sparse: one byte over the limit costs no disk.
+            fs.writeFileSync(large, "")
+            fs.truncateSync(large, Plan.maxFileBytes + 1)
+            const { digest: _digest, ...body } = JSON.parse(text) as Plan.Plan
+            const twice = { ...body, users: [...body.users, ...body.users] }
+            const files = {
+              shadowed: text.replace('"users": [', '"users": [],\n  "users": ['),
+              twice: Plan.encode({ ...twice, digest: Plan.digestOf(twice) }),
+              deep: `{"version":1,"x":${"[".repeat(5_000)}${"]".repeat(5_000)}}`
+            }
+            const cases: Array<readonly [string, RegExp]> = [
+              [fifo, /PLAN_MALFORMED: .*plan\.fifo is not a regular file/],
+              ["/dev/zero", /PLAN_MALFORMED: .*\/dev\/zero is not a regular file/],
+              [large, /PLAN_MALFORMED: .*large\.json is larger than 96 MiB/]
+            ]
+            for (const [name, content] of Object.entries(files)) {
+              const at = path.join(dir, `${name}.json`)
+              fs.writeFileSync(at, content)
+              cases.push([at, /PLAN_MALFORMED: /])
+            }
+            for (const [at, expected] of cases) {
+              const refused = yield* Effect.promise(() => runCli(["apply", at], env, "20 seconds"))
+              assert.strictEqual(refused.code, 2, `${at}: ${refused.stderr}`)
+              assert.match(refused.stderr, expected, at)
+            }
+            assert.deepStrictEqual(writes(emulator), [])
+          })
       )
     }
   )

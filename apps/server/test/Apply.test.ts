@@ -110,5 +110,29 @@ layer(Fixture.layer(), { excludeTestServices: true, timeout: "60 seconds" })(
           assert.deepStrictEqual(puts(fixture), [])
         })
     )
+
+    it.scoped(
+      "refuses a plan with a key given twice, a user listed twice or deep nesting (INVALID_ARGUMENT), writing nothing",
+      () =>
+        Effect.gen(function* () {
+          const fixture = yield* setup
+          const plan = yield* alicePlan(fixture)
+          const { digest: _digest, ...body } = JSON.parse(plan) as Plan.Plan
+          const thrice = { ...body, users: [...body.users, ...body.users, ...body.users] }
+          const refused = {
+            // JSON.parse keeps the last "users", and the digest matches it.
+            shadowed: plan.replace('"users": [', '"users": [],\n  "users": ['),
+            thrice: Plan.encode({ ...thrice, digest: Plan.digestOf(thrice) }),
+            deep: `{"version":1,"x":${"[".repeat(5_000)}${"]".repeat(5_000)}}`
+          }
+          for (const [name, text] of Object.entries(refused)) {
+            const answer = yield* apply(fixture.client, text)
+            assert.strictEqual(answer.error?.code, status.INVALID_ARGUMENT, name)
+            assert.match(answer.error?.details ?? "", /^PLAN_MALFORMED: /, name)
+            assert.deepStrictEqual(answer.events, [], name)
+          }
+          assert.deepStrictEqual(puts(fixture), [])
+        })
+    )
   }
 )

@@ -154,7 +154,7 @@ describe("TLS files are parsed at start-up", () => {
         SAP_ANSATT_BASE_URL: "http://127.0.0.1:1/ansatte",
         SAP_API_KEY: "key",
         GRPC_LISTEN: "127.0.0.1:0",
-        GRPC_AUTH_TOKENS: "t"
+        GRPC_AUTH_TOKENS: "bounds-token-3c9e17"
       }
       const started = yield* Effect.promise(() =>
         ServerProcess.runToExit({

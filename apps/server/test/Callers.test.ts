@@ -17,9 +17,9 @@ import * as ServerProcess from "./utils/ServerProcess.js"
 
 /** Named tokens of each scope, beside the fixture's plain one. */
 const tokens = {
-  auditor: "zq-auditor-9d1e",
+  auditor: "zq-auditor-9d1e5a7b",
   onboarding: "zq-onboarding-4b7c",
-  nightly: "zq-nightly-2a8f"
+  nightly: "zq-nightly-2a8f6c3d"
 }
 
 const authTokens = [
@@ -182,25 +182,77 @@ layer(services, { excludeTestServices: true, timeout: "90 seconds" })("Named cal
       const { testbed, emulator } = yield* Services
       const env = Fixture.serverEnv(testbed, emulator, {
         GRPC_AUTH_TOKENS: [
-          "a:zq-one:full:extra",
-          "ops:zq-two:fulll",
-          "bad name:zq-three",
+          "a:zq-one-7c1d9e2f4a:full:extra",
+          "ops:zq-two-7c1d9e2f4a:fulll",
+          "bad name:zq-three-7c1d9e2f4a",
           "ops:",
-          "x:zq-four,y:zq-four:dry-run"
+          "x:zq-four-7c1d9e2f4a,y:zq-four-7c1d9e2f4a:dry-run"
         ].join(",")
       })
       const { code, output } = yield* Effect.promise(() => ServerProcess.runToExit(env))
       assert.strictEqual(code, 2)
       for (const problem of [
-        "entry 1 has more than three",
-        "entry 2: the scope must be one of full, single, dry-run",
-        "entry 3: the caller name must be",
-        "entry 4: the token is empty",
-        "entry 6 repeats the token of entry 5"
+        "entry 1 of GRPC_AUTH_TOKENS has more than three",
+        "entry 2 of GRPC_AUTH_TOKENS: the scope must be one of full, single, dry-run",
+        "entry 3 of GRPC_AUTH_TOKENS: the caller name must be",
+        "entry 4 of GRPC_AUTH_TOKENS: the token is empty",
+        "entry 6 of GRPC_AUTH_TOKENS repeats the token of entry 5"
       ]) {
         assert.include(output, problem)
       }
       assert.notMatch(output, /zq-(one|two|three|four)/)
     })
+  )
+
+  it.scoped(
+    "a token that is short, a scope word, a placeholder or unsendable, or a name given twice, stops start-up without printing any part of the entry",
+    () =>
+      Effect.gen(function* () {
+        const { testbed, emulator } = yield* Services
+        // `<secret>:full`, meant as token:scope, reads as caller "<secret>" with token "full".
+        const secrets = {
+          asName: "zq5Kd81mXw0Rt7LpQ2",
+          short: "zq6Ab3Cd",
+          spaced: "zq7 Ef4Gh5 Ij6Kl7Mn",
+          nonAscii: "zq8Øp9Qr0St1Uv2Wx",
+          placeholder: "Replace-Me-With-A-Token",
+          repeated: "xxxxxxxxxxxxxxxxxxxx",
+          first: "zq9Yz3Ab4Cd5Ef6Gh7",
+          second: "zq0Ij8Kl9Mn0Op1Qr2"
+        }
+        const env = Fixture.serverEnv(testbed, emulator, {
+          GRPC_AUTH_TOKENS: [
+            `${secrets.asName}:full`,
+            secrets.short,
+            `n3:${secrets.spaced}`,
+            `n4:${secrets.nonAscii}:single`,
+            `n5:${secrets.placeholder}`,
+            secrets.repeated,
+            `ops:${secrets.first}:full`,
+            `ops:${secrets.second}:dry-run`
+          ].join(",")
+        })
+        const { code, logs, output } = yield* Effect.promise(() => ServerProcess.runToExit(env))
+        assert.strictEqual(code, 2, output)
+        const errors = logs.filter((line) => line["level"] === "error")
+        assert.strictEqual(errors.length, 1, "one message lists every problem")
+        const message = String(errors[0]?.["message"])
+        for (const problem of [
+          "entry 1 of GRPC_AUTH_TOKENS: the token is a scope word",
+          "entry 2 of GRPC_AUTH_TOKENS: the token is shorter than 16 characters",
+          "entry 3 of GRPC_AUTH_TOKENS: the token holds a character a client cannot send",
+          "entry 4 of GRPC_AUTH_TOKENS: the token holds a character a client cannot send",
+          "entry 5 of GRPC_AUTH_TOKENS: the token is a placeholder",
+          "entry 6 of GRPC_AUTH_TOKENS: the token is a placeholder",
+          "entry 8 of GRPC_AUTH_TOKENS repeats the caller name of entry 7"
+        ]) {
+          assert.include(message, problem)
+        }
+        assert.notInclude(output, "listening")
+        for (const secret of Object.values(secrets)) {
+          for (const part of secret.split(" ")) assert.notInclude(output, part)
+        }
+        assert.notInclude(output.toLowerCase(), "replace-me")
+      })
   )
 })

@@ -1,6 +1,7 @@
 import { Either } from "effect"
 import type { AttributeMapping } from "./AttributeMapping.js"
-import { type DfoField, fieldLimits, isEmployeeId } from "./DfoEmployee.js"
+import { type DfoField, fieldLimits } from "./DfoEmployee.js"
+import { claimedEmployeeKeys, readEmployeeId } from "./EmployeeIdRule.js"
 import type { PortalUser } from "./PortalUser.js"
 import type { SkipReason } from "./WritebackEvent.js"
 import type { WritebackRecord } from "./WritebackRecord.js"
@@ -80,6 +81,8 @@ export const checkEligibility = (
   }
 
   const writesBrukerident = rules.writebackBrukerident && user.brukerident !== undefined
+  const heldId = user.sapId
+  const sapId = readEmployeeId(heldId)
   const invalid = [
     ...user.multiValued
       .filter((m) => m.field !== "brukerident" || writesBrukerident)
@@ -88,9 +91,13 @@ export const checkEligibility = (
           `${m.attribute} has ${m.count} values (${m.field === "sapId" ? "the employee id" : m.field}); ` +
           `LDAP does not order values, so none is chosen`
       ),
-    ...(isEmployeeId(user.sapId)
-      ? []
-      : [`employee id ${JSON.stringify(clip(user.sapId))} (${mapping.sapId}) is not 1–8 digits`]),
+    ...Either.match(sapId, {
+      onLeft: (why) => [
+        `employee id ${JSON.stringify(clip(heldId))} (${mapping.sapId}) is not 1–8 digits ` +
+          `with at most spaces around them: it ${why}`
+      ],
+      onRight: () => []
+    }),
     ...valueProblems("eksternIdent", user.eksternIdent, mapping.eksternIdent),
     ...valueProblems("epost", user.epost, mapping.epost),
     ...(writesBrukerident && user.brukerident !== undefined
@@ -109,7 +116,7 @@ export const checkEligibility = (
   }
 
   return Either.right({
-    sapId: user.sapId,
+    sapId: Either.getOrElse(sapId, () => heldId),
     record: {
       eksternIdent: user.eksternIdent,
       epost: user.epost,
@@ -118,4 +125,22 @@ export const checkEligibility = (
         : {})
     }
   })
+}
+
+/**
+ * The employee keys an entry claims for check 6a: those of an entry that passes checks 1–6,
+ * and of one whose employee id alone breaks the rule but holds the same digits (`100001`
+ * and a TAB). Which of two such entries means the employee is unknown, so neither is
+ * written. An entry stopped for any other reason claims nothing.
+ */
+export const claimedKeys = (
+  user: PortalUser,
+  rules: WritebackRules,
+  mapping: AttributeMapping
+): ReadonlyArray<string> => {
+  if (user.sapId === undefined) return []
+  const keys = claimedEmployeeKeys(user.sapId)
+  if (keys.length === 0) return []
+  // No check but the id's form reads the id's value: a well-formed stand-in decides the rest.
+  return Either.isRight(checkEligibility({ ...user, sapId: "0" }, rules, mapping)) ? keys : []
 }

@@ -2,7 +2,7 @@ import { Either } from "effect"
 import type { AttributeMapping } from "./AttributeMapping.js"
 import { type ChangeSet, diff, isUnchanged } from "./ChangeSet.js"
 import { type DfoEmployee, employeeKey } from "./DfoEmployee.js"
-import { checkEligibility, type Eligible, type Ineligible } from "./Eligibility.js"
+import { checkEligibility, claimedKeys, type Eligible, type Ineligible } from "./Eligibility.js"
 import type { EmployeeIndex } from "./EmployeeIndex.js"
 import type { PortalUser } from "./PortalUser.js"
 import type { WritebackRules } from "./WritebackRules.js"
@@ -99,6 +99,8 @@ export class PagePlanner {
   /** Keys a later entry claimed again after pass 1: never written. */
   private readonly lateClaims = new Map<string, Array<string>>()
   private held: Array<Candidate> = []
+  /** Names of entries that claim a held key without being candidates (a malformed id). */
+  private heldClaims = new Map<string, Array<string>>()
 
   constructor(private readonly settings: PlannerSettings) {}
 
@@ -109,6 +111,9 @@ export class PagePlanner {
       const candidate = candidateOf(user, this.settings.rules, this.settings.mapping)
       if (Either.isLeft(candidate)) {
         decisions.push({ _tag: "Ineligible", user, ineligible: candidate.left })
+        for (const key of claimedKeys(user, this.settings.rules, this.settings.mapping)) {
+          this.claimOnly(key, nameOf(user))
+        }
       } else if (this.settings.claimedBySeveral.has(candidate.right.key)) {
         this.held.push(candidate.right)
         decisions.push({ _tag: "Held", candidate: candidate.right })
@@ -130,18 +135,21 @@ export class PagePlanner {
       group.push(candidate)
       byKey.set(candidate.key, group)
     }
+    const claims = this.heldClaims
     this.held = []
+    this.heldClaims = new Map()
     const decisions: Array<PageDecision> = []
-    for (const group of byKey.values()) {
+    for (const [key, group] of byKey) {
       const [first] = group
       if (first === undefined) continue
-      if (group.length === 1) {
+      const claimants = claims.get(key) ?? []
+      if (group.length === 1 && claimants.length === 0) {
         decisions.push(this.claim(first, index))
         continue
       }
       for (const candidate of group) {
         const others = group.filter((other) => other !== candidate).map((o) => nameOf(o.user))
-        decisions.push({ _tag: "Duplicate", candidate, others })
+        decisions.push({ _tag: "Duplicate", candidate, others: [...others, ...claimants] })
       }
     }
     return decisions
@@ -156,6 +164,22 @@ export class PagePlanner {
     if (claims === undefined) return undefined
     const self = nameOf(candidate.user)
     return claims.filter((name) => name !== self)
+  }
+
+  /**
+   * An entry that claims `key` but is no candidate (`claimedKeys`): it stops every
+   * candidate of that key, before or after it, from being written.
+   */
+  private claimOnly(key: string, name: string): void {
+    if (this.settings.claimedBySeveral.has(key)) {
+      const claims = this.heldClaims.get(key) ?? []
+      claims.push(name)
+      this.heldClaims.set(key, claims)
+      return
+    }
+    const first = this.seen.get(key)
+    if (first === undefined) this.seen.set(key, name)
+    else this.lateClaims.set(key, [...(this.lateClaims.get(key) ?? [first]), name])
   }
 
   /** Check 6a against the candidates seen so far, then step 8 against the list. */

@@ -1,5 +1,6 @@
 import { ParseResult, Schema } from "effect"
 import type { AttributeMapping } from "./AttributeMapping.js"
+import { withoutSpaces } from "./EmployeeIdRule.js"
 import { LdapEntry } from "./LdapEntry.js"
 
 /** A value the writeback reads from one attribute that holds several (LDAP does not order them). */
@@ -12,7 +13,8 @@ export type MultiValued = typeof MultiValued.Type
 
 /**
  * A Portal LDAP account reduced to what the writeback rules read. Text values are
- * trimmed; an absent or blank attribute is left out. A value taken from an attribute
+ * trimmed, the employee id only of spaces (`readEmployeeId` is its rule); an absent or
+ * blank attribute is left out. A value taken from an attribute
  * with several values is its first one, and is listed in `multiValued`, so the rules
  * can refuse to write it.
  */
@@ -46,16 +48,19 @@ export const decodePortalUser =
     const byName = new Map<string, ReadonlyArray<string>>()
     for (const [name, value] of Object.entries(entry)) {
       if (name === "dn") continue
-      const values = (typeof value === "string" ? [value] : value)
-        .map((v) => v.trim())
-        .filter((v) => v !== "")
+      const values = (typeof value === "string" ? [value] : value).filter((v) => v.trim() !== "")
       byName.set(name.toLowerCase(), values)
     }
-    const values = (name: string) => byName.get(name.toLowerCase()) ?? []
+    const untrimmed = (name: string) => byName.get(name.toLowerCase()) ?? []
+    const values = (name: string) => untrimmed(name).map((v) => v.trim())
     const multiValued: Array<MultiValued> = []
-    const first = (field: MultiValued["field"], names: ReadonlyArray<string>) => {
+    const first = (
+      field: MultiValued["field"],
+      names: ReadonlyArray<string>,
+      read: (name: string) => ReadonlyArray<string> = values
+    ) => {
       for (const name of names) {
-        const found = values(name)
+        const found = read(name)
         const [value] = found
         if (value === undefined) continue
         const count = found.length > 1 ? new Set(found).size : 1
@@ -72,7 +77,11 @@ export const decodePortalUser =
       {
         dn: entry.dn,
         ...optional("idautoId", single(mapping.idautoId)),
-        ...optional("sapId", first("sapId", [mapping.sapId])),
+        // Only spaces stripped: the employee id rule decides about a TAB, CR or BOM.
+        ...optional(
+          "sapId",
+          first("sapId", [mapping.sapId], (name) => untrimmed(name).map(withoutSpaces))
+        ),
         ...optional("eksternIdent", first("eksternIdent", mapping.eksternIdent)),
         ...optional("epost", first("epost", mapping.epost)),
         ...optional("brukerident", first("brukerident", mapping.brukerident)),

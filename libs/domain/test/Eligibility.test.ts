@@ -245,7 +245,7 @@ const skipCases: ReadonlyArray<{
     rules: withBrukerident,
     reason: "INVALID_ATTRIBUTES",
     exactly:
-      'employee id "123456789" (idautoPersonPayrollID) is not 1–8 digits; ' +
+      'employee id "123456789" (idautoPersonPayrollID) is not 1–8 digits with at most spaces around them: it has 9 digits; ' +
       "brukerident (idautoPersonPayrollID) is 9 characters; DFØ allows at most 8"
   },
   {
@@ -254,8 +254,34 @@ const skipCases: ReadonlyArray<{
     rules: withBrukerident,
     reason: "INVALID_ATTRIBUTES",
     exactly:
-      'employee id "12345678901" (idautoPersonPayrollID) is not 1–8 digits; ' +
+      'employee id "12345678901" (idautoPersonPayrollID) is not 1–8 digits with at most spaces around them: it has 11 digits; ' +
       "brukerident (idautoPersonPayrollID) is 11 characters; DFØ allows at most 8"
+  },
+  ...(
+    [
+      ["a trailing TAB", "00102099\t", "U+0009 at character 9"],
+      ["a trailing CR", "00102099\r", "U+000D at character 9"],
+      ["a trailing LF", "00102099\n", "U+000A at character 9"],
+      ["a trailing VT", "00102099\u000b", "U+000B at character 9"],
+      ["a trailing FF", "00102099\f", "U+000C at character 9"],
+      ["a trailing BOM", "00102099\ufeff", "U+FEFF at character 9"],
+      ["a trailing U+2028", "00102099\u2028", "U+2028 at character 9"],
+      ["a leading no-break space", "\u00a000102099", "U+00A0 at character 1"],
+      ["fullwidth digits", "\uff11\uff12", "U+FF11 at character 1"]
+    ] as const
+  ).map(([what, id, where]) => ({
+    name: `employee id with ${what}: trim() would accept it, LDAP's matching would not`,
+    entry: entry({ idautoPersonPayrollID: id }),
+    reason: "INVALID_ATTRIBUTES" as const,
+    message: new RegExp(
+      `\\(idautoPersonPayrollID\\) is not 1–8 digits .*: it holds ${where.replace("+", "\\+")}`
+    )
+  })),
+  {
+    name: "employee id with a space between its digits",
+    entry: entry({ idautoPersonPayrollID: "0010 2099" }),
+    reason: "INVALID_ATTRIBUTES",
+    message: /it holds a space between its digits/
   },
   {
     name: "control character (tab) inside epost",
@@ -299,7 +325,7 @@ const skipCases: ReadonlyArray<{
     reason: "INVALID_ATTRIBUTES",
     exactly: [
       "idautoPersonSystem2ID has 2 values (epost); LDAP does not order values, so none is chosen",
-      'employee id "x1" (idautoPersonPayrollID) is not 1–8 digits',
+      'employee id "x1" (idautoPersonPayrollID) is not 1–8 digits with at most spaces around them: it holds "x" (U+0078) at character 1',
       "eksternIdent (idautoPersonSystem5ID or mail) holds a control character",
       "epost (idautoPersonSystem2ID) is 250 characters; DFØ allows at most 241"
     ].join("; ")

@@ -1,11 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import {
+  claimedEmployeeKeys,
+  claimedKeys,
   type DfoEmployee,
   decidedUser,
   defaultMapping,
   diff,
-  employeeKey,
   type EmployeeIndex,
   indexEmployees,
   type PageDecision,
@@ -14,8 +15,11 @@ import {
   type WritebackRules
 } from "../src/index.js"
 
-/** Ids from a small pool, so entries share employees (in several spellings) often. */
-const sapId = fc.constantFrom("1", "01", "00000001", "2", "002", "3", "12x")
+/**
+ * Ids from a small pool, so entries share employees (in several spellings, and malformed
+ * ones that still claim them) often.
+ */
+const sapId = fc.constantFrom("1", "01", "00000001", "2", "002", "3", "12x", "1\t", "\u20282")
 const mail = fc.option(fc.constantFrom("a@x.no", "A@X.no ", "b@x.no"), { nil: undefined })
 const ident = fc.option(fc.constantFrom("00000001", "1", "kno"), { nil: undefined })
 
@@ -80,10 +84,10 @@ const claimedBySeveral = (users: ReadonlyArray<PortalUser>): ReadonlySet<string>
   const once = new Set<string>()
   const several = new Set<string>()
   for (const user of users) {
-    if (user.sapId === undefined) continue
-    const key = employeeKey(user.sapId)
-    if (once.has(key)) several.add(key)
-    else once.add(key)
+    for (const key of claimedEmployeeKeys(user.sapId ?? "")) {
+      if (once.has(key)) several.add(key)
+      else once.add(key)
+    }
   }
   return several
 }
@@ -136,14 +140,31 @@ const show = (d: PageDecision) =>
     d._tag === "Change" || d._tag === "Unchanged" ? JSON.stringify(d.changeSet) : ""
   ].join("|")
 
-const candidatesByKey = (final: ReadonlyArray<PageDecision>) => {
+/** Claims per employee key: candidates, and entries stopped only by a malformed id. */
+const candidatesByKey = (final: ReadonlyArray<PageDecision>, rules: WritebackRules) => {
   const byKey = new Map<string, number>()
   for (const d of final) {
-    if (d._tag === "Ineligible") continue
-    byKey.set(d.candidate.key, (byKey.get(d.candidate.key) ?? 0) + 1)
+    const keys =
+      d._tag === "Ineligible" ? claimedKeys(d.user, rules, defaultMapping) : [d.candidate.key]
+    for (const key of keys) byKey.set(key, (byKey.get(key) ?? 0) + 1)
   }
   return byKey
 }
+
+/** An eligible entry claiming employee 1, unless `fields` say otherwise. */
+const user = (i: number, fields: Partial<PortalUser> = {}): PortalUser => ({
+  dn: `idautoID=u${i}`,
+  idautoId: `u${i}`,
+  sapId: "00000001",
+  eksternIdent: "a@x.no",
+  epost: "a@x.no",
+  disabled: false,
+  deleted: false,
+  entitlements: ["Active Directory"],
+  businessRoles: [],
+  multiValued: [],
+  ...fields
+})
 
 describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
   it.prop(
@@ -168,7 +189,7 @@ describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
     [someUsers, anIndex, someRules],
     ([users, index, rules]) => {
       const { final } = planAll(users, { rules, index })
-      const claims = candidatesByKey(final)
+      const claims = candidatesByKey(final, rules)
       for (const d of final) {
         if (d._tag === "Ineligible") continue
         if ((claims.get(d.candidate.key) ?? 0) > 1) assert.strictEqual(d._tag, "Duplicate")
@@ -181,7 +202,7 @@ describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
     [someUsers, anIndex, someRules, someCuts],
     ([users, index, rules, cuts]) => {
       const { final, planner } = planAll(users, { rules, index, cuts, claimed: new Set() })
-      const claims = candidatesByKey(final)
+      const claims = candidatesByKey(final, rules)
       for (const d of final) {
         if (d._tag === "Ineligible" || d._tag === "Duplicate") continue
         if ((claims.get(d.candidate.key) ?? 0) > 1) {
@@ -238,19 +259,6 @@ describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
   )
 
   it("an id claimed by two eligible entries and one skipped one: both candidates are duplicates", () => {
-    const user = (i: number, fields: Partial<PortalUser> = {}): PortalUser => ({
-      dn: `idautoID=u${i}`,
-      idautoId: `u${i}`,
-      sapId: "00000001",
-      eksternIdent: "a@x.no",
-      epost: "a@x.no",
-      disabled: false,
-      deleted: false,
-      entitlements: ["Active Directory"],
-      businessRoles: [],
-      multiValued: [],
-      ...fields
-    })
     const users = [user(0), user(1, { sapId: "1" }), user(2, { disabled: true })]
     const { pages, settled } = planAll(users, {
       rules: { writebackBrukerident: false, businessRoleExceptions: [] },
@@ -264,5 +272,38 @@ describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
       settled.map((d) => (d._tag === "Duplicate" ? d.others : [])),
       [["u1"], ["u0"]]
     )
+  })
+
+  it("an entry whose id holds the same digits and a TAB stops the well-formed one, in either order, seen by pass 1 or not", () => {
+    const rules = { writebackBrukerident: false, businessRoleExceptions: [] }
+    const orders = [
+      [user(0), user(1, { sapId: "1\t" })],
+      [user(1, { sapId: "1\t" }), user(0)]
+    ]
+    for (const users of orders) {
+      for (const claimed of [undefined, new Set<string>()]) {
+        const { final, planner } = planAll(users, {
+          rules,
+          index: undefined,
+          ...(claimed === undefined ? {} : { claimed })
+        })
+        const byId = new Map(final.map((d) => [decidedUser(d).idautoId, d]))
+        const malformed = byId.get("u1")
+        assert(malformed?._tag === "Ineligible")
+        assert.strictEqual(malformed.ineligible.reason, "INVALID_ATTRIBUTES")
+        const wellFormed = byId.get("u0")
+        assert(wellFormed !== undefined && wellFormed._tag !== "Ineligible")
+        // Decided a duplicate, or (claimed after it was planned) stopped before its write.
+        const others =
+          wellFormed._tag === "Duplicate"
+            ? wellFormed.others
+            : planner.claimedLater(wellFormed.candidate)
+        assert.deepStrictEqual(
+          others,
+          ["u1"],
+          `${wellFormed._tag}, pass 1 ${claimed ? "blind" : "saw it"}`
+        )
+      }
+    }
   })
 })

@@ -19,27 +19,40 @@ export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("Conf
 
 const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
+const sizeText = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`
+
 /**
- * Reads a regular file of at most `maxFileBytes` as strict UTF-8. The type and size are
- * checked before opening (a FIFO would block `open`, a device never ends), and again on the
- * open descriptor, and no more than the limit is ever read.
+ * Reads a regular file of at most `maxBytes` (`maxFileBytes` unless given) as strict
+ * UTF-8. The type and size are checked before opening (a FIFO would block `open`, a device
+ * never ends), and again on the open descriptor, and no more than the limit is ever read.
  */
-export const readBoundedFile = (path: string): Either.Either<string, string> => {
+export const readBoundedFile = (
+  path: string,
+  maxBytes: number = maxFileBytes
+): Either.Either<string, string> => {
+  const tooLarge = Either.left(`${path} is larger than ${sizeText(maxBytes)}`)
   try {
     const before = fs.statSync(path)
     if (!before.isFile()) return Either.left(`${path} is not a regular file`)
-    if (before.size > maxFileBytes) return Either.left(`${path} is larger than 1 MiB`)
+    if (before.size > maxBytes) return tooLarge
     const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0))
     try {
       const opened = fs.fstatSync(fd)
       if (!opened.isFile()) return Either.left(`${path} is not a regular file`)
-      const buffer = Buffer.alloc(maxFileBytes + 1)
+      // Sized by the file, grown only if it grows while read: a large limit costs nothing.
+      let buffer = Buffer.alloc(Math.min(opened.size, maxBytes) + 1)
       let length = 0
       for (;;) {
+        if (length === buffer.length) {
+          const grown = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1))
+          buffer.copy(grown)
+          buffer = grown
+        }
         const n = fs.readSync(fd, buffer, length, buffer.length - length, null)
         if (n === 0) break
         length += n
-        if (length > maxFileBytes) return Either.left(`${path} is larger than 1 MiB`)
+        if (length > maxBytes) return tooLarge
       }
       return Either.right(
         new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length))

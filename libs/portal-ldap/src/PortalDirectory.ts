@@ -4,10 +4,12 @@ import { readFile } from "node:fs/promises"
 import {
   AmbiguousKey,
   type AttributeMapping,
+  claimedEmployeeKeys,
   ConfiguredMapping,
   decodePortalUser,
   defaultMapping,
   employeeIdSpellings,
+  employeeKey,
   type LdapEntry,
   keyAttribute,
   type KeyField,
@@ -33,7 +35,7 @@ import {
 } from "effect"
 import { connect, failure, operation, type Settings } from "./internal/connection.js"
 import { toLdapEntry } from "./internal/entry.js"
-import { allPeopleFilter, anyOfFilter, keyFilter } from "./internal/filter.js"
+import { allPeopleFilter, holdingDigitsFilter, keyFilter } from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
 import * as LdapMetrics from "./LdapMetrics.js"
 
@@ -60,8 +62,10 @@ export interface Service {
    */
   readonly streamEmployeeIds: () => Stream.Stream<EmployeeIdClaim, LdapConnectionError>
   /**
-   * Every entry whose employee id is numerically `id` (`30202` and `00030202` alike):
-   * a single-user run's one extra search for others claiming its employee.
+   * Every entry that claims employee `id` under the employee id rule (`claimedEmployeeKeys`:
+   * `30202`, `00030202` and `30202` with a stray TAB alike), whichever value of the
+   * attribute claims it: a single-user run's one extra search for others claiming its
+   * employee, finding every entry a full run's claim pass would group with it.
    */
   readonly findByEmployeeId: (
     id: string
@@ -70,7 +74,7 @@ export interface Service {
   readonly check: () => Effect.Effect<void, LdapConnectionError>
 }
 
-/** The employee id values one entry holds. */
+/** The employee id values one entry holds, as held (blank values left out). */
 export interface EmployeeIdClaim {
   readonly dn: string
   readonly idautoId: string | undefined
@@ -265,30 +269,50 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       return decode(toLdapEntry(entry))
     })
 
-    const findByEmployeeId = Effect.fn("PortalDirectory.findByEmployeeId")(function* (id: string) {
-      const entries = yield* lookup(anyOfFilter(mapping.sapId, employeeIdSpellings(id)))
-      return entries.map((entry) => decode(toLdapEntry(entry)))
-    })
-
     const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
       const read = (name: string) => {
         const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase())
         const value = key === undefined || key === "dn" ? undefined : entry[key]
         const values = value === undefined ? [] : typeof value === "string" ? [value] : value
-        return values.map((v) => v.trim()).filter((v) => v !== "")
+        return values.filter((v) => v.trim() !== "")
       }
-      return { dn: entry.dn, idautoId: read(mapping.idautoId)[0], employeeIds: read(mapping.sapId) }
+      return {
+        dn: entry.dn,
+        idautoId: read(mapping.idautoId)[0]?.trim(),
+        employeeIds: read(mapping.sapId)
+      }
+    }
+
+    const findByEmployeeId = (id: string) => {
+      const key = employeeKey(id.trim())
+      // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
+      // every value holding the digits is asked for (paged: a short id matches many), then
+      // the rule decides.
+      const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
+      return pagedSearch(filter, attributes, (entry) =>
+        claimOf(entry).employeeIds.some((raw) => claimedEmployeeKeys(raw).includes(key))
+          ? Option.some(decode(entry))
+          : Option.none()
+      ).pipe(
+        Stream.filterMap((user) => user),
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray),
+        Effect.withSpan("PortalDirectory.findByEmployeeId")
+      )
     }
 
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
-      pagedSearch([mapping.idautoId, mapping.sapId], claimOf).pipe(
+      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], claimOf).pipe(
         Stream.withSpan("PortalDirectory.streamEmployeeIds")
       )
 
     const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
-      pagedSearch(attributes, decode).pipe(Stream.withSpan("PortalDirectory.streamAll"))
+      pagedSearch(allPeopleFilter, attributes, decode).pipe(
+        Stream.withSpan("PortalDirectory.streamAll")
+      )
 
     const pagedSearch = <A>(
+      filter: string,
       attributes: ReadonlyArray<string>,
       decode: (entry: LdapEntry) => A
     ): Stream.Stream<A, LdapConnectionError> =>
@@ -297,7 +321,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           const connection = yield* connect(settings)
           const pages = connection.client.searchPaginated(baseDn, {
             scope: "sub",
-            filter: allPeopleFilter,
+            filter,
             attributes: [...attributes],
             paged: { pageSize }
           })

@@ -1,6 +1,7 @@
 import {
   AttributeMapping,
   DfoField,
+  employeeKey,
   type SkipCounts,
   type UserResult,
   type WritebackRules
@@ -14,10 +15,25 @@ import {
   PlanOtherSettings,
   type PlanRefused
 } from "./PlanError.js"
+import { shapeProblem } from "./internal/jsonShape.js"
 import { defaultPlanMaxAgeHours } from "./WritebackConfig.js"
 
 /** The plan file format this version writes and reads. */
 export const version = 1
+
+/**
+ * The largest plan file `apply` reads. Measured: 50 000 users changing `eksternIdent` and
+ * `epost` (30-character addresses) make 23 MiB; with every value at DFØ's 241-character
+ * limit, 69 MiB. The limit holds that with room, while `/dev/zero` or a runaway file cannot
+ * grow the process (gRPC `Apply` is capped at 4 MB already).
+ */
+export const maxFileBytes = 96 * 1024 * 1024
+
+/**
+ * The deepest nesting a plan has (a mapping's list of attribute names: 4), with room to
+ * spare; deeper input is refused before it is parsed.
+ */
+export const maxDepth = 8
 
 /** One field a plan writes: DFØ held `before` when planned, the directory derived `after`. */
 export const PlannedChange = Schema.Struct({
@@ -152,6 +168,29 @@ export const encode = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\
 const decodePlan = Schema.decodeUnknownEither(Plan, { onExcessProperty: "error" })
 
 /**
+ * A user listed twice, by `idauto_id` or by employee id (numeric value): a plan names each
+ * user once, or one record would be written by several concurrent requests.
+ */
+const repeatedUser = (users: ReadonlyArray<PlannedUser>): string | undefined => {
+  const byIdautoId = new Map<string, number>()
+  const bySapId = new Map<string, number>()
+  for (const [index, user] of users.entries()) {
+    const idautoId = user.idauto_id.trim().toLowerCase()
+    const sapId = employeeKey(user.sap_id.trim())
+    const earlier = byIdautoId.get(idautoId) ?? bySapId.get(sapId)
+    if (earlier !== undefined) {
+      return (
+        `user ${index + 1} (idauto_id ${JSON.stringify(user.idauto_id.slice(0, 64))}, ` +
+        `sap_id ${JSON.stringify(user.sap_id.slice(0, 16))}) repeats user ${earlier}`
+      )
+    }
+    byIdautoId.set(idautoId, index + 1)
+    bySapId.set(sapId, index + 1)
+  }
+  return undefined
+}
+
+/**
  * Reads a plan file, refusing it (one typed error each) when it is not a plan, altered
  * since it was made, made with other settings, or older than `maxAgeHours`.
  */
@@ -159,6 +198,8 @@ export const decode = (
   text: string,
   options: { readonly settings: PlanSettings; readonly maxAgeHours: number; readonly now: Date }
 ): Either.Either<Plan, PlanRefused> => {
+  const shape = shapeProblem(text, maxDepth)
+  if (shape !== undefined) return Either.left(new PlanMalformed({ reason: shape }))
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -177,6 +218,8 @@ export const decode = (
     )
   }
   const plan = decoded.right
+  const repeated = repeatedUser(plan.users)
+  if (repeated !== undefined) return Either.left(new PlanMalformed({ reason: repeated }))
   const actual = digestOf(plan)
   if (actual !== plan.digest) {
     return Either.left(new PlanAltered({ expected: plan.digest, actual }))

@@ -76,7 +76,7 @@ export const serverEnv = (
   SAP_MAX_RETRIES: "0",
   SAP_TIMEOUT_MS: "5000",
   GRPC_LISTEN: "127.0.0.1:0",
-  GRPC_AUTH_TOKENS: `other-token,${token}`,
+  GRPC_AUTH_TOKENS: `other-token-5e2b81,${token}`,
   // Stopping a test server need not wait for a load balancer.
   GRPC_SHUTDOWN_DRAIN_MS: "50",
   ...extra

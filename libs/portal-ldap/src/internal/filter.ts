@@ -12,6 +12,19 @@ export const keyFilter = (attribute: string, value: string): string =>
 
 export const allPeopleFilter = "(objectClass=idautoPerson)"
 
-/** Entries whose `attribute` holds any of `values`, each escaped. */
-export const anyOfFilter = (attribute: string, values: ReadonlyArray<string>): string =>
-  `(&(objectClass=idautoPerson)(|${values.map((v) => `(${attribute}=${escapeFilterValue(v)})`).join("")}))`
+/**
+ * Entries whose `attribute` holds `digits` anywhere (`*digits*`), or equals one of
+ * `spellings`: the equality terms still answer on a directory whose attribute has no
+ * substring matching rule.
+ */
+export const holdingDigitsFilter = (
+  attribute: string,
+  digits: string,
+  spellings: ReadonlyArray<string>
+): string =>
+  `(&(objectClass=idautoPerson)(|${[
+    ...spellings.map(escapeFilterValue),
+    `*${escapeFilterValue(digits)}*`
+  ]
+    .map((assertion) => `(${attribute}=${assertion})`)
+    .join("")}))`

@@ -16,7 +16,8 @@ const identity = (user: PortalUser) => ({
   idautoId: user.idautoId ?? "",
   username: user.username ?? "",
   uhUsername: user.uhUsername ?? "",
-  sapId: user.sapId ?? ""
+  // Trimmed for people; the employee id rule reads the value as held.
+  sapId: user.sapId?.trim() ?? ""
 })
 
 export const skipped = (user: PortalUser, skipReason: SkipReason, message: string) =>

@@ -20,7 +20,7 @@ import { peakRssOfMb, rssOfMb } from "../internal/rss.js"
 import * as Server from "../internal/server.js"
 import { now, perSecond } from "../internal/timing.js"
 
-const token = "bench-token"
+const token = "bench-token-8d41f6"
 const warmUp = 20
 
 export interface GrpcParams {

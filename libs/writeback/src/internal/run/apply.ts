@@ -2,6 +2,7 @@ import {
   type Candidate,
   type ChangeSet,
   candidateOf,
+  claimedKeys,
   type DfoEmployee,
   DfoLookup,
   diff,
@@ -202,8 +203,9 @@ const stale = (user: PortalUser, what: string) =>
   Results.skipped(user, "PLAN_STALE", `the plan no longer holds: ${what}; nothing written`)
 
 /**
- * Check 6a for one user: the others the directory holds with its employee id that also
- * pass checks 1–6 (one extra search).
+ * Check 6a for one user: the other entries that claim its employee (`claimedKeys`: those
+ * passing checks 1–6, and those whose id alone is malformed), found with one extra search
+ * as broad as a full run's claim pass.
  */
 export const othersClaiming = (run: RunContext, candidate: Candidate) =>
   run.directory.findByEmployeeId(candidate.sapId).pipe(
@@ -211,7 +213,7 @@ export const othersClaiming = (run: RunContext, candidate: Candidate) =>
       entries
         .filter((other) => other.dn !== candidate.user.dn)
         .filter((other) =>
-          Either.isRight(candidateOf(other, run.settings.rules, run.settings.mapping))
+          claimedKeys(other, run.settings.rules, run.settings.mapping).includes(candidate.key)
         )
         .map((other) => other.idautoId ?? other.dn)
     )

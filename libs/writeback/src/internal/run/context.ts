@@ -160,7 +160,7 @@ export const make = (
               run_id: runId,
               stage,
               idauto_id: user.idautoId ?? "",
-              sap_id: user.sapId ?? ""
+              sap_id: user.sapId?.trim() ?? ""
             }
           }),
       failed,

@@ -2,10 +2,10 @@ import {
   type Candidate,
   compare,
   candidateOf,
+  claimedEmployeeKeys,
   type Compared,
   DfoLookup,
   type EmployeeIndex,
-  employeeKey,
   type LdapConnectionError,
   type PageDecision,
   PagePlanner,
@@ -158,7 +158,7 @@ const whileRunning =
 const claimedIds = (run: RunContext) =>
   run.directory.streamEmployeeIds().pipe(
     Stream.runFold({ once: new Set<string>(), several: new Set<string>() }, (acc, claim) => {
-      for (const id of new Set(claim.employeeIds.map(employeeKey))) {
+      for (const id of new Set(claim.employeeIds.flatMap(claimedEmployeeKeys))) {
         if (acc.once.has(id)) acc.several.add(id)
         else acc.once.add(id)
       }

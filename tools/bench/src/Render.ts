@@ -32,13 +32,24 @@ export const markdown = (report: Report): string => {
       "; every figure is the median of its runs, and the ratios and targets are computed from those medians.",
     "",
     table(
-      ["scenario", "runs", "n", "wall s", "n/s", "peak RSS MB", "DFØ GET / PUT", "retries"],
-      ["left", "right", "right", "right", "right", "right", "right", "right"],
+      [
+        "scenario",
+        "runs",
+        "n",
+        "wall s",
+        "CPU s",
+        "n/s",
+        "peak RSS MB",
+        "DFØ GET / PUT",
+        "retries"
+      ],
+      ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
       report.scenarios.map((r) => [
         r.name,
         String(r.repetitions.length),
         String(r.users),
         seconds(r.wallMs),
+        seconds(r.cpuMs),
         String(r.usersPerSec),
         String(r.peakRssMb),
         r.dfoRequests === undefined
@@ -59,9 +70,9 @@ export const markdown = (report: Report): string => {
     lines.push(
       "",
       table(
-        ["ratio", "value"],
-        ["left", "right"],
-        report.ratios.map((r) => [r.name, `${r.value} ×`])
+        ["ratio", "wall", "CPU"],
+        ["left", "right", "right"],
+        report.ratios.map((r) => [r.name, `${r.value} ×`, r.cpu === undefined ? "–" : `${r.cpu} ×`])
       )
     )
   }

@@ -7,8 +7,11 @@ import type { Group, ScenarioSpec } from "./Plan.js"
 /** What one run of a scenario measured. */
 export interface Repetition {
   readonly wallMs: number
+  /** User + system CPU time of the measured process over the same part as `wallMs`. */
+  readonly cpuMs: number
   /** Entries or users the timed part went through. */
   readonly users: number
+  /** The measured process's own peak resident set (`VmHWM`), in MB. */
   readonly peakRssMb: number
   /** Requests the emulator answered during the run, by method. */
   readonly dfoRequests?: Readonly<Record<string, number>>
@@ -23,6 +26,7 @@ export interface ScenarioResult {
   readonly title: string
   readonly users: number
   readonly wallMs: number
+  readonly cpuMs: number
   readonly usersPerSec: number
   readonly peakRssMb: number
   readonly dfoRequests?: Readonly<Record<string, number>>
@@ -33,7 +37,10 @@ export interface ScenarioResult {
 
 export interface Ratio {
   readonly name: string
+  /** The ratio of the wall times. */
   readonly value: number
+  /** The ratio of the CPU times, when both sides measured one. */
+  readonly cpu?: number
 }
 
 /**
@@ -73,6 +80,7 @@ export const repetitionOf = (
   spec: ScenarioSpec,
   measured: {
     readonly wallMs: number
+    readonly cpuMs: number
     readonly users?: number
     readonly peakRssMb: number
     readonly retries?: number
@@ -81,6 +89,7 @@ export const repetitionOf = (
   dfoRequests: Readonly<Record<string, number>> | undefined
 ): Repetition => ({
   wallMs: round(measured.wallMs, 1),
+  cpuMs: round(measured.cpuMs, 1),
   users: measured.users ?? spec.users,
   peakRssMb: round(measured.peakRssMb, 1),
   ...(dfoRequests === undefined ? {} : { dfoRequests: { ...dfoRequests } }),
@@ -112,6 +121,10 @@ export const resultOf = (
     title: spec.title,
     users,
     wallMs,
+    cpuMs: round(
+      of((r) => r.cpuMs),
+      1
+    ),
     usersPerSec: round(wallMs > 0 ? (users * 1000) / wallMs : 0, 0),
     peakRssMb: round(
       of((r) => r.peakRssMb),

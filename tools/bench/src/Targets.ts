@@ -48,7 +48,10 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
   const ratios: Array<Ratio> = []
   const ratio = (name: string, a: ScenarioResult | undefined, b: ScenarioResult | undefined) => {
     const value = over(a?.wallMs, b?.wallMs)
-    if (value !== undefined) ratios.push({ name, value: round(value) })
+    const cpu = over(a?.cpuMs, b?.cpuMs)
+    if (value !== undefined) {
+      ratios.push({ name, value: round(value), ...(cpu === undefined ? {} : { cpu: round(cpu) }) })
+    }
   }
   for (const users of sizes.directories) {
     ratio(
@@ -84,14 +87,18 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
   const overheads = [8, 32].flatMap((c) => metric(dfoClient, `c${c}OverheadUsPerRequest`) ?? [])
   const grpc = find(names.grpc(n))
   const largeList = names.largeList(largest, sizes.dfoList)
+  // Issue #13 limits the wall ratio; the CPU ratio beside it says what the run costs the
+  // machine, which waiting on slapd does not.
+  const floorCpu = over(bigRun?.cpuMs, floor?.cpuMs)
 
   const targets: ReadonlyArray<Target> = [
     target(
-      `full run, ${largest} unchanged: time / bare ldapts floor`,
+      `full run, ${largest} unchanged: wall and CPU / bare ldapts floor`,
       over(bigRun?.wallMs, floor?.wallMs),
       "<=",
       2,
-      "×"
+      "×",
+      floorCpu === undefined ? undefined : `wall; CPU ${round(floorCpu)} ×`
     ),
     target(`peak RSS, full run, ${largest}`, bigRun?.peakRssMb, "<=", 250, "MB"),
     target(

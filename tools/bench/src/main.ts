@@ -203,7 +203,10 @@ const program = Effect.gen(function* () {
       const r = exit.value
       done.push(r)
       const dfo = r.dfoRequests === undefined ? "" : `, DFØ ${JSON.stringify(r.dfoRequests)}`
-      say(`    ${run}/${runs}: ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.peakRssMb} MB${dfo}`)
+      say(
+        `    ${run}/${runs}: ${(r.wallMs / 1000).toFixed(2)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s, ` +
+          `peak RSS ${r.peakRssMb} MB${dfo}`
+      )
     }
     if (done.length === runs) results.push(resultOf(spec, done))
   }

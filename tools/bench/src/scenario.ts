@@ -1,4 +1,4 @@
-// One scenario in a process of its own, so its peak RSS is its own:
+// One scenario in a process of its own, so its peak RSS (VmHWM) and CPU time are its own:
 // `node dist/scenario.js <name> <json ScenarioInput>` prints one JSON line (ChildOutput).
 // Each kind imports only its own modules, so a floor's figures carry no gRPC or Effect code.
 import type { ChildOutput, Measured, ScenarioInput } from "./internal/protocol.js"

@@ -5,7 +5,7 @@ import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { names, quickSizes } from "../src/Plan.js"
@@ -57,6 +57,11 @@ describe("npm run bench:quick", () => {
           assert.strictEqual(scenario.repetitions.length, 2, scenario.name)
           assert.isAbove(scenario.wallMs, 0, scenario.name)
           assert.isAbove(scenario.peakRssMb, 0, scenario.name)
+          // User + system CPU of the measured process over the timed part: at most every
+          // core busy for the whole wall time, plus a tick of /proc and a sampling interval.
+          assert.isAtLeast(scenario.cpuMs, 0, scenario.name)
+          assert.isAtMost(scenario.cpuMs, scenario.wallMs * cpus().length + 50, scenario.name)
+          if (scenario.name !== names.ldapsearch(size)) assert.isAbove(scenario.cpuMs, 0)
           assert.isAbove(scenario.usersPerSec, 0, scenario.name)
           assert.strictEqual(scenario.users, size, scenario.name)
         }

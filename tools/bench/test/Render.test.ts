@@ -9,10 +9,15 @@ import { evaluate } from "../src/Targets.js"
 import { result } from "./fixtures.js"
 
 const scenarios = [
-  result(fullSizes, names.ldapts(50_000), [{ wallMs: 1500 }, { wallMs: 1600 }, { wallMs: 1400 }]),
+  result(fullSizes, names.ldapts(50_000), [
+    { wallMs: 1500, cpuMs: 1200 },
+    { wallMs: 1600, cpuMs: 1250 },
+    { wallMs: 1400, cpuMs: 1000 }
+  ]),
   result(fullSizes, names.unchanged(50_000), [
     {
       wallMs: 2900,
+      cpuMs: 2600,
       peakRssMb: 260,
       dfoRequests: { GET: 1 },
       retries: 0,
@@ -20,6 +25,7 @@ const scenarios = [
     },
     {
       wallMs: 3000,
+      cpuMs: 2400,
       peakRssMb: 240,
       dfoRequests: { GET: 1 },
       retries: 0,
@@ -27,6 +33,7 @@ const scenarios = [
     },
     {
       wallMs: 9000,
+      cpuMs: 3000,
       peakRssMb: 245,
       dfoRequests: { GET: 1 },
       retries: 0,
@@ -63,13 +70,15 @@ describe("markdown", () => {
     const row = (name: string) => text.split("\n").find((line) => line.startsWith(`| ${name} `))
     assert.match(
       row(names.unchanged(50_000)) ?? "",
-      /\| +3 \| 50000 \| +3\.00 \| +16667 \| +245 \| +1 \/ 0 \| +0 \|$/
+      /\| +3 \| 50000 \| +3\.00 \| +2\.60 \| +16667 \| +245 \| +1 \/ 0 \| +0 \|$/
     )
-    assert.match(row(names.original(0.01, 10_000)) ?? "", /\| +1 \| 10000 \| +197\.0 \|/)
+    assert.match(row(names.original(0.01, 10_000)) ?? "", /\| +1 \| 10000 \| +197\.0 \| +0\.80 \|/)
+    // The wall ratio is held to the limit, the CPU ratio (2600 / 1200 ms) shown beside it.
     assert.match(
-      row("full run, 50000 unchanged: time / bare ldapts floor") ?? "",
-      /\| +2 × \| +<= 2 × \| yes /
+      row("full run, 50000 unchanged: wall and CPU / bare ldapts floor") ?? "",
+      /\| +2 × \| +<= 2 × \| yes +\| wall; CPU 2\.17 × +\|$/
     )
+    assert.match(row("full run unchanged / bare ldapts (50000)") ?? "", /\| +2 × \| +2\.17 × \|$/)
     assert.match(row("peak RSS, full run, 50000") ?? "", /\| +245 MB \| +<= 250 MB \| yes /)
     assert.match(
       row("single user over gRPC, emulator at 0 ms: p50") ?? "",

@@ -7,6 +7,7 @@ describe("resultOf", () => {
     const repetitions = [
       {
         wallMs: 5000,
+        cpuMs: 4100,
         peakRssMb: 300,
         dfoRequests: { GET: 89, PUT: 88 },
         retries: 2,
@@ -14,6 +15,7 @@ describe("resultOf", () => {
       },
       {
         wallMs: 2000,
+        cpuMs: 1900,
         peakRssMb: 420,
         dfoRequests: { GET: 89, PUT: 88 },
         retries: 0,
@@ -21,6 +23,7 @@ describe("resultOf", () => {
       },
       {
         wallMs: 2500,
+        cpuMs: 2050,
         peakRssMb: 310,
         dfoRequests: { GET: 91, PUT: 88 },
         retries: 0,
@@ -29,6 +32,7 @@ describe("resultOf", () => {
     ]
     const row = result(fullSizes, names.change(0.01, 10_000), repetitions)
     assert.strictEqual(row.wallMs, 2500)
+    assert.strictEqual(row.cpuMs, 2050)
     assert.strictEqual(row.peakRssMb, 310)
     assert.strictEqual(row.users, 10_000)
     assert.strictEqual(row.usersPerSec, 4000)
@@ -36,8 +40,12 @@ describe("resultOf", () => {
     assert.strictEqual(row.retries, 0)
     assert.deepStrictEqual(row.metrics, { updated: 88, logLines: 90 })
     assert.deepStrictEqual(
-      row.repetitions.map((r) => r.wallMs),
-      [5000, 2000, 2500]
+      row.repetitions.map((r) => [r.wallMs, r.cpuMs]),
+      [
+        [5000, 4100],
+        [2000, 1900],
+        [2500, 2050]
+      ]
     )
   })
 })

@@ -8,13 +8,18 @@ const run = (name: string, ...repetitions: Parameters<typeof result>[2]) =>
 
 /** A full bench's rows, each with three repetitions and one outlier among them. */
 const bench = [
-  run(names.ldapts(50_000), { wallMs: 1500 }, { wallMs: 1600 }, { wallMs: 1400 }),
+  run(
+    names.ldapts(50_000),
+    { wallMs: 1500, cpuMs: 1200 },
+    { wallMs: 1600, cpuMs: 1300 },
+    { wallMs: 1400, cpuMs: 1100 }
+  ),
   // Median 3000 (2 × the floor's 1500, met); the mean, 4966, would be 3.3 ×.
   run(
     names.unchanged(50_000),
-    { wallMs: 9000, peakRssMb: 240 },
-    { wallMs: 3000, peakRssMb: 260 },
-    { wallMs: 2900, peakRssMb: 245 }
+    { wallMs: 9000, cpuMs: 4000, peakRssMb: 240 },
+    { wallMs: 3000, cpuMs: 3000, peakRssMb: 260 },
+    { wallMs: 2900, cpuMs: 2900, peakRssMb: 245 }
   ),
   run(names.largeList(50_000, 200_000), { peakRssMb: 310 }, { peakRssMb: 320 }, { peakRssMb: 290 }),
   run(names.unchanged(10_000), { wallMs: 1700 }, { wallMs: 1650 }, { wallMs: 1800 }),
@@ -52,7 +57,7 @@ describe("evaluate", () => {
     const { targets } = evaluate(fullSizes, bench)
     const figures = targets.map((t) => [t.name, t.value, t.comparison, t.limit, t.status])
     assert.deepStrictEqual(figures, [
-      ["full run, 50000 unchanged: time / bare ldapts floor", 2, "<=", 2, "met"],
+      ["full run, 50000 unchanged: wall and CPU / bare ldapts floor", 2, "<=", 2, "met"],
       ["peak RSS, full run, 50000", 245, "<=", 250, "met"],
       [
         "peak RSS, full run, 200000 DFØ employees (full-unchanged-50k-dfo200k)",
@@ -69,6 +74,8 @@ describe("evaluate", () => {
       // The larger of the two medians: 99 µs at 32 in flight.
       ["DFØ client overhead per request over raw undici, 0 ms latency", 99, "<=", 100, "met"]
     ])
+    // CPU beside wall: 3000 / 1200 ms.
+    assert.strictEqual(targets[0]?.basis, "wall; CPU 2.5 ×")
     assert.strictEqual(targets[3]?.basis, "1700 ms unchanged + 1.5 × (2 × 88 updates × 20 ms / 8)")
   })
 
@@ -106,7 +113,7 @@ describe("evaluate", () => {
     assert.strictEqual(partial.targets[2]?.limit, 300)
     assert.deepStrictEqual(partial.checks, [])
     assert.deepStrictEqual(partial.ratios, [
-      { name: "full run unchanged / bare ldapts (50000)", value: 2 }
+      { name: "full run unchanged / bare ldapts (50000)", value: 2, cpu: 2.5 }
     ])
   })
 })

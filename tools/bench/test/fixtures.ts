@@ -4,6 +4,7 @@ import { type Repetition, resultOf, type ScenarioResult } from "../src/Report.js
 
 const repetition = (spec: ScenarioSpec, figures: Partial<Repetition>): Repetition => ({
   wallMs: 1000,
+  cpuMs: 800,
   users: spec.users,
   peakRssMb: 100,
   metrics: {},

@@ -51,17 +51,25 @@ export interface ScenarioInput {
 /** What a scenario measured; the child prints it as its one JSON line. */
 export interface Measured {
   readonly wallMs: number
+  /**
+   * User + system CPU time of the measured process over the same part as `wallMs`: the
+   * child's own (`process.cpuUsage()`), or the outside process's (`/proc/<pid>/stat`).
+   */
+  readonly cpuMs: number
   /** Entries or users the timed part went through, when that is meaningful. */
   readonly users?: number
   /** DFØ attempts after the first of a call, as the client counted them. */
   readonly retries?: number
   /** Scenario-specific figures: percentiles, rates, ratios, counters. */
   readonly metrics: Readonly<Record<string, number>>
-  /** The measured process's peak RSS in MB when it is not the child itself (ldapsearch). */
+  /**
+   * The measured process's peak RSS in MB when it is not the child itself (ldapsearch):
+   * its `VmHWM`, read before it exits.
+   */
   readonly peakRssMb?: number
 }
 
 export interface ChildOutput extends Measured {
-  /** `process.resourceUsage().maxRSS` of the child (or the process it measured), in MB. */
+  /** The child's own `VmHWM` (or the process it measured), in MB. */
   readonly peakRssMb: number
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs"
 
-/** This process's peak resident set so far, in MB (`maxRSS` is in KiB). */
-export const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024
-
-/** A `kB` field of `/proc/<pid>/status` in MB, `undefined` once the process is gone. */
-const statusField = (pid: number, field: "VmRSS" | "VmHWM"): number | undefined => {
+/**
+ * A `kB` field of `/proc/<pid>/status` in MB, `undefined` once the process is gone (or
+ * where there is no /proc).
+ */
+const statusField = (pid: number | "self", field: "VmRSS" | "VmHWM"): number | undefined => {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8")
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)
@@ -14,29 +14,19 @@ const statusField = (pid: number, field: "VmRSS" | "VmHWM"): number | undefined 
   }
 }
 
+/**
+ * This process's own peak resident set so far, in MB: its `VmHWM`. Not
+ * `process.resourceUsage().maxRSS`: Linux carries the parent's high-water mark across fork
+ * and exec, so a child of a large parent would report the parent's size.
+ */
+export const peakRssMb = (): number => {
+  const peak = statusField("self", "VmHWM")
+  if (peak === undefined) throw new Error("no VmHWM in /proc/self/status: the bench needs Linux")
+  return peak
+}
+
 /** Another process's resident set now, in MB. */
 export const rssOfMb = (pid: number): number | undefined => statusField(pid, "VmRSS")
 
-/** Another process's peak resident set so far, in MB. */
+/** Another process's peak resident set so far, in MB (its own `VmHWM`). */
 export const peakRssOfMb = (pid: number): number | undefined => statusField(pid, "VmHWM")
-
-/**
- * Samples another process's peak resident set every few milliseconds until it exits; Node
- * cannot read a child's rusage, and the high-water mark only grows, so the last sample
- * before exit is the peak to within one interval's growth.
- */
-export const watchPeakRss = (pid: number, intervalMs = 5) => {
-  let peak = 0
-  const sample = () => {
-    const value = peakRssOfMb(pid)
-    if (value !== undefined && value > peak) peak = value
-  }
-  sample()
-  const timer = setInterval(sample, intervalMs)
-  return {
-    stop: (): number => {
-      clearInterval(timer)
-      return peak
-    }
-  }
-}

@@ -1,7 +1,21 @@
 // No Effect import here: the floors use these and must not load Effect.
+import { cpuMs } from "./cpu.js"
 
 /** Milliseconds on the monotonic clock. */
 export const now = (): number => performance.now()
+
+/** What a timed part took: wall time, and this process's user + system CPU time. */
+export interface Elapsed {
+  readonly wallMs: number
+  readonly cpuMs: number
+}
+
+/** Starts both clocks; the function it returns reads what has elapsed since. */
+export const stopwatch = (): (() => Elapsed) => {
+  const wall = now()
+  const cpu = cpuMs()
+  return () => ({ wallMs: now() - wall, cpuMs: cpuMs() - cpu })
+}
 
 /** `count` per `ms` milliseconds, as a rate a second. */
 export const perSecond = (count: number, ms: number): number => (ms > 0 ? (count * 1000) / ms : 0)

@@ -64,6 +64,7 @@ export const dfoClient = (
         )
 
       let timedMs = 0
+      let timedCpuMs = 0
       const metrics: Record<string, number> = {}
       for (const concurrency of concurrencies) {
         yield* clientGets(warmUp, concurrency)
@@ -77,9 +78,10 @@ export const dfoClient = (
           const [rawRound] = yield* timed(
             Effect.promise(() => rawGets(pool, paths, requests, concurrency, headers))
           )
-          clientMs = Math.min(clientMs, clientRound)
-          rawMs = Math.min(rawMs, rawRound)
-          timedMs += clientRound + rawRound
+          clientMs = Math.min(clientMs, clientRound.wallMs)
+          rawMs = Math.min(rawMs, rawRound.wallMs)
+          timedMs += clientRound.wallMs + rawRound.wallMs
+          timedCpuMs += clientRound.cpuMs + rawRound.cpuMs
         }
         metrics[`c${concurrency}ClientRps`] = perSecond(requests, clientMs)
         metrics[`c${concurrency}UndiciRps`] = perSecond(requests, rawMs)
@@ -91,6 +93,7 @@ export const dfoClient = (
       // The row counts every timed GET, the client's and undici's alike.
       return {
         wallMs: timedMs,
+        cpuMs: timedCpuMs,
         users: requests * concurrencies.length * rounds * 2,
         retries: stats.retries,
         metrics: { ...metrics, requestsPerRun: requests }

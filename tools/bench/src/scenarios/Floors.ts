@@ -6,13 +6,16 @@
 import { spawn } from "node:child_process"
 import { Client } from "ldapts"
 import type { LdapBackend, Measured } from "../internal/protocol.js"
-import { watchPeakRss } from "../internal/rss.js"
-import { now } from "../internal/timing.js"
+import { stopwatch } from "../internal/timing.js"
+import { watchProcess } from "../internal/watch.js"
 
 const filter = "(objectClass=idautoPerson)"
 const pageSize = 500
 
-/** `ldapsearch -E pr=500/noprompt` to /dev/null: wall time and the C client's own peak RSS. */
+/**
+ * `ldapsearch -E pr=500/noprompt` to /dev/null: wall time, and the C client's own peak RSS
+ * and CPU time.
+ */
 export const ldapsearch = (
   ldap: LdapBackend,
   attributes: ReadonlyArray<string>
@@ -22,19 +25,19 @@ export const ldapsearch = (
       ...["-x", "-LLL", "-H", ldap.url, "-D", ldap.bindDn, "-w", ldap.password],
       ...["-b", ldap.baseDn, "-E", `pr=${pageSize}/noprompt`, filter, ...attributes]
     ]
-    const start = now()
+    const elapsed = stopwatch()
     const child = spawn("ldapsearch", args, { stdio: ["ignore", "ignore", "pipe"] })
-    const rss = child.pid === undefined ? undefined : watchPeakRss(child.pid)
+    const cost = child.pid === undefined ? undefined : watchProcess(child.pid)
     let stderr = ""
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
     child.once("error", (error) => {
-      rss?.stop()
+      cost?.stop()
       reject(new Error(`ldapsearch: ${error.message}`))
     })
     child.once("close", (code) => {
-      const wallMs = now() - start
-      const peakRssMb = rss?.stop() ?? 0
-      if (code === 0) resolve({ wallMs, peakRssMb, metrics: {} })
+      const { wallMs } = elapsed()
+      const { peakRssMb, cpuMs } = cost?.stop() ?? { peakRssMb: 0, cpuMs: 0 }
+      if (code === 0) resolve({ wallMs, cpuMs, peakRssMb, metrics: {} })
       else reject(new Error(`ldapsearch exited ${code}: ${stderr.trim()}`))
     })
   })
@@ -46,7 +49,7 @@ export const ldapts = async (
 ): Promise<Measured> => {
   const client = new Client({ url: ldap.url })
   try {
-    const start = now()
+    const elapsed = stopwatch()
     await client.bind(ldap.bindDn, ldap.password)
     let entries = 0
     for await (const page of client.searchPaginated(ldap.baseDn, {
@@ -57,7 +60,7 @@ export const ldapts = async (
     })) {
       entries += page.searchEntries.length
     }
-    return { wallMs: now() - start, users: entries, metrics: { entries } }
+    return { ...elapsed(), users: entries, metrics: { entries } }
   } finally {
     await client.unbind().catch(() => undefined)
   }

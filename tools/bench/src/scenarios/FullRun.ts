@@ -19,7 +19,7 @@ export const fullRun = (
   return Effect.gen(function* () {
     const writeback = yield* Writeback.Writeback
     let summary: RunSummary | undefined
-    const [wallMs] = yield* timed(
+    const [elapsed] = yield* timed(
       Stream.runForEach(
         writeback.run(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })),
         (event) =>
@@ -32,7 +32,7 @@ export const fullRun = (
     // Process-wide counters: a scenario runs alone in its process.
     const stats = yield* DfoMetrics.totals
     return {
-      wallMs,
+      ...elapsed,
       users: summary.total,
       retries: stats.retries,
       metrics: {

@@ -16,9 +16,10 @@ import { Effect, Layer, Stream } from "effect"
 import { summarize } from "../internal/percentile.js"
 import { environment, programLayer, silentJsonLogs } from "../internal/program.js"
 import type { DfoBackend, LdapBackend, Measured } from "../internal/protocol.js"
+import { cpuOfMs } from "../internal/cpu.js"
 import { peakRssOfMb, rssOfMb } from "../internal/rss.js"
 import * as Server from "../internal/server.js"
-import { now, perSecond } from "../internal/timing.js"
+import { now, perSecond, stopwatch } from "../internal/timing.js"
 
 const token = "bench-token-8d41f6"
 const warmUp = 20
@@ -98,9 +99,11 @@ export const grpcSingleUser = (
         Effect.map(call(client, byUsername(username(i))), (answer) => answer.ok)
 
       yield* sequentially(warmUp, single)
-      const sequentialStart = now()
+      const serverCpuBefore = cpuOfMs(server.pid) ?? 0
+      const elapsed = stopwatch()
       const overGrpc = yield* sequentially(params.sequential, single)
-      const sequentialMs = now() - sequentialStart
+      const sequential = elapsed()
+      const serverCpuMs = (cpuOfMs(server.pid) ?? 0) - serverCpuBefore
 
       let next = 0
       let concurrentErrors = 0
@@ -152,9 +155,10 @@ export const grpcSingleUser = (
 
       const grpcLatency = summarize(overGrpc.latencies)
       const local = summarize(inProcess.latencies)
-      // The row's time and rate are the sequential calls over gRPC; the rest are figures.
+      // The row's time and rate are the sequential calls over gRPC, its CPU the calling
+      // child's over them (the server's beside it); the rest are figures.
       return {
-        wallMs: sequentialMs,
+        ...sequential,
         users: params.sequential,
         metrics: {
           scenarioMs: now() - started,
@@ -163,6 +167,7 @@ export const grpcSingleUser = (
           grpcP99Ms: grpcLatency.p99,
           grpcMeanMs: grpcLatency.mean,
           grpcMaxMs: grpcLatency.max,
+          serverCpuMs,
           concurrentCalls: params.concurrentCalls,
           concurrentClients: params.clients,
           concurrentCallsPerSec: perSecond(params.concurrentCalls, concurrentMs),

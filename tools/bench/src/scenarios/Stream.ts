@@ -14,7 +14,7 @@ export const streamAll = (ldap: LdapBackend): Effect.Effect<Measured, LdapConnec
         bindPassword: Redacted.make(ldap.password),
         baseDn: ldap.baseDn
       })
-      const [wallMs, users] = yield* timed(Stream.runCount(directory.streamAll()))
-      return { wallMs, users, metrics: { entries: users } }
+      const [elapsed, users] = yield* timed(Stream.runCount(directory.streamAll()))
+      return { ...elapsed, users, metrics: { entries: users } }
     })
   )

@@ -50,6 +50,8 @@ export const keyAttribute = (mapping: AttributeMapping, keyField: KeyField): str
       return mapping.uhUsername
     case "idautoID":
       return mapping.idautoId
+    case "employee-id":
+      return mapping.sapId
   }
 }
 

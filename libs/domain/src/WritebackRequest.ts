@@ -1,4 +1,5 @@
 import { Either, Schema } from "effect"
+import { readEmployeeId } from "./EmployeeIdRule.js"
 import { KeyField } from "./KeyField.js"
 import { InvalidRequest } from "./WritebackError.js"
 
@@ -41,7 +42,8 @@ export const maxKeyValueLength = 256
 
 /**
  * The validation of CONTRACT §5: exactly one of (key_field + key_value) and
- * process_all, a non-empty key value of at most 256 characters, a known key field.
+ * process_all, a non-empty key value of at most 256 characters, a known key field, and
+ * for `employee-id` a value the employee id rule reads as an id (CONTRACT §1–2).
  * Reports every problem.
  */
 export const validateRequest = (
@@ -68,6 +70,11 @@ export const validateRequest = (
       problems.push(
         `key_value is ${raw.keyValue.length} characters long; at most ${maxKeyValueLength} are accepted`
       )
+    } else if (raw.keyField === "employee-id") {
+      const id = readEmployeeId(raw.keyValue)
+      // The reason names an offending character by code point, never the raw value.
+      if (Either.isLeft(id))
+        problems.push(`key_value for employee-id must be 1–8 digits; it ${id.left}`)
     }
   }
   if (!Number.isInteger(raw.maxUpdates) || raw.maxUpdates < 0) {

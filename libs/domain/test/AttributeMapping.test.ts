@@ -59,5 +59,6 @@ describe("AttributeMapping configuration", () => {
     assert.strictEqual(keyAttribute(defaultMapping, "username"), "idautoPersonSystem1ID")
     assert.strictEqual(keyAttribute(defaultMapping, "uh-username"), "idautoPersonSAMAccountName")
     assert.strictEqual(keyAttribute(defaultMapping, "idautoID"), "idautoID")
+    assert.strictEqual(keyAttribute(defaultMapping, "employee-id"), "idautoPersonPayrollID")
   })
 })

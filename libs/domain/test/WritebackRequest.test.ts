@@ -57,3 +57,27 @@ describe("validateRequest (CONTRACT §5)", () => {
     assert.strictEqual(long, "key_value is 1000000 characters long; at most 256 are accepted")
   })
 })
+
+describe("validateRequest: employee-id (CONTRACT §2)", () => {
+  it("accepts an id in any zero-padding, with spaces around it", () => {
+    for (const keyValue of ["30202", "00030202", " 30202 "]) {
+      assert.deepStrictEqual(
+        validateRequest(raw({ keyField: "employee-id", keyValue })),
+        Either.right(new SingleUserRequest({ keyField: "employee-id", keyValue, logOnly: false }))
+      )
+    }
+  })
+  it("refuses a value the employee id rule does not read as an id", () => {
+    assert.strictEqual(
+      problems({ keyField: "employee-id", keyValue: "abc" }),
+      'key_value for employee-id must be 1–8 digits; it holds "a" (U+0061) at character 1'
+    )
+    assert.match(problems({ keyField: "employee-id", keyValue: "*" }), /holds "\*" \(U\+002A\)/)
+    assert.match(
+      problems({ keyField: "employee-id", keyValue: "1*)(objectClass=*" }),
+      /must be 1–8 digits/
+    )
+    assert.match(problems({ keyField: "employee-id", keyValue: "123456789" }), /has 9 digits/)
+    assert.match(problems({ keyField: "employee-id", keyValue: "30202\t" }), /U\+0009/)
+  })
+})

@@ -15,6 +15,7 @@ import {
   type KeyField,
   type LdapConnectionError,
   type PortalUser,
+  readEmployeeId,
   requestedAttributes,
   secretConfig,
   UserNotFound
@@ -35,7 +36,12 @@ import {
 } from "effect"
 import { connect, failure, operation, type Settings } from "./internal/connection.js"
 import { toLdapEntry } from "./internal/entry.js"
-import { allPeopleFilter, holdingDigitsFilter, keyFilter } from "./internal/filter.js"
+import {
+  allPeopleFilter,
+  equalsAnyFilter,
+  holdingDigitsFilter,
+  keyFilter
+} from "./internal/filter.js"
 import { makeShared } from "./internal/shared.js"
 import * as LdapMetrics from "./LdapMetrics.js"
 
@@ -43,7 +49,8 @@ import * as LdapMetrics from "./LdapMetrics.js"
 export interface Service {
   /**
    * The one `idautoPerson` whose key attribute equals `value` (compared as the directory
-   * compares, case-insensitively). None is `UserNotFound`, several are `AmbiguousKey`.
+   * compares, case-insensitively; `employee-id` by numeric value, among the values the
+   * employee id rule reads as an id). None is `UserNotFound`, several are `AmbiguousKey`.
    */
   readonly findByKey: (
     keyField: KeyField,
@@ -260,14 +267,42 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       yield* Effect.annotateCurrentSpan("keyField", keyField)
       // No entry has a blank key, and an empty assertion is not a valid filter.
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
-      const entries = yield* lookup(keyFilter(keyAttribute(mapping, keyField), value))
+      const entries = yield* keyField === "employee-id"
+        ? withEmployeeId(value)
+        : Effect.map(lookup(keyFilter(keyAttribute(mapping, keyField), value)), (found) =>
+            found.map(toLdapEntry)
+          )
       const [entry, ...others] = entries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
         return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
       }
-      return decode(toLdapEntry(entry))
+      return decode(entry)
     })
+
+    /**
+     * The entries holding employee id `value` by numeric value. Every zero-padding is asked
+     * for (LDAP ignores the spaces around a value, as the rule does); only a value the rule
+     * reads as an id matches, so a malformed key matches nothing. An entry with a malformed
+     * value claiming the same id is not a match: check 6a's search finds it and refuses.
+     */
+    const withEmployeeId = (
+      value: string
+    ): Effect.Effect<Array<LdapEntry>, LdapConnectionError> => {
+      const id = readEmployeeId(value)
+      if (Either.isLeft(id)) return Effect.succeed([])
+      const key = employeeKey(id.right)
+      const holdsKey = (raw: string) =>
+        Either.match(readEmployeeId(raw), {
+          onLeft: () => false,
+          onRight: (d) => employeeKey(d) === key
+        })
+      return lookup(equalsAnyFilter(mapping.sapId, employeeIdSpellings(key))).pipe(
+        Effect.map((found) =>
+          found.map(toLdapEntry).filter((entry) => claimOf(entry).employeeIds.some(holdsKey))
+        )
+      )
+    }
 
     const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
       const read = (name: string) => {

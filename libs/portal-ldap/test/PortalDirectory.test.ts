@@ -28,6 +28,8 @@ const explicit = [
   },
   { idautoID: "claim-bare", idautoPersonSystem1ID: "claimbare", idautoPersonPayrollID: "30202" },
   { idautoID: "claim-other", idautoPersonSystem1ID: "claimother", idautoPersonPayrollID: "300202" },
+  { idautoID: "emp-padded", idautoPersonSystem1ID: "emppadded", idautoPersonPayrollID: "00950505" },
+  { idautoID: "emp-tab", idautoPersonSystem1ID: "emptab", idautoPersonPayrollID: "00960606\t" },
   {
     idautoID: "multi",
     idautoPersonSystem1ID: "bjørn.dæhlie",
@@ -83,6 +85,40 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
           )
         }
         assert.deepStrictEqual(yield* directory.findByEmployeeId("99999999"), [])
+      })
+    )
+
+    it.effect("finds a person by employee-id, by numeric value (CONTRACT §2)", () =>
+      Effect.gen(function* () {
+        const directory = yield* PortalDirectory.PortalDirectory
+        for (const id of ["950505", "0950505", "00950505", " 950505 "]) {
+          const user = yield* directory.findByKey("employee-id", id)
+          assert.strictEqual(user.idautoId, "emp-padded", id)
+          assert.strictEqual(user.sapId, "00950505")
+        }
+        // 30202 is held as 00030202 and as 30202; 300202 holds the digits but is not the id.
+        const twice = yield* attempt(directory.findByKey("employee-id", "30202"))
+        assert.strictEqual(twice._tag, "AmbiguousKey")
+        if (twice._tag === "AmbiguousKey") {
+          assert.strictEqual(twice.matches, 2)
+          assert.strictEqual(twice.keyField, "employee-id")
+        }
+        const other = yield* directory.findByKey("employee-id", "300202")
+        assert.strictEqual(other.idautoId, "claim-other")
+        const missing = yield* attempt(directory.findByKey("employee-id", "99999999"))
+        assert.strictEqual(missing._tag, "UserNotFound")
+        // A malformed id is no key match; check 6a's search still finds its claim.
+        const malformed = yield* attempt(directory.findByKey("employee-id", "960606"))
+        assert.strictEqual(malformed._tag, "UserNotFound")
+        const claims = yield* directory.findByEmployeeId("960606")
+        assert.deepStrictEqual(
+          claims.map((u) => u.idautoId),
+          ["emp-tab"]
+        )
+        for (const value of ["1*)(objectClass=*", "*0202", "0*", "950505*", "123456789"]) {
+          const error = yield* attempt(directory.findByKey("employee-id", value))
+          assert.strictEqual(error._tag, "UserNotFound", value)
+        }
       })
     )
 

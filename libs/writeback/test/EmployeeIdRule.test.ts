@@ -29,9 +29,11 @@ const people = {
   wellCr: F.person("idwellcr", "00400003"),
   cr: F.person("idcr", "400003\r"),
   lineSeparator: F.person("idls", "00400004\u2028"),
-  spaced: F.person("idspaced", " 00400005 ")
+  spaced: F.person("idspaced", " 00400005 "),
+  twinPadded: F.person("idtwina", "00400006"),
+  twinBare: F.person("idtwinb", "400006")
 }
-const claimed = ["00400001", "00400002", "00400003", "00400004"]
+const claimed = ["00400001", "00400002", "00400003", "00400004", "00400006"]
 const stale = (id: string) =>
   makeEmployee({ id, eksternIdent: null, epost: "old@uni.no", brukerident: null })
 
@@ -59,6 +61,9 @@ const run = (request: WritebackRequest) =>
 
 const one = (name: string) =>
   run(new SingleUserRequest({ keyField: "username", keyValue: name, logOnly: false }))
+
+const byEmployeeId = (id: string) =>
+  run(new SingleUserRequest({ keyField: "employee-id", keyValue: id, logOnly: false }))
 
 const outcomeOf = (result: { outcome: string; skipReason?: string | undefined }) =>
   result.skipReason === undefined ? result.outcome : `${result.outcome}/${result.skipReason}`
@@ -119,6 +124,50 @@ describe("The employee id rule", () => {
         })
       )
 
+      it.effect(
+        "a run by employee-id finds the entry whatever its zero-padding and writes it",
+        () =>
+          Effect.gen(function* () {
+            for (const id of ["400005", "0400005", "00400005", " 400005 "]) {
+              const emulator = yield* fresh
+              const results = yield* byEmployeeId(id)
+              assert.deepStrictEqual(results.map(outcomeOf), ["UPDATED"], id)
+              assert.strictEqual(results[0]?.username, "idspaced")
+              assert.deepStrictEqual(
+                F.writes(emulator).map((w) => w.id),
+                ["00400005"]
+              )
+            }
+          })
+      )
+
+      it.effect(
+        "a run by employee-id still refuses an id a malformed entry also claims (check 6a)",
+        () =>
+          Effect.gen(function* () {
+            const emulator = yield* fresh
+            const [result, ...rest] = yield* byEmployeeId("400001")
+            assert.deepStrictEqual(rest, [])
+            assert.strictEqual(result?.username, "idwelltab")
+            assert.strictEqual(result && outcomeOf(result), "SKIPPED/DUPLICATE_EMPLOYEE_ID")
+            assert.match(result?.message ?? "", /idtab/)
+            // Only a malformed value holds 400004: no entry matches the key.
+            const missing = yield* Effect.flip(byEmployeeId("400004"))
+            assert.strictEqual(missing._tag, "UserNotFound")
+            assert.deepStrictEqual(F.writes(emulator), [])
+          })
+      )
+
+      it.effect("a run by employee-id that two entries hold by numeric value is ambiguous", () =>
+        Effect.gen(function* () {
+          const emulator = yield* fresh
+          const error = yield* Effect.flip(byEmployeeId("00400006"))
+          assert.strictEqual(error._tag, "AmbiguousKey")
+          if (error._tag === "AmbiguousKey") assert.strictEqual(error.matches, 2)
+          assert.deepStrictEqual(F.writes(emulator), [])
+        })
+      )
+
       it.effect("a full run decides every entry as the single-user runs do", () =>
         Effect.gen(function* () {
           const emulator = yield* fresh
@@ -132,7 +181,9 @@ describe("The employee id rule", () => {
             idwellcr: "SKIPPED/DUPLICATE_EMPLOYEE_ID",
             idcr: "SKIPPED/INVALID_ATTRIBUTES",
             idls: "SKIPPED/INVALID_ATTRIBUTES",
-            idspaced: "UPDATED"
+            idspaced: "UPDATED",
+            idtwina: "SKIPPED/DUPLICATE_EMPLOYEE_ID",
+            idtwinb: "SKIPPED/DUPLICATE_EMPLOYEE_ID"
           })
           assert.deepStrictEqual(claimedWrites(emulator), [])
         })

@@ -12,6 +12,16 @@ export const keyFilter = (attribute: string, value: string): string =>
 
 export const allPeopleFilter = "(objectClass=idautoPerson)"
 
+/** `(&(objectClass=idautoPerson)(|(attribute=a)…))` over assertions already escaped. */
+const anyOf = (attribute: string, assertions: ReadonlyArray<string>): string =>
+  `(&(objectClass=idautoPerson)(|${assertions
+    .map((assertion) => `(${attribute}=${assertion})`)
+    .join("")}))`
+
+/** Entries whose `attribute` equals one of `values`, each escaped. */
+export const equalsAnyFilter = (attribute: string, values: ReadonlyArray<string>): string =>
+  anyOf(attribute, values.map(escapeFilterValue))
+
 /**
  * Entries whose `attribute` holds `digits` anywhere (`*digits*`), or equals one of
  * `spellings`: the equality terms still answer on a directory whose attribute has no
@@ -22,9 +32,4 @@ export const holdingDigitsFilter = (
   digits: string,
   spellings: ReadonlyArray<string>
 ): string =>
-  `(&(objectClass=idautoPerson)(|${[
-    ...spellings.map(escapeFilterValue),
-    `*${escapeFilterValue(digits)}*`
-  ]
-    .map((assertion) => `(${attribute}=${assertion})`)
-    .join("")}))`
+  anyOf(attribute, [...spellings.map(escapeFilterValue), `*${escapeFilterValue(digits)}*`])

@@ -24,7 +24,7 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
 
 /** The one-line usage printed on a usage error. */
 export const usage =
-  "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
+  "usage: writeback run (--key-field username|uh-username|idautoID|employee-id --key-value V | --process-all) " +
   "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
   "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--format table|markdown|csv]\n" +
   "       writeback apply FILE [--max-updates N] [--json]\n" +

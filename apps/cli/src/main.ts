@@ -16,7 +16,9 @@ import { applyPlan, planWriteback } from "./PlanCommand.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
-  Options.withDescription("the Portal LDAP attribute to find one user by"),
+  Options.withDescription(
+    "the Portal LDAP attribute to find one user by (employee-id: by numeric value, 30202 finds 00030202)"
+  ),
   Options.optional
 )
 const keyValue = Options.text("key-value").pipe(

@@ -14,7 +14,8 @@ const keyFields: Record<KeyField, Domain.KeyField | undefined> = {
   [KeyField.UNSPECIFIED]: undefined,
   [KeyField.USERNAME]: "username",
   [KeyField.UH_USERNAME]: "uh-username",
-  [KeyField.IDAUTO_ID]: "idautoID"
+  [KeyField.IDAUTO_ID]: "idautoID",
+  [KeyField.EMPLOYEE_ID]: "employee-id"
 }
 
 /**

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf"
-import { RunSummary, UserResult, validateRequest } from "@dfo-writeback/domain"
+import { keyFields, RunSummary, UserResult, validateRequest } from "@dfo-writeback/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import {
@@ -91,6 +91,18 @@ describe("DomainMapping", () => {
     if (Either.isLeft(result)) assert.match(result.left.message, /KeyField\(9\)/)
     const unset = fromProtoRequest(create(WritebackRequestSchema, { processAll: true }))
     assert.strictEqual(unset.keyField, undefined)
+  })
+
+  it("reads KEY_FIELD_EMPLOYEE_ID as employee-id, and every proto key field as a domain one", () => {
+    const byId = fromProtoRequest(
+      create(WritebackRequestSchema, { keyField: KeyField.EMPLOYEE_ID, keyValue: "30202" })
+    )
+    assert.strictEqual(byId.keyField, "employee-id")
+    assert.isTrue(Either.isRight(validateRequest(byId)))
+    const mapped = Object.values(KeyField)
+      .filter((n): n is KeyField => typeof n === "number" && n !== KeyField.UNSPECIFIED)
+      .map((keyField) => fromProtoRequest(create(WritebackRequestSchema, { keyField })).keyField)
+    assert.deepStrictEqual(mapped, [...keyFields])
   })
 
   it("maps every outcome to its proto enum", () => {

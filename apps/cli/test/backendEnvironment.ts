@@ -1,0 +1,23 @@
+import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { Effect } from "effect"
+
+/**
+ * The CLI's environment over a suite's slapd and emulator, the emulator reset: JSON logs,
+ * and no rate limit or retry to slow a test down.
+ */
+export const backendEnvironment = Effect.gen(function* () {
+  const testbed = yield* LdapTestbed.LdapTestbed
+  const emulator = yield* DfoEmulator
+  emulator.reset()
+  return {
+    emulator,
+    env: {
+      ...testbed.environment,
+      ...emulator.environment,
+      SAP_MAX_RPS: "100000",
+      SAP_MAX_RETRIES: "0",
+      LOG_FORMAT: "json"
+    } as Record<string, string>
+  }
+})

@@ -66,7 +66,8 @@ export const make = (
           ...(problems.length > 0 ? { problems } : {})
         })
       )
-    }).pipe(Effect.withSpan("HealthMonitor.check"))
+      // No trace: a check every few seconds would bury the runs' traces (issue #20).
+    }).pipe(Effect.withTracerEnabled(false))
 
     yield* check
     yield* check.pipe(

@@ -37,7 +37,7 @@ const maxUpdates = Options.integer("max-updates").pipe(
 )
 const metricsFile = Options.text("metrics-file").pipe(
   Options.withDescription(
-    "when the run ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector"
+    "when a full run (not --log-only) ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector; a regular file or a new path in a writable directory"
   ),
   Options.optional
 )

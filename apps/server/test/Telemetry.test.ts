@@ -33,6 +33,35 @@ const labelsOf = (user: ReturnType<typeof users>[number]) => {
   return { outcome }
 }
 
+/**
+ * The server process over the backends with METRICS_LISTEN and an OTLP/HTTP JSON receiver,
+ * stopped with the scope.
+ */
+const observedServer = (extra: Readonly<Record<string, string>>) =>
+  Effect.gen(function* () {
+    const { testbed, emulator } = yield* Fixture.backends
+    const receiver = yield* otlpReceiver
+    const server = yield* Effect.promise(() =>
+      ServerProcess.start(
+        Fixture.serverEnv(testbed, emulator, {
+          METRICS_LISTEN: "127.0.0.1:0",
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          ...extra
+        })
+      )
+    )
+    yield* Effect.addFinalizer(() => Effect.promise(() => server.stop()))
+    const listening = server.logs().find((line) => line["message"] === "metrics listening")
+    assert.isDefined(listening, server.output())
+    return {
+      emulator,
+      receiver,
+      server,
+      metricsUrl: `http://${String(listening?.["address"])}/metrics`
+    }
+  })
+
 describe("telemetry of the server process", () => {
   it.scoped(
     "a bad METRICS_LISTEN or OTLP protocol, or a metrics port in use, stops start-up (exit 2)",
@@ -77,24 +106,11 @@ describe("telemetry of the server process", () => {
     "METRICS_LISTEN serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT exports the runs' spans",
     () =>
       Effect.gen(function* () {
-        const { testbed, emulator } = yield* Fixture.backends
-        const receiver = yield* otlpReceiver
-        const server = yield* Effect.promise(() =>
-          ServerProcess.start(
-            Fixture.serverEnv(testbed, emulator, {
-              METRICS_LISTEN: "127.0.0.1:0",
-              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-              OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-              OTEL_SERVICE_NAME: "writeback-under-test",
-              SAP_MAX_RETRIES: "2",
-              SAP_RETRY_BASE_MS: "1"
-            })
-          )
-        )
-        yield* Effect.addFinalizer(() => Effect.promise(() => server.stop()))
-        const listening = server.logs().find((line) => line["message"] === "metrics listening")
-        assert.isDefined(listening, server.output())
-        const metricsUrl = `http://${String(listening?.["address"])}/metrics`
+        const { emulator, receiver, server, metricsUrl } = yield* observedServer({
+          OTEL_SERVICE_NAME: "writeback-under-test",
+          SAP_MAX_RETRIES: "2",
+          SAP_RETRY_BASE_MS: "1"
+        })
 
         // The gateway answers the bulk list 503, then 429, then the list: two retries.
         emulator.script(
@@ -322,22 +338,10 @@ describe("telemetry of the server process", () => {
     "every series an alert reads is at 0 from start-up, so a first refused key is 0 → 1; health checks make no spans",
     () =>
       Effect.gen(function* () {
-        const { testbed, emulator } = yield* Fixture.backends
-        const receiver = yield* otlpReceiver
-        const server = yield* Effect.promise(() =>
-          ServerProcess.start(
-            Fixture.serverEnv(testbed, emulator, {
-              METRICS_LISTEN: "127.0.0.1:0",
-              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-              OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-              // Many health checks while the server runs: none may make a span.
-              GRPC_HEALTH_CHECK_INTERVAL_MS: "100"
-            })
-          )
-        )
-        yield* Effect.addFinalizer(() => Effect.promise(() => server.stop()))
-        const listening = server.logs().find((line) => line["message"] === "metrics listening")
-        const metricsUrl = `http://${String(listening?.["address"])}/metrics`
+        const { emulator, receiver, server, metricsUrl } = yield* observedServer({
+          // Many health checks while the server runs: none may make a span.
+          GRPC_HEALTH_CHECK_INTERVAL_MS: "100"
+        })
         /** A series without a `code` label, as an alert selects it. */
         const sample = (
           samples: ReturnType<typeof parsePrometheus>,

@@ -1,4 +1,4 @@
-import { RunStarted, RunSummary } from "@dfo-writeback/domain"
+import { emptyCounts, RunStarted, RunSummary } from "@dfo-writeback/domain"
 import { Writeback } from "@dfo-writeback/writeback"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer, Metric, Option, Stream } from "effect"
@@ -82,13 +82,7 @@ describe("Telemetry.instrument", () => {
         new RunStarted({ runId: "r", logOnly: false, readOnly: false, processAll: true }),
         new RunSummary({
           runId: "r",
-          total: 0,
-          skipped: 0,
-          unchanged: 0,
-          updated: 0,
-          wouldUpdate: 0,
-          updateFailed: 0,
-          fetchFailed: 0,
+          ...emptyCounts,
           skippedByReason: {},
           dfoRequests: 0,
           dfoRetries: 0,

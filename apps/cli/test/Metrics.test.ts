@@ -355,13 +355,22 @@ describe("the counts of a run (the CLI as a process)", () => {
                 eksternIdent: `old${i}@feide.example.org`
               })
             }
+            // One write is refused with a faultText that quotes a value, as SAP may.
+            const quoted = "refused.value@example.org"
+            emulator.script({
+              method: "PUT",
+              status: 422,
+              faultText: `epost ${quoted} er ugyldig`,
+              times: 1
+            })
             const receiver = yield* otlpReceiver
             const run = yield* cli(["run", "--process-all", "--json"], {
               ...env,
               OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint
             })
-            assert.strictEqual(run.code, 0, run.stderr)
-            const values = new Set<string>()
+            assert.strictEqual(run.code, 1, run.stderr)
+            assert.include(run.stdout, quoted)
+            const values = new Set<string>([quoted])
             for (const event of jsonLines(run.stdout)) {
               const user = event["user"] as
                 { changes?: ReadonlyArray<{ before?: string; after?: string }> } | undefined

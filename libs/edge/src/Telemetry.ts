@@ -10,7 +10,11 @@ import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanProcessor
+} from "@opentelemetry/sdk-trace-base"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import { Writeback } from "@dfo-writeback/writeback"
 import { Chunk, Config, Context, Duration, Effect, Layer, Logger, Option, Stream } from "effect"
@@ -142,7 +146,33 @@ const shutdownWithin = (provider: NodeTracerProvider, url: string) =>
   )
 
 /**
- * Spans batched to OTLP/HTTP at `url`. Not NodeSdk's own provider: its shutdown waits
+ * A span as it may leave the process: a failure keeps its status code and the error's type,
+ * not its message or stack, which may quote DFØ's faultText or an LDAP value (issue #19
+ * point 12). The rest is read through the original span.
+ */
+const withoutValues = (span: ReadableSpan): ReadableSpan =>
+  Object.assign(Object.create(span) as ReadableSpan, {
+    status: { code: span.status.code },
+    events: span.events.map((event) =>
+      event.name === "exception"
+        ? {
+            ...event,
+            attributes: { "exception.type": event.attributes?.["exception.type"] ?? "" }
+          }
+        : event
+    )
+  })
+
+/** Passes every ended span on `withoutValues`. */
+const redacting = (inner: SpanProcessor): SpanProcessor => ({
+  onStart: (span, context) => inner.onStart(span, context),
+  onEnd: (span) => inner.onEnd(withoutValues(span)),
+  forceFlush: () => inner.forceFlush(),
+  shutdown: () => inner.shutdown()
+})
+
+/**
+ * Spans batched to OTLP/HTTP at `url`, without values. Not NodeSdk's own provider: its shutdown waits
  * silently for up to 3 s, and the exporter's retries then held a CLI run's exit for 10 s.
  */
 const tracing = (url: string, protocol: Protocol) =>
@@ -157,10 +187,12 @@ const tracing = (url: string, protocol: Protocol) =>
                 new NodeTracerProvider({
                   resource,
                   spanProcessors: [
-                    new BatchSpanProcessor(
-                      protocol === "http/json"
-                        ? new JsonExporter({ url })
-                        : new ProtobufExporter({ url })
+                    redacting(
+                      new BatchSpanProcessor(
+                        protocol === "http/json"
+                          ? new JsonExporter({ url })
+                          : new ProtobufExporter({ url })
+                      )
                     )
                   ]
                 })

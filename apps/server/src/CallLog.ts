@@ -37,17 +37,29 @@ const serverFaults: ReadonlySet<grpc.status> = new Set([
   grpc.status.UNIMPLEMENTED
 ])
 
+/**
+ * How a health call ends without being a problem of its own: a Watch ends CANCELLED when
+ * its client leaves, and Watch calls over the limit (RESOURCE_EXHAUSTED) are counted in one
+ * line per health interval (HealthMonitor), not one line each.
+ */
+const quietHealthEnds: ReadonlySet<grpc.status> = new Set([
+  grpc.status.OK,
+  grpc.status.CANCELLED,
+  grpc.status.RESOURCE_EXHAUSTED
+])
+
 /** The line for one call; tokens and request bodies never appear in it. */
 export const log = (record: CallRecord): Effect.Effect<void> => {
+  const health = record.method.startsWith(`/${healthService}/`)
   const line =
-    record.code === grpc.status.OK
-      ? // Load balancers probe health every few seconds: at info they would drown the log.
-        record.method.startsWith(`/${healthService}/`)
-        ? Effect.logDebug("call")
-        : Effect.logInfo("call")
-      : serverFaults.has(record.code)
-        ? Effect.logError("call")
-        : Effect.logWarning("call")
+    // Load balancers probe health every few seconds: at info they would drown the log.
+    health && quietHealthEnds.has(record.code)
+      ? Effect.logDebug("call")
+      : record.code === grpc.status.OK
+        ? Effect.logInfo("call")
+        : serverFaults.has(record.code)
+          ? Effect.logError("call")
+          : Effect.logWarning("call")
   return line.pipe(
     Effect.annotateLogs({
       method: record.method,

@@ -161,7 +161,7 @@ export const make = (
       plan: settings.plan
     })
     // `""` is the process; WritebackService follows the background checks.
-    const health = HealthService.make({ "": "SERVING" })
+    const health = HealthService.make({ "": "SERVING" }, { maxWatches: HealthMonitor.maxWatches })
     yield* HealthMonitor.make(health, {
       service: WritebackService.typeName,
       intervalMs: settings.healthCheckIntervalMs

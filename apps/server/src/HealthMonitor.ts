@@ -9,6 +9,13 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { Duration, Effect, Either, type Scope } from "effect"
 
+/**
+ * Health.Watch calls open at once; more are refused with RESOURCE_EXHAUSTED. Load
+ * balancers and Kubernetes poll with Check; 20 000 unauthenticated Watch calls took
+ * ~290 MB.
+ */
+export const maxWatches = 100
+
 /** One probe may take this long before it counts as failed; slower is not healthy. */
 const probeTimeout = Duration.seconds(10)
 
@@ -69,8 +76,23 @@ export const make = (
       // No trace: a check every few seconds would bury the runs' traces (issue #20).
     }).pipe(Effect.withTracerEnabled(false))
 
+    // Refused Watch calls come from any caller, Health needs no token: one line per
+    // interval with their count, never one line each.
+    const reportRefusedWatches = Effect.suspend(() => {
+      const refused = health.takeRefusedWatches()
+      return refused === 0
+        ? Effect.void
+        : Effect.logWarning("health: Watch calls refused").pipe(
+            Effect.annotateLogs({
+              refused,
+              max_watches: health.maxWatches,
+              interval_ms: options.intervalMs
+            })
+          )
+    })
+
     yield* check
-    yield* check.pipe(
+    yield* Effect.zipRight(check, reportRefusedWatches).pipe(
       Effect.delay(Duration.millis(options.intervalMs)),
       Effect.forever,
       Effect.forkScoped

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
@@ -8,7 +8,7 @@ import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
 import { WritebackConfig } from "@dfo-writeback/writeback"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { ChildProcess, ServiceLinks } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
 import {
   Config,
@@ -19,8 +19,10 @@ import {
   Effect,
   Either,
   HashSet,
-  Layer
+  Layer,
+  Option
 } from "effect"
+import { parseAllDocuments } from "yaml"
 import * as MetricsServer from "../src/MetricsServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import * as Fixture from "./utils/fixture.js"
@@ -36,6 +38,57 @@ const filesUnder = (dir: string): ReadonlyArray<string> =>
   })
 
 const read = (relative: string) => readFileSync(join(deploy, relative), "utf8")
+
+/** Every document of a YAML file under deploy/, as plain values. */
+const documents = (relative: string): ReadonlyArray<unknown> =>
+  parseAllDocuments(read(relative)).map((document) => document.toJS() as unknown)
+
+/** The value at `path` inside `value`, or `undefined` where the path leads nowhere. */
+const at = (value: unknown, ...path: ReadonlyArray<string | number>): unknown =>
+  path.reduce<unknown>(
+    (inner, key) =>
+      typeof inner === "object" && inner !== null
+        ? (inner as Record<string | number, unknown>)[key]
+        : undefined,
+    value
+  )
+
+const kubernetesFiles = filesUnder(join(deploy, "kubernetes"))
+  .filter((file) => /\.ya?ml$/.test(file))
+  .map((file) => file.slice(deploy.length + 1))
+
+/** The one document of `kind` (and `name`, when given) in deploy/kubernetes/. */
+const manifest = (kind: string, name?: string) => {
+  const found = kubernetesFiles.flatMap((file) =>
+    documents(file).filter(
+      (doc) =>
+        at(doc, "kind") === kind && (name === undefined || at(doc, "metadata", "name") === name)
+    )
+  )
+  assert.lengthOf(found, 1, `one ${kind} ${name ?? ""} in deploy/kubernetes/`)
+  return found[0]
+}
+
+/** Where a pod's spec sits in each kind of workload. */
+const podSpecPaths: Readonly<Record<string, ReadonlyArray<string>>> = {
+  Pod: ["spec"],
+  Deployment: ["spec", "template", "spec"],
+  StatefulSet: ["spec", "template", "spec"],
+  DaemonSet: ["spec", "template", "spec"],
+  Job: ["spec", "template", "spec"],
+  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"]
+}
+
+/** `systemd-analyze` with `args`: what it printed, or one line saying it is missing. */
+const systemdAnalyze = (args: ReadonlyArray<string>) => {
+  const run = spawnSync("systemd-analyze", [...args], { encoding: "utf8" })
+  if (run.error !== undefined) {
+    assert.fail(
+      "systemd-analyze is not installed: run `sudo apt-get install -y systemd` (Debian/Ubuntu)"
+    )
+  }
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr }
+}
 
 /** Upper-case names with an underscore, as settings are spelled, anywhere in a file (comments too). */
 const namesIn = (text: string): ReadonlySet<string> =>
@@ -225,6 +278,199 @@ describe("deploy/", () => {
   })
 })
 
+describe("deploy/kubernetes/", () => {
+  it("holds no Secret, and nothing under deploy/ holds a placeholder value", () => {
+    assert.isNotEmpty(kubernetesFiles)
+    for (const file of kubernetesFiles) {
+      const secrets = documents(file).filter((doc) => at(doc, "kind") === "Secret")
+      // `kubectl apply -f deploy/kubernetes/` would overwrite the real Secret with these.
+      assert.deepStrictEqual(secrets, [], `${file} holds a Secret`)
+    }
+    const placeholder =
+      /\b(?:replace[-_ ]?me|change[-_ ]?me|changeit|placeholder|your[-_ ](?:token|key|password|secret))\b/i
+    for (const file of filesUnder(deploy)) {
+      const found = placeholder.exec(readFileSync(file, "utf8"))
+      assert.isNull(found, `${file} holds the placeholder ${found?.[0] ?? ""}`)
+    }
+  })
+
+  it("every pod spec turns Kubernetes' service links off", () => {
+    const pods = kubernetesFiles.flatMap((file) =>
+      documents(file).flatMap((doc) => {
+        const path = podSpecPaths[String(at(doc, "kind"))]
+        return path === undefined ? [] : [{ file, kind: at(doc, "kind"), spec: at(doc, ...path) }]
+      })
+    )
+    assert.includeMembers(
+      pods.map((pod) => pod.kind),
+      ["Deployment", "CronJob"]
+    )
+    for (const pod of pods) {
+      assert.strictEqual(
+        at(pod.spec, "enableServiceLinks"),
+        false,
+        `${pod.file}: ${String(pod.kind)} without enableServiceLinks: false`
+      )
+    }
+  })
+
+  it.effect("the server serves /metrics on a named port, annotated and in a PodMonitor", () =>
+    Effect.gen(function* () {
+      const template = at(manifest("Deployment", "dfo-writeback-server"), "spec", "template")
+      const containers = at(template, "spec", "containers") as ReadonlyArray<unknown>
+      const server = containers.find((container) => at(container, "name") === "server")
+      const value = (at(server, "env") as ReadonlyArray<unknown>).find(
+        (entry) => at(entry, "name") === "METRICS_LISTEN"
+      )
+      assert.isDefined(value, "the server sets no METRICS_LISTEN")
+      // Read as the server reads it: a value it refuses would stop start-up.
+      const { listen } = yield* ConfigSource.read(MetricsServer.config, {
+        METRICS_LISTEN: String(at(value, "value"))
+      })
+      const { host, port } = Option.getOrThrowWith(
+        listen,
+        () => "the server sets no METRICS_LISTEN"
+      )
+      // The scraper comes in on the pod's address, never on loopback.
+      assert.include(["0.0.0.0", "::"], host)
+      const ports = at(server, "ports") as ReadonlyArray<unknown>
+      assert.deepInclude(ports, { name: "metrics", containerPort: port })
+      assert.deepStrictEqual(
+        Object.entries((at(template, "metadata", "annotations") ?? {}) as object).filter(([key]) =>
+          key.startsWith("prometheus.io/")
+        ),
+        [
+          ["prometheus.io/scrape", "true"],
+          ["prometheus.io/port", String(port)],
+          ["prometheus.io/path", "/metrics"]
+        ]
+      )
+
+      const monitor = manifest("PodMonitor")
+      assert.strictEqual(at(monitor, "apiVersion"), "monitoring.coreos.com/v1")
+      const labels = at(template, "metadata", "labels") as Record<string, string>
+      const selector = at(monitor, "spec", "selector", "matchLabels") as Record<string, string>
+      assert.isNotEmpty(Object.keys(selector))
+      for (const [key, value] of Object.entries(selector)) assert.strictEqual(labels[key], value)
+      assert.deepInclude(at(monitor, "spec", "podMetricsEndpoints") as ReadonlyArray<unknown>, {
+        port: "metrics",
+        path: "/metrics",
+        interval: "30s"
+      })
+      // The operator's kinds each in files of their own: a cluster without its CRDs skips them.
+      for (const file of kubernetesFiles) {
+        const operator = documents(file).map((doc) =>
+          String(at(doc, "apiVersion")).startsWith("monitoring.coreos.com/")
+        )
+        assert.isTrue(
+          operator.every((isOperator) => isOperator) || operator.every((isOperator) => !isOperator),
+          `${file} mixes the Prometheus Operator's kinds with others`
+        )
+      }
+    })
+  )
+
+  it("the nightly CronJob ends its Job Failed on a failed run and never retries it blindly", () => {
+    // The alert rules name it: kube_cronjob_status_last_successful_time{cronjob=…} and
+    // kube_job_status_failed{job_name=~"dfo-writeback-nightly.*"}.
+    const cronJob = manifest("CronJob", "dfo-writeback-nightly")
+    assert.strictEqual(at(cronJob, "spec", "concurrencyPolicy"), "Forbid")
+    assert.isAbove(Number(at(cronJob, "spec", "startingDeadlineSeconds")), 0)
+    const job = at(cronJob, "spec", "jobTemplate", "spec")
+    assert.strictEqual(at(job, "backoffLimit"), 0)
+    assert.isAbove(Number(at(job, "activeDeadlineSeconds")), 0)
+    const rules = (at(job, "podFailurePolicy", "rules") ?? []) as ReadonlyArray<unknown>
+    for (const rule of rules) {
+      // Only a pod Kubernetes itself took away may run again; never an exit code.
+      assert.isUndefined(at(rule, "onExitCodes"), "a podFailurePolicy rule on exit codes")
+      assert.deepStrictEqual(at(rule, "onPodConditions"), [{ type: "DisruptionTarget" }])
+    }
+    const pod = at(job, "template", "spec")
+    assert.strictEqual(at(pod, "restartPolicy"), "Never")
+    const [container, ...others] = at(pod, "containers") as ReadonlyArray<unknown>
+    assert.isEmpty(others)
+    // The CLI itself, no shell around it that could swallow its exit code.
+    const command = at(container, "command") as ReadonlyArray<string>
+    assert.deepStrictEqual(command.slice(0, 2), ["node", "/app/apps/cli/dist/main.js"])
+    assert.includeMembers([...command], ["run", "--process-all"])
+  })
+})
+
+describe("deploy/Dockerfile", () => {
+  it("builds on a supported Node.js that is not past its end of life (22 or 24)", () => {
+    const dockerfile = read("Dockerfile")
+    const image = /^ARG NODE_IMAGE=node:(\d+)-[a-z0-9-]+$/m.exec(dockerfile)
+    assert.isNotNull(image, "ARG NODE_IMAGE=node:<major>-<variant>")
+    const major = Number(image?.[1])
+    assert.include([22, 24], major)
+    const engines = (
+      JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+        engines: { node: string }
+      }
+    ).engines.node
+    assert.match(engines, new RegExp(`\\^${major}\\.`), "package.json's engines allow it")
+    const from = dockerfile.match(/^FROM .*$/gm) ?? []
+    assert.isAtLeast(from.length, 2)
+    for (const line of from) assert.match(line, /^FROM \$\{NODE_IMAGE\}(?: AS \w+)?$/)
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    assert.include(readme, `node:${major}-`, "the README names the image's Node.js")
+  })
+})
+
+describe("deploy/systemd/", () => {
+  const units = ["dfo-writeback-server.service", "dfo-writeback.service"].map((unit) =>
+    join(deploy, "systemd", unit)
+  )
+
+  it("each service scores OK, 2.0 or lower, on systemd-analyze security", () => {
+    for (const unit of units) {
+      const { code, stdout, stderr } = systemdAnalyze([
+        "security",
+        "--offline=yes",
+        "--no-pager",
+        unit
+      ])
+      assert.strictEqual(code, 0, stderr)
+      // A misspelt directive is ignored with a warning, and scores as if it were absent.
+      assert.strictEqual(stderr, "", `${unit}: ${stderr}`)
+      const level = /Overall exposure level for \S+: (\d+\.\d+) (\w+)/.exec(stdout)
+      assert.isNotNull(level, stdout)
+      assert.isAtMost(Number(level?.[1]), 2, `${unit}: ${level?.[0] ?? ""}`)
+      assert.include(["OK", "SAFE", "PERFECT"], level?.[2])
+    }
+  })
+
+  it("systemd-analyze verify finds nothing to say about the units and the timer", () => {
+    const { stderr } = systemdAnalyze([
+      "verify",
+      "--man=no",
+      ...units,
+      join(deploy, "systemd", "dfo-writeback.timer")
+    ])
+    // Only the node binary's path may be missing where these tests run.
+    const problems = stderr
+      .split("\n")
+      .filter((line) => line !== "" && !/Command \/usr\/bin\/node is not executable/.test(line))
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("the nightly run writes its metrics file where ProtectSystem=strict lets it", () => {
+    const unit = read("systemd/dfo-writeback.service")
+    const file = /--metrics-file (\S+)/.exec(unit)?.[1]
+    assert.isDefined(file, "the nightly run writes no metrics file")
+    const writable = [...unit.matchAll(/^ReadWritePaths=(.+)$/gm)].flatMap((m) =>
+      (m[1] ?? "").split(/\s+/)
+    )
+    assert.include(writable, dirname(file ?? ""))
+    assert.match(unit, /^ProtectSystem=strict$/m)
+    // The README's command writes the same file.
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    const named = [...readme.matchAll(/--metrics-file (\S+\.prom)/g)].map((m) => m[1])
+    assert.isNotEmpty(named)
+    for (const path of named) assert.strictEqual(path, file)
+  })
+})
+
 class Backends extends Context.Tag("server-test/DeployBackends")<
   Backends,
   Effect.Effect.Success<typeof Fixture.backends>
@@ -272,6 +518,34 @@ layer(Layer.scoped(Backends, Fixture.backends), {
       assert.strictEqual(notReady.code, 1)
       assert.include(notReady.output, "NOT_SERVING")
       assert.strictEqual((yield* healthcheck({ GRPC_LISTEN: refused.address })).code, 0)
+    })
+  )
+
+  it.scoped("starts beside the variables Kubernetes injects for Services named sap-…", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      const links = {
+        ...ServiceLinks.environment("sap-gateway", "10.0.0.1", [{ name: "https", port: 443 }]),
+        ...ServiceLinks.environment("portal-ldap-proxy", "fd00::10", [
+          { name: "ldaps", port: 636 },
+          { name: "stats", port: 9000, protocol: "UDP" }
+        ]),
+        ...ServiceLinks.environment("writeback-db", "10.0.0.7", [{ port: 5432 }])
+      }
+      assert.strictEqual(links["SAP_GATEWAY_PORT"], "tcp://10.0.0.1:443")
+      const server = yield* ServerProcess.scoped(Fixture.serverEnv(testbed, emulator, links))
+      const live = yield* healthcheck({ GRPC_LISTEN: server.address })
+      assert.strictEqual(live.code, 0, live.output)
+
+      // A misspelt setting among them still stops start-up.
+      const misspelt = yield* Effect.promise(() =>
+        ServerProcess.runToExit(
+          Fixture.serverEnv(testbed, emulator, { ...links, SAP_TIMEOUT_MSS: "5000" })
+        )
+      )
+      assert.strictEqual(misspelt.code, 2, misspelt.output)
+      assert.include(misspelt.output, "SAP_TIMEOUT_MSS: unknown setting")
+      assert.notInclude(misspelt.output, "SAP_GATEWAY")
     })
   )
 })

@@ -1,4 +1,4 @@
-import { HealthV1, WritebackService } from "@dfo-writeback/contract"
+import { HealthV1, KeyField, WritebackService } from "@dfo-writeback/contract"
 import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
@@ -161,6 +161,85 @@ layer(Layer.scoped(Backends, Fixture.backends), {
           "the refused call read nothing"
         )
       })
+  )
+
+  it.scoped("calls queued on SAP_MAX_RPS do not hold up the DFØ probe: still SERVING", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      emulator.reset()
+      const server = yield* ServerProcess.scoped(
+        Fixture.serverEnv(testbed, emulator, {
+          ...fastChecks,
+          // One DFØ request a second; a probe that waited its turn would time out.
+          SAP_MAX_RPS: "1",
+          SAP_TIMEOUT_MS: "1000",
+          GRPC_SHUTDOWN_GRACE_MS: "200"
+        })
+      )
+      assert.strictEqual(yield* statusOf(server.address), SERVING)
+      const users = yield* client(WritebackService, server.address)
+      // 40 single-user dry runs, one DFØ read each: 40 s of queue on the limiter.
+      const calls = Array.from({ length: 40 }, () => {
+        const call = users.writeback(
+          { keyField: KeyField.USERNAME, keyValue: Fixture.alice.username, logOnly: true },
+          bearer()
+        )
+        call.on("data", () => undefined)
+        call.on("error", () => undefined)
+        return call
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => calls.forEach((call) => call.cancel())))
+      const reads = () =>
+        emulator.log().filter((e) => e.path === `${emulator.basePath}/${Fixture.alice.sapId}`)
+      const probes = () =>
+        emulator.log().filter((e) => e.path === `${emulator.basePath}/00000000`).length
+      yield* eventually(() => reads().length > 0, "the first user's read")
+      const before = probes()
+      yield* eventually(() => probes() >= before + 3, "three probes while the users queue")
+      assert.isBelow(reads().length, calls.length, "the users still queue")
+      assert.strictEqual(yield* statusOf(server.address), SERVING)
+      assert.isFalse(healthLines(server).some((l) => l["message"] === "health: NOT_SERVING"))
+    })
+  )
+
+  it.scoped("Watch calls over the limit get RESOURCE_EXHAUSTED, summed in one line", () =>
+    Effect.gen(function* () {
+      const { testbed, emulator } = yield* Backends
+      emulator.reset()
+      const server = yield* ServerProcess.scoped(Fixture.serverEnv(testbed, emulator, fastChecks))
+      const watcher = yield* client(HealthV1.Health, server.address)
+      const watch = () => {
+        const call = watcher.watch({ service: "" })
+        const first = new Promise<{ status?: number; code?: number }>((resolve) => {
+          call.once("data", (r: HealthV1.HealthCheckResponse) => resolve({ status: r.status }))
+          call.once("error", (error: grpc.ServiceError) => resolve({ code: error.code }))
+        })
+        return { call, first }
+      }
+      // The server's fixed limit is 100 open Watch calls.
+      const open = Array.from({ length: 100 }, watch)
+      yield* Effect.addFinalizer(() => Effect.sync(() => open.forEach((w) => w.call.cancel())))
+      for (const { first } of open) {
+        assert.deepStrictEqual(yield* Effect.promise(() => first), { status: SERVING })
+      }
+      const over = Array.from({ length: 30 }, watch)
+      for (const { first } of over) {
+        assert.deepStrictEqual(yield* Effect.promise(() => first), {
+          code: grpc.status.RESOURCE_EXHAUSTED
+        })
+      }
+      const refusals = () =>
+        server.logs().filter((l) => l["message"] === "health: Watch calls refused")
+      const counted = () => refusals().reduce((sum, l) => sum + Number(l["refused"]), 0)
+      yield* eventually(() => counted() === 30, "the refusals counted in the log")
+      assert.isBelow(refusals().length, 30, "never one line per refusal")
+      assert.strictEqual(refusals()[0]?.["max_watches"], 100)
+      assert.isFalse(
+        server.logs().some((l) => l["status"] === "RESOURCE_EXHAUSTED"),
+        "no call line per refused Watch"
+      )
+      assert.strictEqual(yield* statusOf(server.address, ""), SERVING, "Check still answers")
+    })
   )
 
   it.scoped("GRPC_LISTEN binds every interface with 0.0.0.0:port, [::]:port and :port", () =>

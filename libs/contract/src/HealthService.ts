@@ -33,8 +33,21 @@ export interface HealthService {
    * which would otherwise keep a graceful `server.tryShutdown` waiting forever.
    */
   readonly shutdown: () => void
+  /** The most Watch calls open at once; one more is refused with `RESOURCE_EXHAUSTED`. */
+  readonly maxWatches: number
+  /** Watch calls refused since the last call: for one summary line, never one line each. */
+  readonly takeRefusedWatches: () => number
   /** The `grpc.health.v1.Health` handlers. */
   readonly handlers: GrpcService.Handlers<typeof Health>
+}
+
+export interface Options {
+  /**
+   * Watch calls open at once, over every service. Each holds a stream and a little memory
+   * (20 000 took ~290 MB), and Health needs no token: without a bound any caller can
+   * exhaust the process. Default 100.
+   */
+  readonly maxWatches?: number
 }
 
 /** The most services `List` reports, per the health-checking protocol. */
@@ -56,10 +69,14 @@ interface Watcher {
 
 /** A registry holding `initial` (by default the whole server, `""`, is `SERVING`). */
 export const make = (
-  initial: Readonly<Record<string, ServingStatus>> = { "": "SERVING" }
+  initial: Readonly<Record<string, ServingStatus>> = { "": "SERVING" },
+  options: Options = {}
 ): HealthService => {
+  const maxWatches = options.maxWatches ?? 100
   const statuses = new Map<string, ServingStatus>(Object.entries(initial))
   const watchers = new Map<string, Set<Watcher>>()
+  let open = 0
+  let refused = 0
   let stopped = false
   let draining = false
 
@@ -91,8 +108,12 @@ export const make = (
     draining = false
     drain()
     stopped = true
-    for (const set of watchers.values()) for (const watcher of set) watcher.call.end()
+    for (const set of watchers.values()) {
+      for (const watcher of set) watcher.call.end()
+      set.clear()
+    }
     watchers.clear()
+    open = 0
   }
 
   const handlers: GrpcService.Handlers<typeof Health> = {
@@ -119,6 +140,14 @@ export const make = (
       callback(null, { statuses: Object.fromEntries(entries) })
     },
     watch: (call) => {
+      if (!stopped && open >= maxWatches) {
+        refused += 1
+        call.emit("error", {
+          code: Status.RESOURCE_EXHAUSTED,
+          details: `at most ${maxWatches} Health.Watch calls at once`
+        })
+        return
+      }
       const service = call.request.service
       const watcher: Watcher = { call, last: toWire(statuses.get(service)) }
       call.write({ status: watcher.last })
@@ -132,8 +161,9 @@ export const make = (
         watchers.set(service, set)
       }
       set.add(watcher)
+      open += 1
       call.on("cancelled", () => {
-        set.delete(watcher)
+        if (set.delete(watcher)) open -= 1
         if (set.size === 0 && watchers.get(service) === set) watchers.delete(service)
       })
     }
@@ -144,6 +174,12 @@ export const make = (
     drain,
     getStatus: (service) => statuses.get(service),
     shutdown,
+    maxWatches,
+    takeRefusedWatches: () => {
+      const count = refused
+      refused = 0
+      return count
+    },
     handlers
   }
 }

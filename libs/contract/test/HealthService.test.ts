@@ -84,6 +84,41 @@ describe("HealthService", () => {
     await local.close()
   })
 
+  it("refuses Watch calls over maxWatches with RESOURCE_EXHAUSTED, counting them", async () => {
+    const registry = HealthService.make({ "": "SERVING" }, { maxWatches: 3 })
+    const local = await serve((s) => HealthService.addToServer(s, registry))
+    const localClient = GrpcClient.make(HealthV1.Health, local.address)
+    /** A Watch call: its first answer's status, or the code it ended with. */
+    const watch = () => {
+      const call = localClient.watch({ service: "" })
+      const first = new Promise<{ status?: number; code?: number }>((resolve) => {
+        call.once("data", (response: Response) => resolve({ status: response.status }))
+        call.once("error", (error: { code: number }) => resolve({ code: error.code }))
+      })
+      return { call, first }
+    }
+    const open = [watch(), watch(), watch()]
+    for (const { first } of open) assert.deepStrictEqual(await first, { status: SERVING })
+    for (let i = 0; i < 2; i++) {
+      assert.deepStrictEqual(await watch().first, { code: status.RESOURCE_EXHAUSTED })
+    }
+    assert.strictEqual(registry.takeRefusedWatches(), 2)
+    assert.strictEqual(registry.takeRefusedWatches(), 0, "each refusal counted once")
+
+    // A watch that ends frees its place.
+    open[0]?.call.on("error", () => undefined)
+    open[0]?.call.cancel()
+    let again = await watch().first
+    for (let i = 0; again.code !== undefined && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      again = await watch().first
+    }
+    assert.deepStrictEqual(again, { status: SERVING })
+    registry.shutdown()
+    localClient.close()
+    await local.close()
+  })
+
   it("drain turns everything NOT_SERVING and holds it, while Check and Watch go on answering", async () => {
     const registry = HealthService.make({ "": "SERVING", [writeback]: "SERVING" })
     const local = await serve((s) => HealthService.addToServer(s, registry))

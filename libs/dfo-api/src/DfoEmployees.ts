@@ -96,6 +96,11 @@ export interface Retryable {
  */
 export interface DfoEmployeesService {
   /**
+   * The employee collection's URL without credentials, query or fragment: what a log line
+   * or an abort reason may name.
+   */
+  readonly endpoint: string
+  /**
    * `NotFound` only when DFØ answers 404 with the `IKKE ANSATT` fault, or 200 with no
    * employee; an answer about another employee is a failure. Transient answers are retried.
    */
@@ -120,7 +125,9 @@ export interface DfoEmployeesService {
   /**
    * One `GET {base}/00000000`, no retries (the server's health check): DFØ's answer
    * (`200`, the `IKKE ANSATT` 404, or `429`) means reachable with a working key; anything
-   * else, a timeout or a transport error fails with the reason.
+   * else, a timeout or a transport error fails with the reason. It does not wait on the
+   * `maxRps` limiter: behind a queue of user calls it would time out and report a DFØ that
+   * is fine as down. One request per health interval needs no budget of its own.
    */
   readonly probe: () => Effect.Effect<void, SapFetchError>
 }
@@ -506,13 +513,11 @@ export const make = (
     const probe = Effect.gen(function* () {
       const fail = (reason: string, status?: number, faultText?: string) =>
         new SapFetchError({ sapId: "00000000", status, faultText, attempts: 1, reason })
-      const answer = yield* takeToken.pipe(
-        Effect.zipRight(
-          // A request to DFØ like any other: /metrics counts what DFØ received.
-          send("GET", probePath, undefined, (response) => readAnswer(response, MiB)).pipe(
-            DfoMetrics.measured("GET", false)
-          )
-        ),
+      // A request to DFØ like any other: /metrics counts what DFØ received.
+      const answer = yield* send("GET", probePath, undefined, (response) =>
+        readAnswer(response, MiB)
+      ).pipe(
+        DfoMetrics.measured("GET", false),
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
@@ -531,6 +536,7 @@ export const make = (
     }).pipe(Effect.withSpan("DfoEmployees.probe"))
 
     return DfoEmployees.of({
+      endpoint: `${settings.base.origin}${basePath}`,
       get,
       list: () => list,
       write,

@@ -3,6 +3,7 @@ import { type SapFetchError } from "@dfo-writeback/domain"
 import { assert, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { DfoEmployees } from "../src/index.js"
+import { waitFor } from "./utils.js"
 
 /** The emulator and a client with retries on: the probe must still send only one request. */
 const setup = (options: Partial<DfoEmployees.DfoEmployeesOptions> = {}) =>
@@ -66,4 +67,24 @@ it.scoped("a DFØ that does not answer in time fails the probe", () =>
     // undici's header timeout or the probe's own, whichever fires first.
     assert.match(error.message, /no answer within 200 ms|Headers Timeout/)
   })
+)
+
+it.live("the probe does not queue behind user calls waiting on the SAP_MAX_RPS limiter", () =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      // One request a second: 30 reads hold the limiter for half a minute.
+      const { emu, dfo } = yield* setup({ maxRps: 1, timeoutMs: 2_000 })
+      const reads = Array.from({ length: 30 }, () => "00100001")
+      yield* Effect.forkScoped(
+        Effect.forEach(reads, (id) => dfo.get(id), { concurrency: "unbounded", discard: true })
+      )
+      // The first read has reached DFØ: the other 29 wait on the limiter.
+      yield* waitFor(() => emu.log().length > 0)
+      yield* dfo.probe()
+      const paths = emu.log().map((entry) => entry.path)
+      assert.include(paths, `${emu.basePath}/00000000`)
+      // The probe went while the users' reads still queued.
+      assert.isBelow(paths.length, reads.length)
+    })
+  )
 )

@@ -122,7 +122,7 @@ export type DfoField = typeof DfoField.Type
 export const fieldLimits: { readonly [F in DfoField]: number } = {
   eksternIdent: 241,
   epost: 241,
-  brukerident: 10
+  brukerident: 8
 }
 
 /** What reading one employee found (CONTRACT §3). */

@@ -36,16 +36,22 @@ const SapFailure = {
 
 /**
  * The statuses that refuse the API key or its plan (CONTRACT §3): `401`/`403` a bad
- * key, `405` a method the key's plan does not allow. Every other user would fail the
- * same way, so they stop the run.
+ * key (`401` also a failing token service), `405` a method the key's plan does not
+ * allow. Every other user would fail the same way, so they stop the run.
  */
 export const keyRefusedStatuses: ReadonlySet<number> = new Set([401, 403, 405])
 
-/** What an operator checks when DFØ's gateway refuses a call with `status`. */
+/**
+ * What an operator checks when DFØ's gateway refuses a call with `status`. Sikt's gateway
+ * template calls its token service with `exitOnError: false`, so that service failing
+ * answers `401` just as a bad key does: the advice names both.
+ */
 export const keyRefusalAdvice = (status: number): string =>
   status === 405
     ? "the API key's plan does not allow this method: check that SAP_API_KEY belongs to a plan that allows writes (PUT), and SAP_UPDATE_METHOD"
-    : "the gateway refused the API key: check SAP_API_KEY (and that its subscription is active)"
+    : status === 401
+      ? "the gateway refused the API key, or its token service failed (that answers 401 too): check SAP_API_KEY (and that its subscription is active), then the gateway's token service"
+      : "the gateway refused the API key: check SAP_API_KEY (and that its subscription is active)"
 
 const describeSap = (
   code: string,

@@ -125,7 +125,7 @@ describe("DfoEmployee (CONTRACT §3)", () => {
   })
 
   it("knows DFØ's field limits", () => {
-    assert.deepStrictEqual(fieldLimits, { eksternIdent: 241, epost: 241, brukerident: 10 })
+    assert.deepStrictEqual(fieldLimits, { eksternIdent: 241, epost: 241, brukerident: 8 })
   })
 
   const value = fc.oneof(fc.constant(null), fc.constant(""), fc.constant("  "), fc.string())

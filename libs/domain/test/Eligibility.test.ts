@@ -232,19 +232,21 @@ const skipCases: ReadonlyArray<{
     exactly: "epost (idautoPersonSystem2ID) is 300 characters; DFØ allows at most 241"
   },
   {
-    name: "brukerident over 10 characters when its writeback is on",
-    entry: entry({ idautoPersonSystem1ID: "kno00100001" }),
+    name: "brukerident over 8 characters (DFØ's read model) when its writeback is on",
+    entry: entry({ idautoPersonSystem1ID: "kno001001" }),
     rules: withBrukerident,
     mapping: usernameAsBrukerident,
     reason: "INVALID_ATTRIBUTES",
-    exactly: "brukerident (idautoPersonSystem1ID) is 11 characters; DFØ allows at most 10"
+    exactly: "brukerident (idautoPersonSystem1ID) is 9 characters; DFØ allows at most 8"
   },
   {
-    name: "a 9-digit employee number as brukerident: only the id is wrong (9 ≤ 10)",
+    name: "a 9-digit employee number as brukerident: both problems named (9 > 8)",
     entry: entry({ idautoPersonPayrollID: "123456789" }),
     rules: withBrukerident,
     reason: "INVALID_ATTRIBUTES",
-    exactly: 'employee id "123456789" (idautoPersonPayrollID) is not 1–8 digits'
+    exactly:
+      'employee id "123456789" (idautoPersonPayrollID) is not 1–8 digits; ' +
+      "brukerident (idautoPersonPayrollID) is 9 characters; DFØ allows at most 8"
   },
   {
     name: "an 11-digit employee number as brukerident: both problems named",
@@ -253,7 +255,7 @@ const skipCases: ReadonlyArray<{
     reason: "INVALID_ATTRIBUTES",
     exactly:
       'employee id "12345678901" (idautoPersonPayrollID) is not 1–8 digits; ' +
-      "brukerident (idautoPersonPayrollID) is 11 characters; DFØ allows at most 10"
+      "brukerident (idautoPersonPayrollID) is 11 characters; DFØ allows at most 8"
   },
   {
     name: "control character (tab) inside epost",
@@ -431,7 +433,7 @@ describe("checkEligibility (CONTRACT §4 steps 1–6)", () => {
         entry({
           idautoPersonSystem5ID: address(241),
           idautoPersonSystem2ID: address(241),
-          idautoPersonSystem1ID: a(10)
+          idautoPersonSystem1ID: a(8)
         }),
         withBrukerident,
         usernameAsBrukerident
@@ -439,7 +441,7 @@ describe("checkEligibility (CONTRACT §4 steps 1–6)", () => {
       Either.right<WritebackRecord>({
         eksternIdent: address(241),
         epost: address(241),
-        brukerident: a(10)
+        brukerident: a(8)
       })
     )
   })
@@ -503,7 +505,8 @@ describe("checkEligibility's check 4, properties", () => {
         value,
         problem: `${named[field]} is ${value.length} characters; DFØ allows at most ${fieldLimits[field]}`
       })),
-      fc.tuple(word(1, 4), control, word(1, 4)).map(([before, c, after]) => ({
+      // At most 8 characters: within every field's limit, brukerident's the shortest.
+      fc.tuple(word(1, 3), control, word(1, 4)).map(([before, c, after]) => ({
         value: `${before}${c}${after}`,
         problem: `${named[field]} holds a control character`
       }))
@@ -538,7 +541,7 @@ describe("checkEligibility's check 4, properties", () => {
 
   it.prop(
     "a control character inside a value → INVALID_ATTRIBUTES naming the field",
-    [aField, word(1, 5), control, word(1, 4)],
+    [aField, word(1, 3), control, word(1, 4)],
     ([field, before, c, after]) => {
       const result = checkValues({ [field]: `${before}${c}${after}` })
       assert.isTrue(Either.isLeft(result))

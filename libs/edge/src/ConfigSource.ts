@@ -1,6 +1,7 @@
 import { mappingKinds } from "@dfo-writeback/domain"
 import { type Config, ConfigError, ConfigProvider, Effect, Either, Schema } from "effect"
 import * as fs from "node:fs"
+import { isServiceLink } from "./internal/serviceLinks.js"
 import { unknownName } from "./internal/suggest.js"
 import * as Settings from "./Settings.js"
 
@@ -202,6 +203,8 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
         continue
       }
     } else if (Settings.ownPrefixes.some((prefix) => name.startsWith(prefix))) {
+      // Kubernetes names a Service's variables after it: `sap-gateway` gives SAP_GATEWAY_….
+      if (isServiceLink(name, value, env)) continue
       gathered.problems.push(`${name}: ${unknownName("setting", name, Settings.environmentNames)}`)
       continue
     }

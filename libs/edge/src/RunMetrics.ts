@@ -35,7 +35,7 @@ export const runs = Metric.counter("dfo_writeback_runs", {
 /** Aborted runs by `kind` and `reason` (`AbortReason`: a kind of cause, never a value). */
 export const aborts = Metric.counter("dfo_writeback_run_aborts", {
   description:
-    "Aborted writeback runs by kind and reason (key_refused, consecutive_failures, interrupted, other)",
+    "Aborted writeback runs by kind and reason (key_refused, dfo_unreachable, consecutive_failures, interrupted, other)",
   incremental: true
 })
 
@@ -99,18 +99,26 @@ const runErrorCodes: Record<RunError["code"], null> = {
 }
 
 /** Why a run aborted, as the `reason` label says it. */
-export const abortReasons = ["key_refused", "consecutive_failures", "interrupted", "other"] as const
+export const abortReasons = [
+  "key_refused",
+  "dfo_unreachable",
+  "consecutive_failures",
+  "interrupted",
+  "other"
+] as const
 export type AbortReason = (typeof abortReasons)[number]
 
 /** The kind of an `abort_reason` text (CONTRACT §3, §4, §7). */
 export const abortReasonOf = (text: string): AbortReason =>
   text.startsWith("DFØ refused")
     ? "key_refused"
-    : text.startsWith("stopped after")
-      ? "consecutive_failures"
-      : text.startsWith("interrupted")
-        ? "interrupted"
-        : "other"
+    : text.startsWith("DFØ unreachable")
+      ? "dfo_unreachable"
+      : text.startsWith("stopped after")
+        ? "consecutive_failures"
+        : text.startsWith("interrupted")
+          ? "interrupted"
+          : "other"
 
 export const resultOf = (
   exit: Exit.Exit<unknown, RunError>,

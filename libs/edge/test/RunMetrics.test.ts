@@ -313,6 +313,7 @@ describe("RunMetrics: figures an alert can read (issue #20)", () => {
       assert.strictEqual(last.results["aborted"], 1)
       assert.deepStrictEqual(last.reasons, {
         key_refused: 1,
+        dfo_unreachable: 0,
         consecutive_failures: 0,
         interrupted: 0,
         other: 0
@@ -364,6 +365,12 @@ describe("RunMetrics: figures an alert can read (issue #20)", () => {
         "stopped after 25 consecutive DFØ failures (SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=25)"
       ),
       "consecutive_failures"
+    )
+    assert.strictEqual(
+      RunMetrics.abortReasonOf(
+        "DFØ unreachable: GET https://gw.example.no/dfo/ansatte/v2 (the list of all employees) failed"
+      ),
+      "dfo_unreachable"
     )
     assert.strictEqual(RunMetrics.abortReasonOf("interrupted"), "interrupted")
     assert.strictEqual(RunMetrics.abortReasonOf("olanor@uni.no"), "other")

@@ -1,4 +1,4 @@
-import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
+import { DfoEmulator, startEmulator } from "@dfo-writeback/dfo-emulator"
 import {
   AllUsersRequest,
   countsAddUp,
@@ -164,6 +164,33 @@ describe("Writeback: writes DFØ can show are right now (issue #10)", () => {
         })
       )
 
+      it.effect(
+        "a gateway cache never answers the read before a write: a brukerident set meanwhile is kept",
+        () =>
+          Effect.gen(function* () {
+            const emulator = yield* freshDfo
+            emulator.setFaults({ gatewayCache: true })
+            // Another client's read without X-Gravitee-Cache: BY_PASS caches an empty brukerident...
+            const cached = yield* Effect.promise(() =>
+              fetch(`${emulator.baseUrl}/00200010`, {
+                headers: { "x-gravitee-api-key": emulator.apiKey }
+              }).then((response) => response.json())
+            )
+            assert.deepInclude(cached, { ansatt: [emulator.employee("00200010")] })
+            // ...then someone sets it in DFØ.
+            emulator.updateEmployee("00200010", { brukerident: "raced" })
+            const { events } = yield* run(one("fresh"))
+            const [user] = F.users(events)
+            assert.strictEqual(user?.outcome, "UPDATED", user?.message)
+            assert.deepStrictEqual(user?.keptFields, ["brukerident"])
+            assert.deepStrictEqual(
+              F.writes(emulator).map((w) => Object.keys(w.body as object)),
+              [["eksternIdent", "epost"]]
+            )
+            assert.strictEqual(emulator.employee("00200010")?.["brukerident"], "raced")
+          })
+      )
+
       it.effect("a read-only key (405 on PUT) stops the run at once, naming the plan", () =>
         Effect.gen(function* () {
           const emulator = yield* freshDfo
@@ -199,6 +226,105 @@ describe("Writeback: writes DFØ can show are right now (issue #10)", () => {
               (u: WritebackEvent & { outcome?: string }) => u.outcome === "SKIPPED"
             )
           )
+        })
+      )
+
+      it.effect("a 401 names the key and the gateway's token service; 403 the key alone", () =>
+        Effect.gen(function* () {
+          const emulator = yield* freshDfo
+          // A token service failing behind the gateway answers 401 whatever the key.
+          emulator.script({
+            method: "GET",
+            path: "",
+            status: 401,
+            body: { message: "Unauthorized" }
+          })
+          const unauthorized = F.summaryOf((yield* run(all())).events)
+          assert.isTrue(unauthorized.aborted)
+          assert.match(unauthorized.abortReason, /HTTP 401/)
+          assert.match(unauthorized.abortReason, /SAP_API_KEY/)
+          assert.match(unauthorized.abortReason, /token service/)
+
+          emulator.script({ method: "GET", path: "", status: 403, body: { message: "Forbidden" } })
+          const forbidden = F.summaryOf((yield* run(all())).events)
+          assert.isTrue(forbidden.aborted)
+          assert.match(forbidden.abortReason, /HTTP 403.*refused the API key: check SAP_API_KEY/)
+          assert.notMatch(forbidden.abortReason, /token service/)
+          assert.strictEqual(F.countBy(emulator, "PUT"), 0)
+        })
+      )
+
+      it.effect("DFØ unreachable (emulator stopped): aborted after the list's attempts alone", () =>
+        Effect.gen(function* () {
+          const emulator = yield* freshDfo
+          // A DFØ that was there and is gone: its port now refuses connections.
+          const gone = yield* Effect.promise(() => startEmulator())
+          yield* Effect.promise(() => gone.stop())
+          const { events, lines } = yield* run(
+            all(),
+            {},
+            { dfo: { baseUrl: gone.baseUrl, apiKey: "secret-key-71c9", maxRetries: 2 } }
+          )
+          const summary = F.summaryOf(events)
+          assert.isTrue(summary.aborted)
+          assert.strictEqual(
+            summary.abortReason.slice(0, `DFØ unreachable: GET ${gone.baseUrl} `.length),
+            `DFØ unreachable: GET ${gone.baseUrl} `
+          )
+          assert.match(summary.abortReason, /ECONNREFUSED.*after 3 attempts/)
+          // The list's three attempts, nothing per user.
+          assert.strictEqual(summary.dfoRequests, 3)
+          assert.strictEqual(summary.fetchFailed, 0)
+          assert.isTrue(F.users(events).every((u) => u.outcome === "SKIPPED"))
+          assert.strictEqual(emulator.log().length, 0)
+          for (const line of lines) assert.notInclude(JSON.stringify(line), "secret-key-71c9")
+        })
+      )
+
+      it.effect("503 on every attempt at the list: aborted, DFØ got only those attempts", () =>
+        Effect.gen(function* () {
+          const emulator = yield* freshDfo
+          emulator.script({ method: "GET", path: "", status: 503, times: 2 })
+          const { events } = yield* run(all())
+          const summary = F.summaryOf(events)
+          assert.isTrue(summary.aborted)
+          assert.match(summary.abortReason, /^DFØ unreachable: .*HTTP 503.*after 2 attempts/)
+          assert.deepStrictEqual(
+            emulator.log().map((e) => `${e.method} ${e.path} ${e.status}`),
+            [`GET ${emulator.basePath} 503`, `GET ${emulator.basePath} 503`]
+          )
+          assert.strictEqual(summary.fetchFailed, 0)
+        })
+      )
+
+      it.effect("a list DFØ answered but unusable (malformed) falls back to one read each", () =>
+        Effect.gen(function* () {
+          const emulator = yield* freshDfo
+          emulator.script({ method: "GET", path: "", status: 200, body: '{"ansatt":[' })
+          const { events } = yield* run(all())
+          const summary = F.summaryOf(events)
+          assert.isFalse(summary.aborted, summary.abortReason)
+          assert.isAbove(summary.updated, 0)
+          assert.isAbove(F.countBy(emulator, "GET"), 2)
+        })
+      )
+
+      it.effect("without the list, DFØ unreachable aborts after the consecutive failures", () =>
+        Effect.gen(function* () {
+          yield* freshDfo
+          const gone = yield* Effect.promise(() => startEmulator())
+          yield* Effect.promise(() => gone.stop())
+          const { events } = yield* run(
+            all(),
+            { bulkList: false, concurrency: 1, abortAfterConsecutiveFailures: 3 },
+            { dfo: { baseUrl: gone.baseUrl } }
+          )
+          const summary = F.summaryOf(events)
+          assert.isTrue(summary.aborted)
+          assert.match(summary.abortReason, /3 consecutive DFØ failures.*ECONNREFUSED/)
+          assert.strictEqual(summary.fetchFailed, 3)
+          // Three users, each one attempt and one retry.
+          assert.strictEqual(summary.dfoRequests, 6)
         })
       )
 

@@ -455,7 +455,12 @@ describe("Writeback", () => {
           Effect.gen(function* () {
             const emulator = yield* freshDfo
             emulator.setFaults({ errorRate: 1 })
-            const events = yield* run(all(), { abortAfterConsecutiveFailures: 2, concurrency: 1 })
+            // Without the bulk list: a failed list would end the run before any user's read.
+            const events = yield* run(all(), {
+              abortAfterConsecutiveFailures: 2,
+              concurrency: 1,
+              bulkList: false
+            })
             const summary = summaryOf(events)
             assert.isTrue(summary.aborted)
             assert.match(summary.abortReason, /2 consecutive/)

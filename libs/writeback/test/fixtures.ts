@@ -140,7 +140,7 @@ export type Testbed = LdapTestbed.Testbed
 
 /** How a suite talks to its slapd and emulator, beyond the program's own settings. */
 export interface Clients {
-  readonly dfo?: Partial<Omit<DfoEmployees.DfoEmployeesOptions, "baseUrl">>
+  readonly dfo?: Partial<DfoEmployees.DfoEmployeesOptions>
   readonly directory?: Partial<Pick<PortalDirectory.Options, "pageSize" | "timeoutMs">>
 }
 

@@ -21,6 +21,7 @@ import { applyUpdate, type Faults, type FaultsUpdate, NO_FAULTS } from "./Faults
 import { handleAdmin } from "./internal/admin.js"
 import { EmployeeStore } from "./internal/EmployeeStore.js"
 import { FaultInjector } from "./internal/FaultInjector.js"
+import { GatewayCache } from "./internal/GatewayCache.js"
 import { type Answer, fault, GATEWAY_NOT_FOUND, UNAUTHORIZED } from "./internal/gateway.js"
 import { isUnder, parseJson, readBody, writeResponse } from "./internal/http.js"
 import { type OpenEntry, RequestLog } from "./internal/RequestLog.js"
@@ -110,6 +111,7 @@ class EmulatorServer implements Emulator {
   private readonly store: EmployeeStore
   private readonly injector: FaultInjector
   private readonly requests: RequestLog
+  private readonly cache = new GatewayCache()
   private readonly scripts = new RuleBook<Reply>()
   private readonly mutations = new RuleBook<MutateAfter>()
   private keys: Map<string, KeyPlan>
@@ -190,6 +192,7 @@ class EmulatorServer implements Emulator {
 
   setFaults(update: FaultsUpdate): void {
     this.injector.update(update)
+    if (!this.injector.faults.gatewayCache) this.cache.clear()
   }
 
   script(...responses: ReadonlyArray<ScriptedResponse>): void {
@@ -254,6 +257,7 @@ class EmulatorServer implements Emulator {
   reset(): void {
     this.store.replaceAll(this.settings.employees)
     this.injector.restart(this.settings.faults, this.settings.seed)
+    this.cache.clear()
     this.keys = new Map(this.settings.keys.map((k) => [k.key, k.plan]))
     this.scripts.clear()
     this.mutations.clear()
@@ -324,6 +328,10 @@ class EmulatorServer implements Emulator {
     const key = req.headers["x-gravitee-api-key"]
     const plan = typeof key === "string" ? this.keys.get(key) : undefined
     if (plan === undefined) return this.send(res, entry, { status: 401, payload: UNAUTHORIZED })
+    // The gateway's policies run after its key check: a cached answer never reaches DFØ.
+    const cached = this.injector.faults.gatewayCache && GatewayCache.applies(method, req.headers)
+    const stored = cached ? this.cache.get(rel) : undefined
+    if (stored !== undefined) return this.send(res, entry, stored)
     const faulted = this.injector.draw()
     if (faulted !== undefined) return this.perform(res, entry, faulted)
     const answer = serveEmployeeApi(
@@ -331,6 +339,7 @@ class EmulatorServer implements Emulator {
       this.store,
       this.injector.faults
     )
+    if (cached) this.cache.keep(rel, answer)
     this.send(res, entry, answer)
   }
 

@@ -34,6 +34,12 @@ export interface Faults {
    * `GET` and `PUT`, so it answers `PATCH` with `405`.
    */
   readonly acceptPatch: boolean
+  /**
+   * A cache policy on the gateway: a `GET`'s success is answered again from a stored copy
+   * to later `GET`s of the same path unless they carry `X-Gravitee-Cache: BY_PASS`.
+   * Turning it off empties the cache.
+   */
+  readonly gatewayCache: boolean
 }
 
 /** A change of switches; `seed` restarts the random draws from that seed. */
@@ -55,7 +61,8 @@ export const NO_FAULTS: Faults = {
   resetRate: 0,
   writeStatus: 200,
   ansattAsObject: false,
-  acceptPatch: false
+  acceptPatch: false,
+  gatewayCache: false
 }
 
 const share = (name: string, value: number): number => {

@@ -33,6 +33,8 @@ Prints the employee collection URL (SAP_ANSATT_BASE_URL) on stdout.
   --write-status S     what a successful PUT answers: 200 (the employee) or 204 (default 200)
   --accept-patch       treat PATCH like PUT (default: 405, as DFØ's gateway answers)
   --ansatt-object      answer one employee as {"ansatt":{...}} instead of a list
+  --gateway-cache      a cache policy on the gateway: GETs answered from a stored copy
+                       unless they carry X-Gravitee-Cache: BY_PASS
   --help               this text
 
 Switches can be changed while it runs: POST {origin}/__admin/faults, see the README.`
@@ -71,6 +73,7 @@ const main = async () => {
         "write-status": { type: "string" },
         "accept-patch": { type: "boolean" },
         "ansatt-object": { type: "boolean" },
+        "gateway-cache": { type: "boolean" },
         "read-only-key": { type: "string", multiple: true },
         seed: { type: "string" },
         help: { type: "boolean" }
@@ -106,7 +109,8 @@ const main = async () => {
     stallRate: number("stall-rate", v["stall-rate"]),
     writeStatus,
     acceptPatch: v["accept-patch"],
-    ansattAsObject: v["ansatt-object"]
+    ansattAsObject: v["ansatt-object"],
+    gatewayCache: v["gateway-cache"]
   }
   for (const key of Object.keys(faults)) if (faults[key] === undefined) delete faults[key]
 

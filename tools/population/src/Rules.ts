@@ -12,7 +12,7 @@ export const fields: ReadonlyArray<Field> = ["eksternIdent", "epost", "brukeride
 export const maxLength: Readonly<Record<Field, number>> = {
   eksternIdent: 241,
   epost: 241,
-  brukerident: 10
+  brukerident: 8
 }
 
 /** The settings that change an outcome: `SAP_WRITEBACK_BRUKERIDENT` and the role exceptions. */

@@ -115,7 +115,10 @@ export const makeExchange = (settings: ExchangeSettings): Effect.Effect<Send, ne
       )
       const headers = {
         accept: "application/json",
-        "x-gravitee-api-key": Redacted.value(settings.apiKey)
+        "x-gravitee-api-key": Redacted.value(settings.apiKey),
+        // A cache policy on the gateway would otherwise answer a GET, the re-read before a
+        // write among them, with what DFØ held when it was cached (CONTRACT §3).
+        "x-gravitee-cache": "BY_PASS"
       }
       const origin = settings.base.origin
       const templates: Record<Method, HttpClientRequest.HttpClientRequest> = {

@@ -1,8 +1,11 @@
 /** The fields a write (`PUT`) may change (CONTRACT §3). */
 export const WRITABLE_FIELDS = ["eksternIdent", "epost", "brukerident"] as const
 
-/** DFØ's field lengths ("maks feltlengde"): `brukerident` holds an employee number. */
-export const MAX_LENGTH = { eksternIdent: 241, epost: 241, brukerident: 10 } as const
+/**
+ * DFØ's field lengths ("maks feltlengde"): `brukerident` holds an employee number, 8 in
+ * the read model (the PUT's 10 is the SAP column; `dfoBrukerident` adds the company code).
+ */
+export const MAX_LENGTH = { eksternIdent: 241, epost: 241, brukerident: 8 } as const
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 // eslint-disable-next-line no-control-regex

@@ -169,8 +169,11 @@ const claimedIds = (run: RunContext) =>
 
 /**
  * With SAP_BULK_LIST, one `GET {base}` read alongside the directory (`undefined` without
- * it, or when it failed: then each employee is read on its own). A refused key stops
- * the run before any user is read on its own.
+ * it, or when it failed). A refused key, or DFØ unreachable (no connection, no answer in
+ * time, transient answers after every retry), stops the run before any user is read on
+ * its own: each of those reads would meet the same wall, one timeout and retries at a
+ * time. A list DFØ answered but that cannot be used (malformed, too large, another
+ * status) falls back to reading each employee on its own, each answer checked by itself.
  */
 const employeeList = (
   run: RunContext
@@ -181,9 +184,14 @@ const employeeList = (
       run.counted(run.dfo.list()).pipe(
         Effect.tapError((error) =>
           Effect.zipRight(
-            run.stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`),
+            error.transient
+              ? run.ledger.abort(
+                  `DFØ unreachable: GET ${run.dfo.endpoint} (the list of all employees) ` +
+                    `failed: ${error.message}; no user is read on its own`
+                )
+              : run.stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`),
             run.annotate(
-              error.keyRefused
+              error.keyRefused || error.transient
                 ? Effect.logError(error.message)
                 : Effect.logWarning(
                     `reading all employees at once failed; reading each on its own: ${error.message}`

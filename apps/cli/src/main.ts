@@ -37,7 +37,7 @@ const maxUpdates = Options.integer("max-updates").pipe(
 )
 const metricsFile = Options.text("metrics-file").pipe(
   Options.withDescription(
-    "when the run ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector"
+    "when a full run (not --log-only) ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector; a regular file or a new path in a writable directory"
   ),
   Options.optional
 )
@@ -88,7 +88,35 @@ const load = (
       ),
       metricsFile === undefined ? Layer.empty : MetricsFile.layer(metricsFile)
     ).pipe(Layer.provide(Telemetry.layer(all.telemetry)))
-  }))
+  })).pipe(Effect.tap(() => metricsFileUsable(metricsFile)))
+
+/** A metrics file that could not be written is a configuration problem, found before the run. */
+const metricsFileUsable = (file: string | undefined) =>
+  file === undefined
+    ? Effect.void
+    : Effect.flatMap(MetricsFile.problem(file), (problem) =>
+        problem === undefined
+          ? Effect.void
+          : Effect.fail(new ConfigSource.ConfigFileError({ problems: [problem] }))
+      )
+
+/**
+ * The textfile is the nightly full run's: a single-user run or a dry run writing it would
+ * replace the night's figures (issue #20), so those ignore `--metrics-file`, with a note.
+ */
+const metricsFileFor = (flags: {
+  readonly processAll: boolean
+  readonly logOnly: boolean
+  readonly metricsFile: Option.Option<string>
+}): string | undefined => {
+  if (Option.isNone(flags.metricsFile) || (flags.processAll && !flags.logOnly)) {
+    return Option.getOrUndefined(flags.metricsFile)
+  }
+  process.stderr.write(
+    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only) writes it\n"
+  )
+  return undefined
+}
 
 const logFile = Options.text("log-file").pipe(
   Options.withDescription(
@@ -126,7 +154,7 @@ const run = Command.make(
         json: flags.json,
         logFile: flags.logFile
       },
-      deps(Option.getOrUndefined(flags.metricsFile))
+      deps(metricsFileFor(flags))
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
@@ -268,4 +296,8 @@ Effect.runFork(main).addObserver((exit) => {
     process.stderr.write(`writeback: unexpected failure: ${Cause.pretty(exit.cause)}\n`)
     process.exitCode = ExitCode.RunFailed
   }
+  // The run, its output and its files are done: timers left behind (an OTLP exporter
+  // retrying a collector that is down) must not hold the exit. Writes to stdout and
+  // stderr are synchronous on Linux, so nothing printed is lost.
+  process.exit()
 })

@@ -94,10 +94,11 @@ describe("how a run ends (the CLI as a process)", () => {
             assert.strictEqual(run.code, 4, run.stderr)
             assert.strictEqual(summaryOf(run)?.["aborted"], true, run.stdout)
             assert.match(lastLine(run.stderr), /^writeback: run aborted: .*HTTP 401/)
-            const aborts = logsOf(run).filter((line) => line["message"] === "run aborted")
+            // The bulk list is refused before any user is read: the abort is the one error.
+            const errors = logsOf(run).filter((line) => line["level"] === "error")
             assert.deepStrictEqual(
-              aborts.map((line) => line["level"]),
-              ["error"]
+              errors.map((line) => line["message"]),
+              ["run aborted"]
             )
             assert.strictEqual(puts(emulator).length, 0)
           })

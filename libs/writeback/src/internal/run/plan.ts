@@ -183,11 +183,12 @@ const employeeList = (
           Effect.zipRight(
             run.stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`),
             run.annotate(
-              error.keyRefused
-                ? Effect.logError(error.message)
-                : Effect.logWarning(
-                    `reading all employees at once failed; reading each on its own: ${error.message}`
-                  )
+              // A refused key aborts the run: its summary is the one error-level line.
+              Effect.logWarning(
+                error.keyRefused
+                  ? error.message
+                  : `reading all employees at once failed; reading each on its own: ${error.message}`
+              )
             )
           )
         ),

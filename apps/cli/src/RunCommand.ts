@@ -126,6 +126,24 @@ const logDestination = (
       })
   })
 
+/** What did not reach its destination: the log file, stdout. */
+interface Lost {
+  readonly log: { readonly file: string; readonly reason: string } | undefined
+  readonly stdout: string | undefined
+}
+
+/** One line for each lost destination, the audit log last (it stopped the writes). */
+const lostLines = (lost: Lost) => ({
+  stdout:
+    lost.stdout === undefined
+      ? []
+      : [`stdout could not be written: ${lost.stdout}; the run's results were lost`],
+  log:
+    lost.log === undefined
+      ? []
+      : [`audit log ${lost.log.file} could not be written: ${lost.log.reason}`]
+})
+
 /**
  * What a run that ended with its summary still owes: the lines that say why it did not
  * end well (the last is the main reason) and its exit code. Lost output outranks a
@@ -133,26 +151,16 @@ const logDestination = (
  */
 const ending = (
   summary: RunSummary,
-  lost: {
-    readonly log: { readonly file: string; readonly reason: string } | undefined
-    readonly stdout: string | undefined
-  }
+  lost: Lost
 ): { readonly code: ExitCode; readonly lines: ReadonlyArray<string> } => {
-  const lines: Array<string> = []
-  if (lost.stdout !== undefined) {
-    lines.push(`stdout could not be written: ${lost.stdout}; the run's results were lost`)
-  }
-  if (summary.aborted) lines.push(`run aborted: ${summary.abortReason}`)
-  if (lost.log !== undefined) {
-    lines.push(`audit log ${lost.log.file} could not be written: ${lost.log.reason}`)
-  }
+  const { stdout, log } = lostLines(lost)
   const code = exitCodeOfSummary(summary)
   return {
     code:
       code === ExitCode.Aborted || (lost.stdout === undefined && lost.log === undefined)
         ? code
         : ExitCode.RunFailed,
-    lines
+    lines: [...stdout, ...(summary.aborted ? [`run aborted: ${summary.abortReason}`] : []), ...log]
   }
 }
 
@@ -291,7 +299,15 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     }
     output.done()
     const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
-    if (signal !== undefined) return signalExitCodes[signal]
+    const lost = Effect.map(stdout.flushed, () => {
+      stdout.release()
+      return { log: logging.right.lost(), stdout: stdout.failure() }
+    })
+    if (signal !== undefined) {
+      const { stdout: out, log } = lostLines(yield* lost)
+      for (const line of [...out, ...log]) say(line)
+      return signalExitCodes[signal]
+    }
     if (Exit.isFailure(exit)) return ExitCode.RunFailed
     if (Either.isLeft(exit.value)) {
       // The last line on stderr says why the run failed, starting with its code.
@@ -306,13 +322,8 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         return ExitCode.RunFailed
       }
     }
-    yield* stdout.flushed
-    stdout.release()
     // The last line on stderr says why the run did not end well.
-    const { code, lines } = ending(summary, {
-      log: logging.right.lost(),
-      stdout: stdout.failure()
-    })
+    const { code, lines } = ending(summary, yield* lost)
     lines.forEach(say)
     return code
   })

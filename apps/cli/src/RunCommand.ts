@@ -211,6 +211,9 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
 
     const stop = yield* Deferred.make<void>()
     const stdout = Delivery.watch(streams.out)
+    // Watched, never released: a failed stderr is no uncaught error (Output.log reports it
+    // to the logger, and the last `writeback:` lines may still fail).
+    Delivery.watch(streams.err)
     let signal: Signal | undefined
     let summarized = false
     let runId = ""

@@ -151,7 +151,7 @@ const run = Command.make(
           "run that did not end with 0 says why."
       ),
       HelpDoc.p(
-        "With --log-file, an audit line that cannot be written (a full disk) stops every " +
+        "An audit line that cannot be written (--log-file or stderr on a full disk) stops every " +
           "further write at once: the write it belongs to is not sent, the run aborts (exit 4) " +
           "and stderr names the file."
       )

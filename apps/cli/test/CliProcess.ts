@@ -86,17 +86,27 @@ export const jsonLines = (text: string): ReadonlyArray<Record<string, unknown>> 
     .map((line) => JSON.parse(line) as Record<string, unknown>)
 
 /**
- * Runs `writeback` with its stdout sent to `stdout` (a file, `/dev/full`) by the shell, as
- * an operator's redirection does; the result's `stdout` is empty.
+ * Runs `writeback` with its stdout (`1`) or stderr (`2`) sent to `file` (`/dev/full`) by the
+ * shell, as an operator's redirection does; that stream of the result is empty.
  */
 export const runCliTo = (
-  stdout: string,
+  fd: 1 | 2,
+  file: string,
   args: ReadonlyArray<string>,
   env: Readonly<Record<string, string>>
 ): Promise<Finished> =>
   ChildProcess.run(
     "/bin/sh",
-    ["-c", 'out="$1"; shift; exec "$@" >"$out"', "sh", stdout, process.execPath, bin, ...args],
+    [
+      "-c",
+      'fd="$1"; f="$2"; shift 2; if [ "$fd" = 1 ]; then exec "$@" >"$f"; else exec "$@" 2>"$f"; fi',
+      "sh",
+      String(fd),
+      file,
+      process.execPath,
+      bin,
+      ...args
+    ],
     { env, inheritEnv: false }
   ).pipe(
     Effect.map((end) => ({ ...end, signal: end.signal as NodeJS.Signals | null })),

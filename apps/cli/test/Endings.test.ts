@@ -200,11 +200,30 @@ describe("how a run ends (the CLI as a process)", () => {
           }).pipe(Effect.scoped)
       )
 
+      it.effect(
+        "logs on stderr to a full disk: no write is sent, the summary says why, exit 4",
+        () =>
+          Effect.gen(function* () {
+            const { env, emulator } = yield* environment
+            const run = yield* Effect.promise(() =>
+              runCliTo(2, "/dev/full", ["run", "--process-all", "--json"], env)
+            )
+            assert.strictEqual(run.code, 4, run.stdout)
+            const summary = summaryOf(run)
+            assert.strictEqual(summary?.["aborted"], true, run.stdout)
+            assert.match(
+              String(summary?.["abortReason"]),
+              /^the audit log could not be written: ENOSPC/
+            )
+            assert.strictEqual(puts(emulator).length, 0)
+          })
+      )
+
       it.effect("run --json to a full stdout: exit 2 and a stderr line naming stdout", () =>
         Effect.gen(function* () {
           const { env } = yield* environment
           const run = yield* Effect.promise(() =>
-            runCliTo("/dev/full", ["run", "--process-all", "--json", "--log-only"], env)
+            runCliTo(1, "/dev/full", ["run", "--process-all", "--json", "--log-only"], env)
           )
           assert.strictEqual(run.code, 2, run.stderr)
           assert.match(lastLine(run.stderr), /^writeback: stdout could not be written: ENOSPC/)

@@ -171,9 +171,17 @@ const run = Command.make(
           "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
       ),
       HelpDoc.p(
-        "Exit codes: 0 done, no user failed; 1 some user failed or the run aborted; " +
-          "2 run failed (LDAP connection, configuration, mass-update guard); " +
-          "3 key not found or ambiguous; 64 usage error."
+        "Exit codes: 0 done, no user failed; 1 some user failed; " +
+          "2 run failed (LDAP connection, configuration, mass-update guard, stdout or " +
+          "--log-file not writable); 3 key not found or ambiguous; 4 the run aborted " +
+          "(refused key, consecutive failures, DFØ unreachable, lease lost, an audit line " +
+          "not written); 64 usage error; 130/143 SIGINT/SIGTERM. The last stderr line of a " +
+          "run that did not end with 0 says why."
+      ),
+      HelpDoc.p(
+        "An audit line that cannot be written (--log-file or stderr on a full disk) stops every " +
+          "further write at once: the write it belongs to is not sent, the run aborts (exit 4) " +
+          "and stderr names the file."
       )
     ])
   )
@@ -187,9 +195,13 @@ const format = Options.choice("format", PlanRender.formats).pipe(
   Options.optional
 )
 
+const force = Options.boolean("force").pipe(
+  Options.withDescription("replace the --out file when it exists")
+)
+
 const plan = Command.make(
   "plan",
-  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, format },
+  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, force, format },
   (flags) =>
     planWriteback(
       {
@@ -200,6 +212,7 @@ const plan = Command.make(
         json: flags.json,
         logFile: flags.logFile,
         out: flags.out,
+        force: flags.force,
         format: flags.format
       },
       deps(undefined)
@@ -210,6 +223,11 @@ const plan = Command.make(
       HelpDoc.p(
         "Plans like `run --log-only` and writes the planned users to a plan file for review: " +
           "`writeback apply FILE` then writes exactly those changes."
+      ),
+      HelpDoc.p(
+        "The plan file is written whole or not at all (a temporary file beside it, flushed, " +
+          "then moved into place). An existing --out file is replaced only with --force; " +
+          "without it the command stops before the run with usage error 64."
       ),
       HelpDoc.p("Exit codes as `run`; 2 also when the plan file cannot be written.")
     ])

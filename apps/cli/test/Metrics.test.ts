@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, jsonLines, runCli } from "./CliProcess.js"
 import { otlpReceiver, parsePrometheus, total } from "./telemetry.js"
 
 const people = generateEmployees({ count: 30, seed: 12 })
@@ -23,22 +23,7 @@ const backends = Layer.mergeAll(
   })
 )
 
-const environment = Effect.gen(function* () {
-  const testbed = yield* LdapTestbed.LdapTestbed
-  const emulator = yield* DfoEmulator
-  emulator.reset()
-  return {
-    emulator,
-    env: {
-      ...testbed.environment,
-      ...emulator.environment,
-      SAP_MAX_RPS: "100000",
-      SAP_MAX_RETRIES: "3",
-      SAP_RETRY_BASE_MS: "1",
-      LOG_FORMAT: "json"
-    } as Record<string, string>
-  }
-})
+const environment = backendEnvironment({ SAP_MAX_RETRIES: "3", SAP_RETRY_BASE_MS: "1" })
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.promise(() => runCli(args, env))

@@ -4,8 +4,7 @@ import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { backendEnvironment } from "./backendEnvironment.js"
-import { jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, jsonLines, runCli } from "./CliProcess.js"
 
 /** An eligible person whose id the directory holds without leading zeros. */
 const bare = {
@@ -35,7 +34,7 @@ describe("writeback run --key-field employee-id", () => {
     (it) => {
       it.effect("finds 30202 held as 30202 for DFØ's 00030202 and writes it; exit 0", () =>
         Effect.gen(function* () {
-          const { env, emulator } = yield* backendEnvironment
+          const { env, emulator } = yield* backendEnvironment()
           const run = yield* cli([...byEmployeeId("00030202"), "--json"], env)
           assert.strictEqual(run.code, 0, run.stderr)
           const users = jsonLines(run.stdout).flatMap((line) =>
@@ -57,7 +56,7 @@ describe("writeback run --key-field employee-id", () => {
 
       it.effect("an id no entry holds exits 3 and writes nothing", () =>
         Effect.gen(function* () {
-          const { env, emulator } = yield* backendEnvironment
+          const { env, emulator } = yield* backendEnvironment()
           const run = yield* cli(byEmployeeId("30203"), env)
           assert.strictEqual(run.code, 3, run.stderr)
           assert.include(run.stderr, "NOT_FOUND")

@@ -6,6 +6,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Backends from "./Backends.js"
 import { type Finished, jsonLines, runCli } from "./CliProcess.js"
 
 const people = generateEmployees({ count: 40, seed: 5 })
@@ -50,21 +51,7 @@ const directorySize = people.length + 2
 const secrets = ["ldap-secret-pw", "dfo-secret-key"]
 
 /** The CLI's environment over the suite's slapd and emulator. */
-const environment = Effect.gen(function* () {
-  const testbed = yield* LdapTestbed.LdapTestbed
-  const emulator = yield* DfoEmulator
-  emulator.reset()
-  return {
-    emulator,
-    env: {
-      ...testbed.environment,
-      ...emulator.environment,
-      SAP_MAX_RPS: "100000",
-      SAP_MAX_RETRIES: "0",
-      LOG_FORMAT: "json"
-    } as Record<string, string>
-  }
-})
+const environment = Backends.environment()
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.promise(() => runCli(args, env))

@@ -7,6 +7,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Backends from "./Backends.js"
 import { jsonLines, runCli } from "./CliProcess.js"
 import { otlpReceiver, parsePrometheus, total } from "./telemetry.js"
 
@@ -21,22 +22,7 @@ const backends = Layer.mergeAll(
   })
 )
 
-const environment = Effect.gen(function* () {
-  const testbed = yield* LdapTestbed.LdapTestbed
-  const emulator = yield* DfoEmulator
-  emulator.reset()
-  return {
-    emulator,
-    env: {
-      ...testbed.environment,
-      ...emulator.environment,
-      SAP_MAX_RPS: "100000",
-      SAP_MAX_RETRIES: "3",
-      SAP_RETRY_BASE_MS: "1",
-      LOG_FORMAT: "json"
-    } as Record<string, string>
-  }
-})
+const environment = Backends.environment({ SAP_MAX_RETRIES: "3", SAP_RETRY_BASE_MS: "1" })
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.promise(() => runCli(args, env))

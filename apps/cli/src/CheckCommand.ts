@@ -172,7 +172,7 @@ const checkPlan = (review: Plan.Review) =>
     })
   })
 
-/** `--metrics-file`: a file can be made beside it and renamed, as the run's metrics are written. */
+/** `--metrics-file`: a file can be written beside it, as the run writes its metrics there (then renames). */
 const checkMetricsFile = (file: string) =>
   Effect.sync((): Finding => {
     const fix =

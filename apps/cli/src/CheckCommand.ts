@@ -153,7 +153,7 @@ const checkCa = (file: string | undefined, problems: ReadonlyArray<string>) =>
     if (valid.length === 0) return fail(`${file}: every certificate has expired`, fix)
     const first = new Date(Math.min(...valid.map((end) => end.getTime())))
     return pass(
-      `${file}: ${ends.length} certificate(s), valid until ${first.toISOString().slice(0, 10)}`
+      `${file}: ${ends.length} certificate(s), the first to expire ends ${first.toISOString().slice(0, 10)}`
     )
   })
 

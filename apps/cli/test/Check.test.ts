@@ -4,6 +4,7 @@ import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -22,7 +23,7 @@ const eve = {
 }
 
 const backends = Layer.mergeAll(
-  LdapTestbed.layer({ entries: [eve], password: "ldap-bind-secret-77" }),
+  LdapTestbed.layer({ entries: [eve], password: "ldap-bind-secret-77", tls: true }),
   DfoEmulator.layer({
     employees: [makeEmployee({ id: "00920001", epost: "old@uni.no", eksternIdent: null })],
     apiKey: "dfo-api-secret-88"
@@ -86,6 +87,50 @@ describe("writeback check / config / caller (the CLI as a process)", () => {
           )
           assert.deepStrictEqual(fs.readdirSync(dir), [])
           noSecretIn(run, secrets)
+        })
+      )
+
+      it.effect("check: ldaps with the directory's CA passes; with another CA, tls fails", () =>
+        Effect.gen(function* () {
+          const { env } = yield* setup
+          const testbed = yield* LdapTestbed.LdapTestbed
+          const ldaps = { ...env, PORTAL_LDAP_URL: testbed.ldapsUrl ?? "" }
+          const good = yield* cli(["check"], ldaps)
+          assert.strictEqual(good.code, 0, good.stdout + good.stderr)
+          const lines = checkLines(good)
+          assert.include(lines.get("ldap")?.detail, "over TLS")
+          assert.include(lines.get("ldap CA file")?.detail, "1 certificate(s)")
+
+          // A good bundle, but not the CA that signed the directory's certificate.
+          const dir = tempDir()
+          const other = path.join(dir, "other-ca.pem")
+          execFileSync(
+            "openssl",
+            [
+              "req",
+              "-x509",
+              "-newkey",
+              "rsa:2048",
+              "-nodes",
+              "-days",
+              "2",
+              "-subj",
+              "/CN=other CA",
+              "-keyout",
+              path.join(dir, "other-ca.key"),
+              "-out",
+              other
+            ],
+            { stdio: "ignore" }
+          )
+          const wrong = yield* cli(["check"], { ...ldaps, PORTAL_LDAP_CA_FILE: other })
+          assert.strictEqual(wrong.code, 2, wrong.stdout + wrong.stderr)
+          const failed = checkLines(wrong)
+          assert.isTrue(failed.get("ldap CA file")?.ok, wrong.stdout)
+          assert.isFalse(failed.get("ldap")?.ok)
+          assert.include(failed.get("ldap")?.detail, "tls failed")
+          assert.include(failed.get("ldap")?.detail, "what to do: check PORTAL_LDAP_CA_FILE")
+          assert.isTrue(failed.get("dfo")?.ok, wrong.stdout)
         })
       )
 

@@ -254,7 +254,7 @@ const config = Command.make("config", { json: configJson }, (flags) =>
       HelpDoc.p(
         "Prints the effective configuration the CLI reads: NAME, VALUE and SOURCE (environment, " +
           "a *_FILE variable, WRITEBACK_CONFIG and its file, default, unset); every secret as " +
-          "<redacted>. The server's own settings (GRPC_*, METRICS_LISTEN) are left out."
+          "<redacted>. The server's own settings (GRPC_*, METRICS_LISTEN, WRITEBACK_MAX_RUN_MS) are left out."
       ),
       HelpDoc.p("Exit codes: 0 printed; 2 the configuration is invalid (every problem listed).")
     ])

@@ -19,6 +19,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { ExitCode } from "./ExitCode.js"
 import * as InvalidConfiguration from "./InvalidConfiguration.js"
+import * as MetricsFile from "./MetricsFile.js"
 
 /** What one check found; `fix` says what to do when it failed. */
 interface Finding {
@@ -172,25 +173,16 @@ const checkPlan = (review: Plan.Review) =>
     })
   })
 
-/** `--metrics-file`: a file can be written beside it, as the run writes its metrics there (then renames). */
+/** `--metrics-file`: the run's own check, made before it reads anything. */
 const checkMetricsFile = (file: string) =>
-  Effect.sync((): Finding => {
-    const fix =
-      "give --metrics-file a path in an existing directory this user may write (node_exporter's textfile directory)"
-    const probe = path.join(path.dirname(path.resolve(file)), `.writeback-check-${process.pid}.tmp`)
-    try {
-      if (fs.existsSync(file) && fs.statSync(file).isDirectory())
-        return fail(`${file} is a directory`, fix)
-      fs.writeFileSync(probe, "", { mode: 0o600 })
-      fs.unlinkSync(probe)
-      return pass(`${path.dirname(path.resolve(file))} is writable`)
-    } catch (cause) {
-      return fail(
-        `cannot write beside ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        fix
-      )
-    }
-  })
+  Effect.map(MetricsFile.problem(file), (problem) =>
+    problem === undefined
+      ? pass(`${path.dirname(path.resolve(file))} is writable`)
+      : fail(
+          problem,
+          "give --metrics-file a regular file (or a new one) in a directory this user may write (node_exporter's textfile directory)"
+        )
+  )
 
 const timed = (name: string, check: Effect.Effect<Finding>) =>
   Effect.map(Effect.timed(check), ([duration, finding]): Line => ({

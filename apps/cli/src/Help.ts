@@ -28,7 +28,7 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
 export const usage =
   "usage: writeback run (--key-field username|uh-username|idautoID --key-value V | --process-all) " +
   "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
-  "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--format table|markdown|csv]\n" +
+  "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--force] [--format table|markdown|csv]\n" +
   "       writeback apply FILE [--max-updates N] [--json]\n" +
   "       writeback check [--metrics-file PATH]\n" +
   "       writeback config [--json]\n" +

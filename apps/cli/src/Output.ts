@@ -16,6 +16,16 @@ export interface Output {
   readonly done: () => void
 }
 
+/**
+ * A log line to `stream`. A stream that has failed (a file on a full disk reports it
+ * during the write; a closed pipe on a later one) throws, so a lost audit line stops the
+ * run's writes (LogFormat) instead of vanishing.
+ */
+const logTo = (stream: NodeJS.WriteStream, line: string) => {
+  stream.write(`${line}\n`)
+  if (stream.errored !== null) throw stream.errored
+}
+
 interface Streams {
   readonly out: NodeJS.WriteStream
   readonly err: NodeJS.WriteStream
@@ -141,7 +151,7 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           return
       }
     },
-    log: (line) => above(() => err.write(`${line}\n`)),
+    log: (line) => above(() => logTo(err, line)),
     error: (text) => above(() => err.write(`${text}\n`)),
     done: clear
   }
@@ -152,7 +162,7 @@ export const json = ({ out, err }: Streams, encode: (event: WritebackEvent) => s
   event: (event) => {
     out.write(`${encode(event)}\n`)
   },
-  log: (line) => err.write(`${line}\n`),
+  log: (line) => logTo(err, line),
   error: (text) => err.write(`${text}\n`),
   done: () => undefined
 })

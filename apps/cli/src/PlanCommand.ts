@@ -2,13 +2,15 @@ import { validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
 import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
 import { Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
 import { Effect, Either, Option, Stream } from "effect"
-import * as fs from "node:fs"
 import { ExitCode } from "./ExitCode.js"
 import { usage } from "./Help.js"
+import * as PlanFile from "./PlanFile.js"
 import { type JobError, type RunDeps, type RunFlags, runJob } from "./RunCommand.js"
 
 export interface PlanFlags extends Omit<RunFlags, "logOnly"> {
   readonly out: string
+  /** Replace `out` when it exists. */
+  readonly force: boolean
   readonly format: Option.Option<PlanRender.Format>
 }
 
@@ -20,12 +22,18 @@ export interface PlanFlags extends Omit<RunFlags, "logOnly"> {
 export const planWriteback = (flags: PlanFlags, deps: RunDeps): Effect.Effect<ExitCode> =>
   Effect.suspend(() => {
     const request = validateRequest({ ...flags, logOnly: true })
-    if (Either.isLeft(request)) {
+    const taken = PlanFile.refusal(flags.out, flags.force)
+    const problems: ReadonlyArray<string> = [
+      ...(Either.isLeft(request) ? request.left.problems : []),
+      ...(taken === undefined ? [] : [taken])
+    ]
+    if (problems.length > 0) {
       process.stderr.write(
-        `writeback plan: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}\n`
+        `writeback plan: ${LogFormat.escapeControl(problems.join("; "))}\n${usage}\n`
       )
       return Effect.succeed(ExitCode.Usage)
     }
+    if (Either.isLeft(request)) return Effect.succeed(ExitCode.Usage)
     return runJob(
       {
         flags: { ...flags, logOnly: true },
@@ -37,20 +45,13 @@ export const planWriteback = (flags: PlanFlags, deps: RunDeps): Effect.Effect<Ex
             skippedByReason: summary.skippedByReason,
             now: new Date()
           })
-          return Either.try({
-            try: () => {
-              fs.writeFileSync(flags.out, Plan.encode(plan), { mode: 0o600 })
-              Option.map(flags.format, (format) =>
-                process.stdout.write(PlanRender.render(plan, format))
-              )
-              if (Option.isNone(flags.format) && !flags.json) {
-                process.stdout.write(
-                  `plan written to ${flags.out}: ${PlanRender.countsLine(plan)}\n`
-                )
-              }
-            },
-            catch: (cause) =>
-              `cannot write the plan to ${flags.out}: ${cause instanceof Error ? cause.message : String(cause)}`
+          return Either.map(PlanFile.write(flags.out, Plan.encode(plan), flags.force), () => {
+            Option.map(flags.format, (format) =>
+              process.stdout.write(PlanRender.render(plan, format))
+            )
+            if (Option.isNone(flags.format) && !flags.json) {
+              process.stdout.write(`plan written to ${flags.out}: ${PlanRender.countsLine(plan)}\n`)
+            }
           })
         }
       },

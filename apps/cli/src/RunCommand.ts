@@ -24,9 +24,10 @@ import {
   Option,
   Stream
 } from "effect"
-import * as fs from "node:fs"
-import { ExitCode, exitCodeOf } from "./ExitCode.js"
+import * as Delivery from "./Delivery.js"
+import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
 import { usage } from "./Help.js"
+import * as LogFile from "./LogFile.js"
 import * as Output from "./Output.js"
 
 export interface RunFlags extends RawWritebackRequest {
@@ -89,23 +90,25 @@ const logDestination = (
   flags: Pick<RunFlags, "json" | "logFile">,
   output: Output.Output,
   loaded: Loaded
-): Either.Either<{ readonly options: LogFormat.Options; readonly close: () => void }, string> =>
+): Either.Either<
+  {
+    readonly options: LogFormat.Options
+    readonly close: () => void
+    /** The file and why it could not be written, once it could not. */
+    readonly lost: () => { readonly file: string; readonly reason: string } | undefined
+  },
+  string
+> =>
   Option.match(flags.logFile, {
     onSome: (file) =>
-      Either.try({
-        try: () => {
-          const fd = fs.openSync(file, "a")
-          return {
-            options: {
-              ...loaded.logging,
-              write: (line: string) => void fs.writeSync(fd, `${line}\n`)
-            },
-            close: () => fs.closeSync(fd)
-          }
-        },
-        catch: (cause) =>
-          `cannot open --log-file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`
-      }),
+      Either.map(LogFile.open(file), (log) => ({
+        options: { ...loaded.logging, write: log.write },
+        close: log.close,
+        lost: () => {
+          const reason = log.failure()
+          return reason === undefined ? undefined : { file, reason }
+        }
+      })),
     onNone: () =>
       Either.right({
         // On a terminal the person reads the human view: only warnings and errors join it,
@@ -120,9 +123,48 @@ const logDestination = (
                 write: output.log
               }
             : { ...loaded.logging, write: output.log },
-        close: () => undefined
+        close: () => undefined,
+        lost: () => undefined
       })
   })
+
+/** What did not reach its destination: the log file, stdout. */
+interface Lost {
+  readonly log: { readonly file: string; readonly reason: string } | undefined
+  readonly stdout: string | undefined
+}
+
+/** One line for each lost destination, the audit log last (it stopped the writes). */
+const lostLines = (lost: Lost) => ({
+  stdout:
+    lost.stdout === undefined
+      ? []
+      : [`stdout could not be written: ${lost.stdout}; the run's results were lost`],
+  log:
+    lost.log === undefined
+      ? []
+      : [`audit log ${lost.log.file} could not be written: ${lost.log.reason}`]
+})
+
+/**
+ * What a run that ended with its summary still owes: the lines that say why it did not
+ * end well (the last is the main reason) and its exit code. Lost output outranks a
+ * finished run: its results or its audit record are not where they should be.
+ */
+const ending = (
+  summary: RunSummary,
+  lost: Lost
+): { readonly code: ExitCode; readonly lines: ReadonlyArray<string> } => {
+  const { stdout, log } = lostLines(lost)
+  const code = exitCodeOfSummary(summary)
+  return {
+    code:
+      code === ExitCode.Aborted || (lost.stdout === undefined && lost.log === undefined)
+        ? code
+        : ExitCode.RunFailed,
+    lines: [...stdout, ...(summary.aborted ? [`run aborted: ${summary.abortReason}`] : []), ...log]
+  }
+}
 
 /**
  * `writeback run`: validates, runs, renders, and answers with CONTRACT §7's exit code.
@@ -170,14 +212,16 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     }
 
     const stop = yield* Deferred.make<void>()
+    const stdout = Delivery.watch(streams.out)
+    // Watched, never released: a failed stderr is no uncaught error (Output.log reports it
+    // to the logger, and the last `writeback:` lines may still fail).
+    Delivery.watch(streams.err)
     let signal: Signal | undefined
-    let failed = false
     let summarized = false
     let runId = ""
     const startedAt = Date.now()
     let counts = emptyCounts
     let skips: SkipCounts = {}
-    let aborted = false
     const results: Array<UserResult> = []
     let summary: RunSummary | undefined
     const program = Effect.gen(function* () {
@@ -195,12 +239,10 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
                 results.push(event)
                 counts = countResult(counts, event)
                 skips = countSkip(skips, event)
-                if (event.outcome === "FAILED") failed = true
                 break
               case "RunSummary":
                 summary = event
                 summarized = true
-                aborted = event.aborted
                 break
             }
           })
@@ -261,23 +303,32 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       )
     }
     output.done()
-    if (signal !== undefined) return signalExitCodes[signal]
-    if (Exit.isFailure(exit)) return ExitCode.RunFailed
-    return Either.match(exit.value, {
-      onRight: () => {
-        if (job.finish !== undefined && summary !== undefined && !aborted) {
-          const finished = job.finish(results, summary, loaded.right)
-          if (Either.isLeft(finished)) {
-            output.error(`writeback: ${LogFormat.escapeControl(finished.left)}`)
-            return ExitCode.RunFailed
-          }
-        }
-        return failed || aborted ? ExitCode.UserFailed : ExitCode.Ok
-      },
-      onLeft: (error) => {
-        // The last line on stderr says why the run failed, starting with its code.
-        output.error(`writeback: ${LogFormat.escapeControl(error.message)}`)
-        return exitCodeOf(error)
-      }
+    const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
+    const lost = Effect.map(stdout.flushed, () => {
+      stdout.release()
+      return { log: logging.right.lost(), stdout: stdout.failure() }
     })
+    if (signal !== undefined) {
+      const { stdout: out, log } = lostLines(yield* lost)
+      for (const line of [...out, ...log]) say(line)
+      return signalExitCodes[signal]
+    }
+    if (Exit.isFailure(exit)) return ExitCode.RunFailed
+    if (Either.isLeft(exit.value)) {
+      // The last line on stderr says why the run failed, starting with its code.
+      say(exit.value.left.message)
+      return exitCodeOf(exit.value.left)
+    }
+    if (summary === undefined) return ExitCode.RunFailed
+    if (job.finish !== undefined && !summary.aborted) {
+      const finished = job.finish(results, summary, loaded.right)
+      if (Either.isLeft(finished)) {
+        say(finished.left)
+        return ExitCode.RunFailed
+      }
+    }
+    // The last line on stderr says why the run did not end well.
+    const { code, lines } = ending(summary, yield* lost)
+    lines.forEach(say)
+    return code
   })

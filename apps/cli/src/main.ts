@@ -40,7 +40,7 @@ const maxUpdates = Options.integer("max-updates").pipe(
 )
 const metricsFile = Options.text("metrics-file").pipe(
   Options.withDescription(
-    "when the run ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector"
+    "when a full run (not --log-only) ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector; a regular file or a new path in a writable directory"
   ),
   Options.optional
 )
@@ -94,7 +94,35 @@ const load = (
       ),
       metricsFile === undefined ? Layer.empty : MetricsFile.layer(metricsFile)
     ).pipe(Layer.provide(Telemetry.layer(all.telemetry)))
-  }))
+  })).pipe(Effect.tap(() => metricsFileUsable(metricsFile)))
+
+/** A metrics file that could not be written is a configuration problem, found before the run. */
+const metricsFileUsable = (file: string | undefined) =>
+  file === undefined
+    ? Effect.void
+    : Effect.flatMap(MetricsFile.problem(file), (problem) =>
+        problem === undefined
+          ? Effect.void
+          : Effect.fail(new ConfigSource.ConfigFileError({ problems: [problem] }))
+      )
+
+/**
+ * The textfile is the nightly full run's: a single-user run or a dry run writing it would
+ * replace the night's figures (issue #20), so those ignore `--metrics-file`, with a note.
+ */
+const metricsFileFor = (flags: {
+  readonly processAll: boolean
+  readonly logOnly: boolean
+  readonly metricsFile: Option.Option<string>
+}): string | undefined => {
+  if (Option.isNone(flags.metricsFile) || (flags.processAll && !flags.logOnly)) {
+    return Option.getOrUndefined(flags.metricsFile)
+  }
+  process.stderr.write(
+    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only) writes it\n"
+  )
+  return undefined
+}
 
 const logFile = Options.text("log-file").pipe(
   Options.withDescription(
@@ -133,7 +161,7 @@ const run = Command.make(
         json: flags.json,
         logFile: flags.logFile
       },
-      deps(Option.getOrUndefined(flags.metricsFile))
+      deps(metricsFileFor(flags))
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
@@ -150,9 +178,17 @@ const run = Command.make(
           "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
       ),
       HelpDoc.p(
-        "Exit codes: 0 done, no user failed; 1 some user failed or the run aborted; " +
-          "2 run failed (LDAP connection, configuration, mass-update guard); " +
-          "3 key not found or ambiguous; 64 usage error."
+        "Exit codes: 0 done, no user failed; 1 some user failed; " +
+          "2 run failed (LDAP connection, configuration, mass-update guard, stdout or " +
+          "--log-file not writable); 3 key not found or ambiguous; 4 the run aborted " +
+          "(refused key, consecutive failures, DFØ unreachable, lease lost, an audit line " +
+          "not written); 64 usage error; 130/143 SIGINT/SIGTERM. The last stderr line of a " +
+          "run that did not end with 0 says why."
+      ),
+      HelpDoc.p(
+        "An audit line that cannot be written (--log-file or stderr on a full disk) stops every " +
+          "further write at once: the write it belongs to is not sent, the run aborts (exit 4) " +
+          "and stderr names the file."
       )
     ])
   )
@@ -166,9 +202,13 @@ const format = Options.choice("format", PlanRender.formats).pipe(
   Options.optional
 )
 
+const force = Options.boolean("force").pipe(
+  Options.withDescription("replace the --out file when it exists")
+)
+
 const plan = Command.make(
   "plan",
-  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, format },
+  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, force, format },
   (flags) =>
     planWriteback(
       {
@@ -179,6 +219,7 @@ const plan = Command.make(
         json: flags.json,
         logFile: flags.logFile,
         out: flags.out,
+        force: flags.force,
         format: flags.format
       },
       deps(undefined)
@@ -189,6 +230,11 @@ const plan = Command.make(
       HelpDoc.p(
         "Plans like `run --log-only` and writes the planned users to a plan file for review: " +
           "`writeback apply FILE` then writes exactly those changes."
+      ),
+      HelpDoc.p(
+        "The plan file is written whole or not at all (a temporary file beside it, flushed, " +
+          "then moved into place). An existing --out file is replaced only with --force; " +
+          "without it the command stops before the run with usage error 64."
       ),
       HelpDoc.p("Exit codes as `run`; 2 also when the plan file cannot be written.")
     ])
@@ -314,4 +360,8 @@ Effect.runFork(main).addObserver((exit) => {
     process.stderr.write(`writeback: unexpected failure: ${Cause.pretty(exit.cause)}\n`)
     process.exitCode = ExitCode.RunFailed
   }
+  // The run, its output and its files are done: timers left behind (an OTLP exporter
+  // retrying a collector that is down) must not hold the exit. Writes to stdout and
+  // stderr are synchronous on Linux, so nothing printed is lost.
+  process.exit()
 })

@@ -8,8 +8,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Backends from "./Backends.js"
-import { type Finished, jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, type Finished, jsonLines, runCli } from "./CliProcess.js"
 
 const eve = {
   idautoID: "00000000-0000-4000-8000-000000000e0e",
@@ -30,7 +29,7 @@ const backends = Layer.mergeAll(
   })
 )
 
-const setup = Backends.environment()
+const setup = backendEnvironment()
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.promise(() => runCli(args, env))

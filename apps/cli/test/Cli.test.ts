@@ -6,8 +6,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Backends from "./Backends.js"
-import { type Finished, jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, type Finished, jsonLines, runCli } from "./CliProcess.js"
 
 const people = generateEmployees({ count: 40, seed: 5 })
 
@@ -51,7 +50,7 @@ const directorySize = people.length + 2
 const secrets = ["ldap-secret-pw", "dfo-secret-key"]
 
 /** The CLI's environment over the suite's slapd and emulator. */
-const environment = Backends.environment()
+const environment = backendEnvironment()
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.promise(() => runCli(args, env))

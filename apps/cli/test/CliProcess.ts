@@ -1,5 +1,7 @@
 import type { ChildProcess as NodeChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { ChildProcess } from "@dfo-writeback/testkit"
 import { type Duration, Effect } from "effect"
 
@@ -87,3 +89,54 @@ export const jsonLines = (text: string): ReadonlyArray<Record<string, unknown>> 
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>)
+
+/**
+ * Runs `writeback` with its stdout (`1`) or stderr (`2`) sent to `file` (`/dev/full`) by the
+ * shell, as an operator's redirection does; that stream of the result is empty.
+ */
+export const runCliTo = (
+  fd: 1 | 2,
+  file: string,
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>>
+): Promise<Finished> =>
+  ChildProcess.run(
+    "/bin/sh",
+    [
+      "-c",
+      'fd="$1"; f="$2"; shift 2; if [ "$fd" = 1 ]; then exec "$@" >"$f"; else exec "$@" 2>"$f"; fi',
+      "sh",
+      String(fd),
+      file,
+      process.execPath,
+      bin,
+      ...args
+    ],
+    { env, inheritEnv: false }
+  ).pipe(
+    Effect.map((end) => ({ ...end, signal: end.signal as NodeJS.Signals | null })),
+    Effect.provide(ChildProcess.layer),
+    Effect.runPromise
+  )
+
+/**
+ * The CLI's environment over a suite's slapd and emulator (reset first): no rate limit, no
+ * retries, JSON logs; `extra` adds or overrides settings.
+ */
+export const backendEnvironment = (extra: Readonly<Record<string, string>> = {}) =>
+  Effect.gen(function* () {
+    const testbed = yield* LdapTestbed.LdapTestbed
+    const emulator = yield* DfoEmulator
+    emulator.reset()
+    return {
+      emulator,
+      env: {
+        ...testbed.environment,
+        ...emulator.environment,
+        SAP_MAX_RPS: "100000",
+        SAP_MAX_RETRIES: "0",
+        LOG_FORMAT: "json",
+        ...extra
+      } as Record<string, string>
+    }
+  })

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, jsonLines, runCli } from "./CliProcess.js"
 
 const person = (name: string, payrollId: string) => ({
   idautoID: `00000000-0000-4000-8000-${name.padStart(12, "0")}`,
@@ -33,22 +33,9 @@ const backends = Layer.mergeAll(
   })
 )
 
-const setup = Effect.gen(function* () {
-  const testbed = yield* LdapTestbed.LdapTestbed
-  const emulator = yield* DfoEmulator
-  emulator.reset()
+const setup = Effect.map(backendEnvironment(), ({ emulator, env }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "writeback-plan-"))
-  return {
-    emulator,
-    file: path.join(dir, "plan.json"),
-    env: {
-      ...testbed.environment,
-      ...emulator.environment,
-      SAP_MAX_RPS: "100000",
-      SAP_MAX_RETRIES: "0",
-      LOG_FORMAT: "json"
-    } as Record<string, string>
-  }
+  return { emulator, file: path.join(dir, "plan.json"), env }
 })
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>

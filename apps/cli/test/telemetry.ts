@@ -103,9 +103,12 @@ export const otlpReceiver = Effect.acquireRelease(
     endpoint: string
     spans: () => ReadonlyArray<ReceivedSpan>
     requests: () => ReadonlyArray<string>
+    /** Every exported request body as it came, for searching what left the process. */
+    bodies: () => ReadonlyArray<Buffer>
   }>((resume) => {
     const spans: Array<ReceivedSpan> = []
     const requests: Array<string> = []
+    const bodies: Array<Buffer> = []
     const server = http.createServer((request, response) => {
       const chunks: Array<Buffer> = []
       request.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -116,6 +119,7 @@ export const otlpReceiver = Effect.acquireRelease(
           response.writeHead(415).end()
           return
         }
+        bodies.push(Buffer.concat(chunks))
         spans.push(...decodeTraces(Buffer.concat(chunks)))
         response.writeHead(200, { "content-type": "application/x-protobuf" }).end()
       })
@@ -127,7 +131,8 @@ export const otlpReceiver = Effect.acquireRelease(
           server,
           endpoint: `http://127.0.0.1:${port}`,
           spans: () => spans,
-          requests: () => requests
+          requests: () => requests,
+          bodies: () => bodies
         })
       )
     })

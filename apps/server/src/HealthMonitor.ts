@@ -73,7 +73,8 @@ export const make = (
           ...(problems.length > 0 ? { problems } : {})
         })
       )
-    }).pipe(Effect.withSpan("HealthMonitor.check"))
+      // No trace: a check every few seconds would bury the runs' traces (issue #20).
+    }).pipe(Effect.withTracerEnabled(false))
 
     // Refused Watch calls come from any caller, Health needs no token: one line per
     // interval with their count, never one line each.

@@ -33,6 +33,35 @@ const labelsOf = (user: ReturnType<typeof users>[number]) => {
   return { outcome }
 }
 
+/**
+ * The server process over the backends with METRICS_LISTEN and an OTLP/HTTP JSON receiver,
+ * stopped with the scope.
+ */
+const observedServer = (extra: Readonly<Record<string, string>>) =>
+  Effect.gen(function* () {
+    const { testbed, emulator } = yield* Fixture.backends
+    const receiver = yield* otlpReceiver
+    const server = yield* Effect.promise(() =>
+      ServerProcess.start(
+        Fixture.serverEnv(testbed, emulator, {
+          METRICS_LISTEN: "127.0.0.1:0",
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          ...extra
+        })
+      )
+    )
+    yield* Effect.addFinalizer(() => Effect.promise(() => server.stop()))
+    const listening = server.logs().find((line) => line["message"] === "metrics listening")
+    assert.isDefined(listening, server.output())
+    return {
+      emulator,
+      receiver,
+      server,
+      metricsUrl: `http://${String(listening?.["address"])}/metrics`
+    }
+  })
+
 describe("telemetry of the server process", () => {
   it.scoped(
     "a bad METRICS_LISTEN or OTLP protocol, or a metrics port in use, stops start-up (exit 2)",
@@ -77,24 +106,11 @@ describe("telemetry of the server process", () => {
     "METRICS_LISTEN serves /metrics; OTEL_EXPORTER_OTLP_ENDPOINT exports the runs' spans",
     () =>
       Effect.gen(function* () {
-        const { testbed, emulator } = yield* Fixture.backends
-        const receiver = yield* otlpReceiver
-        const server = yield* Effect.promise(() =>
-          ServerProcess.start(
-            Fixture.serverEnv(testbed, emulator, {
-              METRICS_LISTEN: "127.0.0.1:0",
-              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-              OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-              OTEL_SERVICE_NAME: "writeback-under-test",
-              SAP_MAX_RETRIES: "2",
-              SAP_RETRY_BASE_MS: "1"
-            })
-          )
-        )
-        yield* Effect.addFinalizer(() => Effect.promise(() => server.stop()))
-        const listening = server.logs().find((line) => line["message"] === "metrics listening")
-        assert.isDefined(listening, server.output())
-        const metricsUrl = `http://${String(listening?.["address"])}/metrics`
+        const { emulator, receiver, server, metricsUrl } = yield* observedServer({
+          OTEL_SERVICE_NAME: "writeback-under-test",
+          SAP_MAX_RETRIES: "2",
+          SAP_RETRY_BASE_MS: "1"
+        })
 
         // The gateway answers the bulk list 503, then 429, then the list: two retries.
         emulator.script(
@@ -313,6 +329,73 @@ describe("telemetry of the server process", () => {
         )
         for (const line of runLogs) {
           assert.strictEqual(line["trace_id"], fullSpan.traceId, String(line["message"]))
+        }
+      }),
+    { timeout: 120_000 }
+  )
+
+  it.scoped(
+    "every series an alert reads is at 0 from start-up, so a first refused key is 0 → 1; health checks make no spans",
+    () =>
+      Effect.gen(function* () {
+        const { emulator, receiver, server, metricsUrl } = yield* observedServer({
+          // Many health checks while the server runs: none may make a span.
+          GRPC_HEALTH_CHECK_INTERVAL_MS: "100"
+        })
+        /** A series without a `code` label, as an alert selects it. */
+        const sample = (
+          samples: ReturnType<typeof parsePrometheus>,
+          name: string,
+          labels: Readonly<Record<string, string>>
+        ) =>
+          samples.find(
+            (s) =>
+              s.name === name &&
+              s.labels["code"] === undefined &&
+              Object.entries(labels).every(([key, value]) => s.labels[key] === value)
+          )?.value
+        const alerted = [
+          ["dfo_writeback_runs_total", { kind: "single", result: "aborted" }],
+          ["dfo_writeback_runs_total", { kind: "all", result: "failed" }],
+          ["dfo_writeback_run_aborts_total", { kind: "single", reason: "key_refused" }],
+          ["dfo_writeback_users_total", { outcome: "FAILED", reason: "SAP_FETCH_FAILED" }],
+          ["dfo_writeback_last_full_run_result", { result: "failed" }],
+          ["dfo_writeback_dfo_rate_limited_total", { method: "GET" }]
+        ] as const
+        const fresh = parsePrometheus((yield* get(metricsUrl)).body)
+        for (const [name, labels] of alerted) {
+          assert.strictEqual(sample(fresh, name, labels), 0, `${name} ${JSON.stringify(labels)}`)
+        }
+
+        // DFØ's gateway refuses the key on alice's read: the run aborts.
+        emulator.script({ method: "GET", path: `/${Fixture.alice.sapId}`, status: 401, times: 1 })
+        const c = yield* client(WritebackService, server.address)
+        const refused = yield* writeback(c, {
+          keyField: KeyField.USERNAME,
+          keyValue: Fixture.alice.username
+        })
+        assert.isTrue(summaryOf(refused.events).aborted, server.output())
+        const after = parsePrometheus((yield* get(metricsUrl)).body)
+        const labels = { kind: "single", result: "aborted" }
+        assert.strictEqual(sample(after, "dfo_writeback_runs_total", labels), 1)
+        assert.strictEqual(
+          sample(after, "dfo_writeback_run_aborts_total", {
+            kind: "single",
+            reason: "key_refused"
+          }),
+          1
+        )
+        // A single-user run never moves the full-run figures.
+        assert.strictEqual(
+          sample(after, "dfo_writeback_last_full_run_result", { result: "aborted" }),
+          0
+        )
+
+        assert.strictEqual(yield* Effect.promise(() => server.stop()), 0)
+        const names = new Set(receiver.spans().map((span) => span.name))
+        assert.isTrue(names.has("Writeback.run"), [...names].join(", "))
+        for (const name of ["HealthMonitor.check", "PortalDirectory.check", "DfoEmployees.probe"]) {
+          assert.isFalse(names.has(name), `${name} exported: ${[...names].join(", ")}`)
         }
       }),
     { timeout: 120_000 }

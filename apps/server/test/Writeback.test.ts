@@ -166,19 +166,30 @@ layer(Fixture.layer({ SAP_ABORT_AFTER_CONSECUTIVE_FAILURES: "3" }), {
     })
   )
 
-  it.scoped("sends the summary of an aborted run, then UNAVAILABLE", () =>
-    Effect.gen(function* () {
-      const fixture = yield* setup
-      fixture.emulator.setFaults({ errorRate: 1 })
-      const answer = yield* writeback(fixture.client, fullRun)
-      const summary = summaryOf(answer.events)
-      assert.isTrue(summary.aborted)
-      // Every answer 503: the bulk list, after its retries, ends the run (DFØ unreachable).
-      assert.match(summary.abortReason, /^DFØ unreachable: /)
-      assert.strictEqual(answer.error?.code, status.UNAVAILABLE)
-      assert.match(answer.error?.details ?? "", /^RUN_ABORTED: /)
-      assert.deepStrictEqual(patches(fixture), [])
-    })
+  it.scoped(
+    "sends the summary of an aborted run, then UNAVAILABLE; logs the abort at error level",
+    () =>
+      Effect.gen(function* () {
+        const fixture = yield* setup
+        fixture.emulator.setFaults({ errorRate: 1 })
+        const answer = yield* writeback(fixture.client, fullRun)
+        const summary = summaryOf(answer.events)
+        assert.isTrue(summary.aborted)
+        // Every answer 503: the bulk list, after its retries, ends the run (DFØ unreachable).
+        assert.match(summary.abortReason, /^DFØ unreachable: /)
+        assert.strictEqual(answer.error?.code, status.UNAVAILABLE)
+        assert.match(answer.error?.details ?? "", /^RUN_ABORTED: /)
+        assert.deepStrictEqual(patches(fixture), [])
+        // Alerts on error-level lines must see an aborted night: one line says so.
+        const isAbort = (line: Record<string, unknown>) =>
+          line["run_id"] === summary.runId && line["message"] === "run aborted"
+        yield* eventually(() => fixture.server.logs().some(isAbort), "the run's abort line")
+        const aborted = fixture.server.logs().filter(isAbort)
+        assert.deepStrictEqual(
+          aborted.map((line) => line["level"]),
+          ["error"]
+        )
+      })
   )
 
   it.scoped("answers UNAVAILABLE / LDAP_CONNECTION_FAILED while the directory is down", () =>

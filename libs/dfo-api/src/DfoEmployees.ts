@@ -614,10 +614,10 @@ export class DfoEmployees extends Context.Tag("@dfo-writeback/dfo-api/DfoEmploye
 
 /** A client from plain options (tests, benchmarks). */
 export const layer = (options: DfoEmployeesOptions): Layer.Layer<DfoEmployees> =>
-  Layer.scoped(DfoEmployees, make(options))
+  Layer.scoped(DfoEmployees, Effect.zipRight(DfoMetrics.zeros, make(options)))
 
 /** A client from the environment's SAP_* settings (CONTRACT §6). */
 export const layerConfig: Layer.Layer<DfoEmployees, ConfigError.ConfigError> = Layer.scoped(
   DfoEmployees,
-  Effect.flatMap(config, make)
+  Effect.zipRight(DfoMetrics.zeros, Effect.flatMap(config, make))
 )

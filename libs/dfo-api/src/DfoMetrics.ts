@@ -80,6 +80,14 @@ export const failed = (method: string): Effect.Effect<void> => Metric.increment(
 export const refusedForRate = (method: string): Effect.Effect<void> =>
   Metric.increment(rateLimitedOf(method))
 
+/**
+ * The 429 series of every method at 0, before the first request: an alert's `increase()`
+ * sees nothing of a series whose first sample is already above 0 (issue #20).
+ */
+export const zeros: Effect.Effect<void> = Effect.sync(() => {
+  for (const method of ["GET", "PUT", "PATCH"]) rateLimitedOf(method).unsafeUpdate(0, [])
+})
+
 /** Counts an attempt that timed out. */
 export const timedOut = (method: string): Effect.Effect<void> =>
   Metric.increment(timeoutsOf(method))

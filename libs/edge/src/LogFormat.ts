@@ -20,7 +20,10 @@ export type Format = "json" | "text"
 export interface Options {
   readonly format: Format
   readonly level: LogLevel.LogLevel
-  /** The server logs on stdout; the CLI on stderr, keeping stdout for its output. */
+  /**
+   * The server logs on stdout; the CLI on stderr, keeping stdout for its output, or to
+   * `--log-file`. Throws when the line could not be written whole.
+   */
   readonly write: (line: string) => void
 }
 
@@ -60,6 +63,19 @@ const messageText = (message: unknown): string => {
     .join(" ")
 }
 
+/**
+ * Hands a line to the sink. An `audit` line the sink could not take is thrown on to the
+ * fiber that logged it, whose write must then not be sent; any other line is dropped, so
+ * a full disk does not end the run without its summary (the sink keeps its failure).
+ */
+const emit = (options: Options, line: string, audit: boolean) => {
+  try {
+    options.write(line)
+  } catch (failure) {
+    if (audit) throw failure
+  }
+}
+
 const makeLogger = (options: Options) =>
   Logger.make<unknown, void>(({ annotations, cause, context, date, logLevel, message }) => {
     const fields: Record<string, unknown> = {
@@ -78,14 +94,17 @@ const makeLogger = (options: Options) =>
     }
     for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = clipValue(value)
     if (!Cause.isEmpty(cause)) fields["cause"] = clip(Cause.pretty(cause), 8 * maxValueLength)
+    const audit = fields["audit"] === true
     if (options.format === "json") {
       // JSON.stringify escapes C0 controls; these it leaves raw, and a terminal tailing the
       // log would act on them.
-      options.write(
+      emit(
+        options,
         JSON.stringify(fields).replace(
           /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
           (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-        )
+        ),
+        audit
       )
       return
     }
@@ -96,8 +115,10 @@ const makeLogger = (options: Options) =>
           `${escapeControl(key)}=${escapeControl(typeof value === "string" ? value : JSON.stringify(value))}`
       )
       .join(" ")
-    options.write(
-      `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${escapeControl(String(text))}${extra === "" ? "" : ` ${extra}`}`
+    emit(
+      options,
+      `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${escapeControl(String(text))}${extra === "" ? "" : ` ${extra}`}`,
+      audit
     )
   })
 

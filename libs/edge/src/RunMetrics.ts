@@ -1,22 +1,41 @@
-import type {
-  RunError,
-  RunSummary,
-  UserResult,
-  WritebackEvent,
-  WritebackRequest
+import {
+  ErrorCode,
+  Outcome,
+  type RunError,
+  type RunSummary,
+  SkipReason,
+  type WritebackEvent,
+  type WritebackRequest
 } from "@dfo-writeback/domain"
 import { Cause, Effect, Exit, Metric, MetricBoundaries, Option, Stream } from "effect"
 
 /**
  * Runs and users as `/metrics` and the CLI's textfile show them (issue #12), measured from
  * a run's event stream at the edge, so the program itself stays free of metrics.
- * Process-wide Effect metrics: every run of a server adds to the same series.
+ * Process-wide Effect metrics: every run of a server adds to the same series. Every series
+ * an alert reads exists at 0 from the start (`zeros`): `increase()` sees nothing of a
+ * series whose first sample is already 1 (issue #20).
  */
 
-/** Finished runs by `kind` (`single`, `all`) and `result`; failed runs also carry `code`. */
+/** One user (`single`), every user (`all`, a full run) or a reviewed plan (`apply`). */
+export const runKinds = ["single", "all", "apply"] as const
+export type RunKind = (typeof runKinds)[number]
+
+/** The kind of a run of `request`; an applied plan is named by the caller. */
+export const kindOf = (request: WritebackRequest): RunKind =>
+  request._tag === "AllUsers" ? "all" : "single"
+
+/** Finished runs by `kind` and `result`; failed runs also carry `code`. */
 export const runs = Metric.counter("dfo_writeback_runs", {
   description:
-    "Writeback runs by kind (single, all) and result (done, user_failed, aborted, failed, cancelled)",
+    "Writeback runs by kind (single, all, apply) and result (done, user_failed, aborted, failed, cancelled)",
+  incremental: true
+})
+
+/** Aborted runs by `kind` and `reason` (`AbortReason`: a kind of cause, never a value). */
+export const aborts = Metric.counter("dfo_writeback_run_aborts", {
+  description:
+    "Aborted writeback runs by kind and reason (key_refused, dfo_unreachable, consecutive_failures, interrupted, other)",
   incremental: true
 })
 
@@ -46,8 +65,60 @@ export const lastSuccessfulFullRun = Metric.gauge(
   { description: "End of the last full writeback run that completed (not aborted, not a dry run)" }
 )
 
+/** The last full run that may write (not `log_only`): when it ended, how, and its users. */
+export const lastFullRunTimestamp = Metric.gauge("dfo_writeback_last_full_run_timestamp_seconds", {
+  description: "End of the last full writeback run (not a dry run), whatever its result"
+})
+
+/** 1 for the last full run's `result`, 0 for every other: alerts need no `increase()`. */
+export const lastFullRunResult = Metric.gauge("dfo_writeback_last_full_run_result", {
+  description: "1 for the result of the last full writeback run (not a dry run), 0 for the others"
+})
+
+/** 1 for the reason the last full run aborted, 0 for every other (all 0 when it did not). */
+export const lastFullRunAbortReason = Metric.gauge("dfo_writeback_last_full_run_abort_reason", {
+  description: "1 for the reason the last full writeback run aborted, 0 for the others"
+})
+
+/** The last full run's users by `outcome`. */
+export const lastFullRunUsers = Metric.gauge("dfo_writeback_last_full_run_users", {
+  description: "Users of the last full writeback run (not a dry run), by outcome"
+})
+
 /** How a run ended, as the `result` label says it. */
-export type RunResult = "done" | "user_failed" | "aborted" | "failed" | "cancelled"
+export const runResults = ["done", "user_failed", "aborted", "failed", "cancelled"] as const
+export type RunResult = (typeof runResults)[number]
+
+/** A run-level error's code: listed as a record, so a new RunError fails to compile here. */
+const runErrorCodes: Record<RunError["code"], null> = {
+  LDAP_CONNECTION_FAILED: null,
+  NOT_FOUND: null,
+  AMBIGUOUS_KEY: null,
+  INVALID_REQUEST: null,
+  MASS_UPDATE_GUARD: null
+}
+
+/** Why a run aborted, as the `reason` label says it. */
+export const abortReasons = [
+  "key_refused",
+  "dfo_unreachable",
+  "consecutive_failures",
+  "interrupted",
+  "other"
+] as const
+export type AbortReason = (typeof abortReasons)[number]
+
+/** The kind of an `abort_reason` text (CONTRACT §3, §4, §7). */
+export const abortReasonOf = (text: string): AbortReason =>
+  text.startsWith("DFØ refused")
+    ? "key_refused"
+    : text.startsWith("DFØ unreachable")
+      ? "dfo_unreachable"
+      : text.startsWith("stopped after")
+        ? "consecutive_failures"
+        : text.startsWith("interrupted")
+          ? "interrupted"
+          : "other"
 
 export const resultOf = (
   exit: Exit.Exit<unknown, RunError>,
@@ -66,51 +137,121 @@ export const resultOf = (
 
 /** One counter per outcome and reason, tagged once: a full run counts tens of thousands. */
 const userCounters = new Map<string, Metric.Metric.Counter<number>>()
-const userCounter = (result: UserResult) => {
-  const reason = result.skipReason ?? result.errorCode
-  const key = `${result.outcome}/${reason ?? ""}`
+const userCounter = (outcome: Outcome, reason: string | undefined) => {
+  const key = `${outcome}/${reason ?? ""}`
   let counter = userCounters.get(key)
   if (counter === undefined) {
-    const byOutcome = Metric.tagged(users, "outcome", result.outcome)
+    const byOutcome = Metric.tagged(users, "outcome", outcome)
     counter = reason === undefined ? byOutcome : Metric.tagged(byOutcome, "reason", reason)
     userCounters.set(key, counter)
   }
   return counter
 }
 
+const runCounter = (kind: RunKind, result: RunResult, code: string | undefined) => {
+  const byResult = Metric.tagged(Metric.tagged(runs, "kind", kind), "result", result)
+  return code === undefined ? byResult : Metric.tagged(byResult, "code", code)
+}
+
+const abortCounter = (kind: RunKind, reason: AbortReason) =>
+  Metric.tagged(Metric.tagged(aborts, "kind", kind), "reason", reason)
+
+/** Every (outcome, reason) pair a user result can carry. */
+const userSeries: ReadonlyArray<readonly [Outcome, string | undefined]> = Outcome.literals.flatMap(
+  (outcome): ReadonlyArray<readonly [Outcome, string | undefined]> =>
+    outcome === "SKIPPED"
+      ? SkipReason.literals.map((reason) => [outcome, reason] as const)
+      : outcome === "FAILED"
+        ? ErrorCode.literals.map((reason) => [outcome, reason] as const)
+        : [[outcome, undefined] as const]
+)
+
+/**
+ * Every run, abort and user series at 0, and the last full run's result, abort reason and
+ * users at 0: run once at start-up, so the first failure of a process is an increase from
+ * 0 and a textfile holds every series.
+ */
+export const zeros: Effect.Effect<void> = Effect.sync(() => {
+  for (const kind of runKinds) {
+    for (const result of runResults) runCounter(kind, result, undefined).unsafeUpdate(0, [])
+    for (const code of Object.keys(runErrorCodes)) {
+      runCounter(kind, "failed", code).unsafeUpdate(0, [])
+    }
+    for (const reason of abortReasons) abortCounter(kind, reason).unsafeUpdate(0, [])
+  }
+  for (const [outcome, reason] of userSeries) userCounter(outcome, reason).unsafeUpdate(0, [])
+  for (const result of runResults) {
+    Metric.tagged(lastFullRunResult, "result", result).unsafeUpdate(0, [])
+  }
+  for (const reason of abortReasons) {
+    Metric.tagged(lastFullRunAbortReason, "reason", reason).unsafeUpdate(0, [])
+  }
+  for (const outcome of Outcome.literals) {
+    Metric.tagged(lastFullRunUsers, "outcome", outcome).unsafeUpdate(0, [])
+  }
+})
+
+/** The last full run's gauges: one value per label, so each says 1 or 0 (or a count). */
+const recordFullRun = (
+  result: RunResult,
+  abortReason: AbortReason | undefined,
+  byOutcome: ReadonlyMap<Outcome, number>
+) =>
+  Effect.sync(() => {
+    lastFullRunTimestamp.unsafeUpdate(Date.now() / 1000, [])
+    for (const each of runResults) {
+      Metric.tagged(lastFullRunResult, "result", each).unsafeUpdate(each === result ? 1 : 0, [])
+    }
+    for (const each of abortReasons) {
+      Metric.tagged(lastFullRunAbortReason, "reason", each).unsafeUpdate(
+        each === abortReason ? 1 : 0,
+        []
+      )
+    }
+    for (const outcome of Outcome.literals) {
+      Metric.tagged(lastFullRunUsers, "outcome", outcome).unsafeUpdate(
+        byOutcome.get(outcome) ?? 0,
+        []
+      )
+    }
+  })
+
 /**
  * Counts a run's users as their results pass and the run itself when its stream ends,
- * however it ends; sets `lastSuccessfulFullRun` after a completed full run that could write.
- * The events pass unchanged.
+ * however it ends. Only a full run (`kind` `all`) that may write moves the full-run
+ * figures: a single-user run or an applied plan never hides a failed night (issue #20);
+ * `lastSuccessfulFullRun` also needs a run that could write and did not abort. The events
+ * pass unchanged.
  */
 export const track =
-  (request: WritebackRequest) =>
+  (request: WritebackRequest, kind: RunKind = kindOf(request)) =>
   <R>(
     events: Stream.Stream<WritebackEvent, RunError, R>
   ): Stream.Stream<WritebackEvent, RunError, R> =>
     Stream.suspend(() => {
-      const kind = request._tag === "AllUsers" ? "all" : "single"
       const startedAt = performance.now()
       let summary: RunSummary | undefined
       let readOnly = false
       let userFailed = false
+      const byOutcome = new Map<Outcome, number>()
       const finished = (exit: Exit.Exit<unknown, RunError>) =>
         Effect.suspend(() => {
           const { result, code } = resultOf(exit, summary, userFailed)
-          const byKind = Metric.tagged(runs, "kind", kind)
-          const byResult = Metric.tagged(byKind, "result", result)
-          const canWrite = !request.logOnly && !readOnly
-          const success =
-            kind === "all" && canWrite && (result === "done" || result === "user_failed")
+          const abortReason =
+            result === "aborted" ? abortReasonOf(summary?.abortReason ?? "") : undefined
+          const fullRun = kind === "all" && !request.logOnly
+          const success = fullRun && !readOnly && (result === "done" || result === "user_failed")
           return Effect.all(
             [
-              Metric.increment(
-                code === undefined ? byResult : Metric.tagged(byResult, "code", code)
-              ),
+              Metric.increment(runCounter(kind, result, code)),
+              abortReason === undefined
+                ? Effect.void
+                : Metric.increment(abortCounter(kind, abortReason)),
               Metric.update(
                 Metric.tagged(runDuration, "kind", kind),
                 (performance.now() - startedAt) / 1000
               ),
+              fullRun ? recordFullRun(result, abortReason, byOutcome) : Effect.void,
               success ? Metric.set(lastSuccessfulFullRun, Date.now() / 1000) : Effect.void
             ],
             { discard: true }
@@ -128,7 +269,8 @@ export const track =
                 break
               case "UserResult": {
                 if (event.outcome === "FAILED") userFailed = true
-                const counter = userCounter(event)
+                byOutcome.set(event.outcome, (byOutcome.get(event.outcome) ?? 0) + 1)
+                const counter = userCounter(event.outcome, event.skipReason ?? event.errorCode)
                 counted.set(counter, (counted.get(counter) ?? 0) + 1)
                 break
               }

@@ -5,12 +5,19 @@ import {
   type WritebackRequest
 } from "@dfo-writeback/domain"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import * as OtelResource from "@effect/opentelemetry/Resource"
+import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanProcessor
+} from "@opentelemetry/sdk-trace-base"
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import { Writeback } from "@dfo-writeback/writeback"
-import { Chunk, Config, Context, Effect, Layer, Option, Stream } from "effect"
+import { Chunk, Config, Context, Duration, Effect, Layer, Logger, Option, Stream } from "effect"
 import * as RunMetrics from "./RunMetrics.js"
 
 /**
@@ -102,8 +109,105 @@ export class PrometheusMetrics extends Context.Tag("@dfo-writeback/writeback/Pro
 export const prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 /**
+ * How long spans still batched at exit may take to reach the collector. A collector that
+ * is down must not hold a run's exit (issue #20): past this, they are dropped with one
+ * warning line.
+ */
+export const flushTimeout = Duration.seconds(1)
+
+/** The collector's origin: no path, query or credentials in a log line. */
+const originOf = (url: string) => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return "(invalid URL)"
+  }
+}
+
+/** Flushes and shuts the provider down within `flushTimeout`; one warning line otherwise. */
+const shutdownWithin = (provider: NodeTracerProvider, url: string) =>
+  Effect.tryPromise(() => provider.forceFlush().then(() => provider.shutdown())).pipe(
+    Effect.interruptible,
+    Effect.timeoutOption(flushTimeout),
+    Effect.either,
+    Effect.flatMap((result) => {
+      const problem =
+        result._tag === "Left"
+          ? "failed"
+          : Option.isNone(result.right)
+            ? `did not finish within ${Duration.format(flushTimeout)}`
+            : undefined
+      return problem === undefined
+        ? Effect.void
+        : Effect.logWarning(`trace export ${problem}: spans not yet sent are dropped`).pipe(
+            Effect.annotateLogs("collector", originOf(url))
+          )
+    })
+  )
+
+/**
+ * A span as it may leave the process: a failure keeps its status code and the error's type,
+ * not its message or stack, which may quote DFØ's faultText or an LDAP value (issue #19
+ * point 12). The rest is read through the original span.
+ */
+const withoutValues = (span: ReadableSpan): ReadableSpan =>
+  Object.assign(Object.create(span) as ReadableSpan, {
+    status: { code: span.status.code },
+    events: span.events.map((event) =>
+      event.name === "exception"
+        ? {
+            ...event,
+            attributes: { "exception.type": event.attributes?.["exception.type"] ?? "" }
+          }
+        : event
+    )
+  })
+
+/** Passes every ended span on `withoutValues`. */
+const redacting = (inner: SpanProcessor): SpanProcessor => ({
+  onStart: (span, context) => inner.onStart(span, context),
+  onEnd: (span) => inner.onEnd(withoutValues(span)),
+  forceFlush: () => inner.forceFlush(),
+  shutdown: () => inner.shutdown()
+})
+
+/**
+ * Spans batched to OTLP/HTTP at `url`, without values. Not NodeSdk's own provider: its shutdown waits
+ * silently for up to 3 s, and the exporter's retries then held a CLI run's exit for 10 s.
+ */
+const tracing = (url: string, protocol: Protocol) =>
+  OtelTracer.layer.pipe(
+    Layer.provide(
+      Layer.scoped(
+        OtelTracer.OtelTracerProvider,
+        Effect.flatMap(OtelResource.Resource, (resource) =>
+          Effect.acquireRelease(
+            Effect.sync(
+              () =>
+                new NodeTracerProvider({
+                  resource,
+                  spanProcessors: [
+                    redacting(
+                      new BatchSpanProcessor(
+                        protocol === "http/json"
+                          ? new JsonExporter({ url })
+                          : new ProtobufExporter({ url })
+                      )
+                    )
+                  ]
+                })
+            ),
+            (provider) => shutdownWithin(provider, url)
+          )
+        )
+      )
+    )
+  )
+
+/**
  * Exports spans when `tracesUrl` is set (batched; the rest are flushed when the layer
- * closes) and serves every Effect metric of the process as Prometheus text.
+ * closes, within `flushTimeout`) and serves every Effect metric of the process as
+ * Prometheus text, every run and user series present from the start at 0.
  */
 export const layer = (options: Options): Layer.Layer<PrometheusMetrics> =>
   Layer.unwrapEffect(
@@ -117,21 +221,23 @@ export const layer = (options: Options): Layer.Layer<PrometheusMetrics> =>
       const serializer = new PrometheusSerializer(undefined, false, undefined, true, true)
       const sdk = NodeSdk.layer(() => ({
         resource: { serviceName: options.serviceName },
-        metricReader: reader,
-        spanProcessor: Option.match(options.tracesUrl, {
-          onNone: () => undefined,
-          onSome: (url) =>
-            new BatchSpanProcessor(
-              options.protocol === "http/json"
-                ? new JsonExporter({ url })
-                : new ProtobufExporter({ url })
-            )
-        })
+        metricReader: reader
       }))
+      const traces = Option.match(options.tracesUrl, {
+        onNone: () => Layer.empty,
+        onSome: (url) => tracing(url, options.protocol)
+      })
       const render = Effect.promise(() => reader.collect()).pipe(
         Effect.map(({ resourceMetrics }) => serializer.serialize(resourceMetrics))
       )
-      return Layer.merge(Layer.succeed(PrometheusMetrics, { render }), Layer.discard(sdk))
+      return Layer.mergeAll(
+        Layer.succeed(PrometheusMetrics, { render }),
+        Layer.discard(traces.pipe(Layer.provideMerge(sdk))),
+        // Log lines never become span events: audit lines carry e-mail addresses, before and
+        // after (issue #19 point 12). Spans carry ids, outcomes and field names only.
+        Logger.remove(Logger.tracerLogger),
+        Layer.effectDiscard(RunMetrics.zeros)
+      )
     })
   )
 
@@ -143,7 +249,7 @@ export const layerConfig = Layer.unwrapEffect(Effect.map(config, layer))
  * log lines carry its `trace_id`) and the run metrics of `RunMetrics.track`.
  */
 export const observe =
-  (request: WritebackRequest) =>
+  (request: WritebackRequest, kind: RunMetrics.RunKind = RunMetrics.kindOf(request)) =>
   <R>(
     events: Stream.Stream<WritebackEvent, RunError, R>
   ): Stream.Stream<WritebackEvent, RunError, R> =>
@@ -155,7 +261,7 @@ export const observe =
           ? Effect.as(Effect.annotateCurrentSpan("run_id", started.value.runId), chunk)
           : Effect.succeed(chunk)
       }),
-      RunMetrics.track(request),
+      RunMetrics.track(request, kind),
       Stream.withSpan("Writeback.run", {
         attributes: {
           process_all: request._tag === "AllUsers",
@@ -174,11 +280,12 @@ export const instrument: Layer.Layer<Writeback.Writeback, never, Writeback.Write
     Effect.map(Writeback.Writeback, (inner) =>
       Writeback.Writeback.of({
         run: (request, options) => inner.run(request, options).pipe(observe(request)),
-        // Applying a plan is a full run that writes: measured and traced as one.
+        // Applying a plan writes, but a few reviewed users are no full run: kind `apply`
+        // never moves the full-run figures, so it cannot hide a failed night.
         apply: (plan, options) =>
           inner
             .apply(plan, options)
-            .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })))
+            .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), "apply"))
       })
     )
   )

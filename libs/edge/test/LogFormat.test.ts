@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, LogLevel } from "effect"
+import { Cause, Effect, Exit, LogLevel } from "effect"
 import { LogFormat } from "../src/index.js"
 
 /** The lines `effect` logs through the app's logger in `format`. */
@@ -67,5 +67,34 @@ describe("LogFormat", () => {
         assert.include(line, `…(${1_000_000 - LogFormat.maxValueLength} more characters)`)
       }
     })
+  )
+
+  it.effect(
+    "a sink that fails: an audit line's failure reaches its fiber, others are dropped",
+    () =>
+      Effect.gen(function* () {
+        const full = new Error("ENOSPC: no space left on device, write")
+        const logger = LogFormat.layer({
+          format: "json",
+          level: LogLevel.Info,
+          write: () => {
+            throw full
+          }
+        })
+        const plain = yield* Effect.exit(
+          Effect.logError("run aborted").pipe(Effect.provide(logger))
+        )
+        assert.isTrue(Exit.isSuccess(plain))
+        const audit = yield* Effect.exit(
+          Effect.logInfo("audit").pipe(
+            Effect.annotateLogs({ audit: true, audit_phase: "intent" }),
+            Effect.provide(logger)
+          )
+        )
+        assert.isTrue(Exit.isFailure(audit))
+        if (Exit.isFailure(audit)) {
+          assert.deepStrictEqual([...Cause.defects(audit.cause)], [full])
+        }
+      })
   )
 })

@@ -54,6 +54,8 @@ const summary = (aborted = false) =>
     caller: ""
   })
 
+const guard = new MassUpdateGuard({ planned: 5, limit: 1, configuredLimit: 1, requestLimit: 0 })
+
 const all = (logOnly = false) => new AllUsersRequest({ logOnly, maxUpdates: 0 })
 const single = new SingleUserRequest({ keyField: "username", keyValue: "u", logOnly: false })
 
@@ -167,12 +169,6 @@ describe("RunMetrics.track", () => {
 
   it.effect("a run-level error is failed with its code; a single run never moves the gauge", () =>
     Effect.gen(function* () {
-      const guard = new MassUpdateGuard({
-        planned: 5,
-        limit: 1,
-        configuredLimit: 1,
-        requestLimit: 0
-      })
       const failed = yield* measure(
         all(),
         Stream.concat(Stream.make(started()), Stream.fail(guard)),
@@ -210,4 +206,173 @@ describe("RunMetrics.track", () => {
       assert.strictEqual((yield* runs({ kind: "all", result: "cancelled" })) - before, 1)
     })
   )
+})
+
+const gauge = (metric: Metric.Metric.Gauge<number>, key: string, value: string) =>
+  Metric.value(Metric.tagged(metric, key, value)).pipe(Effect.map((state) => state.value))
+
+/** The last full run's result and abort reason gauges, as `{label: value}`. */
+const lastFullRun = Effect.gen(function* () {
+  const results: Record<string, number> = {}
+  for (const result of RunMetrics.runResults) {
+    results[result] = yield* gauge(RunMetrics.lastFullRunResult, "result", result)
+  }
+  const reasons: Record<string, number> = {}
+  for (const reason of RunMetrics.abortReasons) {
+    reasons[reason] = yield* gauge(RunMetrics.lastFullRunAbortReason, "reason", reason)
+  }
+  const timestamp = (yield* Metric.value(RunMetrics.lastFullRunTimestamp)).value
+  return { results, reasons, timestamp }
+})
+
+const refusedSummary = () =>
+  new RunSummary({
+    ...summary(true),
+    abortReason:
+      "DFØ refused a read (1) with HTTP 401: the gateway refused the API key: check SAP_API_KEY; no further users are started"
+  })
+
+describe("RunMetrics: figures an alert can read (issue #20)", () => {
+  it.effect("zeros: every run, abort and user series an alert reads exists at 0", () =>
+    Effect.gen(function* () {
+      yield* RunMetrics.zeros
+      const snapshot = yield* Metric.snapshot
+      const series = (name: string, tags: Readonly<Record<string, string>>) =>
+        snapshot.filter(
+          ({ metricKey }) =>
+            metricKey.name === name &&
+            Object.entries(tags).every(([key, value]) =>
+              metricKey.tags.some((tag) => tag.key === key && tag.value === value)
+            )
+        )
+      for (const kind of ["all", "single", "apply"]) {
+        for (const result of ["failed", "aborted", "done", "user_failed", "cancelled"]) {
+          assert.isAtLeast(series("dfo_writeback_runs", { kind, result }).length, 1, result)
+        }
+        for (const code of ["LDAP_CONNECTION_FAILED", "MASS_UPDATE_GUARD"]) {
+          assert.strictEqual(
+            series("dfo_writeback_runs", { kind, result: "failed", code }).length,
+            1,
+            code
+          )
+        }
+        assert.strictEqual(
+          series("dfo_writeback_run_aborts", { kind, reason: "key_refused" }).length,
+          1
+        )
+      }
+      for (const reason of ["SAP_FETCH_FAILED", "SAP_UPDATE_FAILED"]) {
+        assert.strictEqual(
+          series("dfo_writeback_users", { outcome: "FAILED", reason }).length,
+          1,
+          reason
+        )
+      }
+      assert.strictEqual(
+        series("dfo_writeback_last_full_run_result", { result: "failed" }).length,
+        1
+      )
+    })
+  )
+
+  it.effect("a failed full run sets the last full run's result to failed and nothing else", () =>
+    Effect.gen(function* () {
+      const before = Date.now() / 1000
+      yield* measure(all(), Stream.concat(Stream.make(started()), Stream.fail(guard)), {
+        kind: "all",
+        result: "failed",
+        code: "MASS_UPDATE_GUARD"
+      })
+      const last = yield* lastFullRun
+      assert.deepStrictEqual(last.results, {
+        done: 0,
+        user_failed: 0,
+        aborted: 0,
+        failed: 1,
+        cancelled: 0
+      })
+      assert.isAtLeast(last.timestamp, Math.floor(before))
+    })
+  )
+
+  it.effect("a refused key: aborted, abort reason key_refused, counted by reason", () =>
+    Effect.gen(function* () {
+      const counter = Metric.tagged(
+        Metric.tagged(RunMetrics.aborts, "kind", "all"),
+        "reason",
+        "key_refused"
+      )
+      const before = (yield* Metric.value(counter)).count
+      yield* measure(
+        all(),
+        Stream.make(started(), user("FAILED", { errorCode: "SAP_FETCH_FAILED" }), refusedSummary()),
+        { kind: "all", result: "aborted" }
+      )
+      assert.strictEqual((yield* Metric.value(counter)).count - before, 1)
+      const last = yield* lastFullRun
+      assert.strictEqual(last.results["aborted"], 1)
+      assert.deepStrictEqual(last.reasons, {
+        key_refused: 1,
+        dfo_unreachable: 0,
+        consecutive_failures: 0,
+        interrupted: 0,
+        other: 0
+      })
+      assert.strictEqual(yield* gauge(RunMetrics.lastFullRunUsers, "outcome", "FAILED"), 1)
+    })
+  )
+
+  it.effect("an applied plan and a single-user run never move the full-run figures", () =>
+    Effect.gen(function* () {
+      // A failed night first: what the figures must keep showing.
+      yield* measure(all(), Stream.make(started(), refusedSummary()), {
+        kind: "all",
+        result: "aborted"
+      })
+      const night = yield* lastFullRun
+      const applied = yield* Stream.make(started(), user("UPDATED"), summary()).pipe(
+        RunMetrics.track(all(), "apply"),
+        Stream.runDrain,
+        Effect.zipRight(lastSuccess)
+      )
+      const one = yield* measure(single, Stream.make(started(), user("UPDATED"), summary()), {
+        kind: "single",
+        result: "done"
+      })
+      assert.strictEqual(one.runs, 1)
+      assert.deepStrictEqual(yield* lastFullRun, night)
+      assert.isFalse(one.lastMoved)
+      assert.strictEqual(yield* lastSuccess, applied)
+      assert.strictEqual(yield* runs({ kind: "apply", result: "done" }), 1)
+    })
+  )
+
+  it.effect("a dry full run leaves the last full run's figures alone", () =>
+    Effect.gen(function* () {
+      const before = yield* lastFullRun
+      yield* measure(all(true), Stream.make(started(), user("FAILED"), summary(true)), {
+        kind: "all",
+        result: "aborted"
+      })
+      assert.deepStrictEqual(yield* lastFullRun, before)
+    })
+  )
+
+  it("abort reasons name a kind of cause, never the text", () => {
+    assert.strictEqual(RunMetrics.abortReasonOf(refusedSummary().abortReason), "key_refused")
+    assert.strictEqual(
+      RunMetrics.abortReasonOf(
+        "stopped after 25 consecutive DFØ failures (SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=25)"
+      ),
+      "consecutive_failures"
+    )
+    assert.strictEqual(
+      RunMetrics.abortReasonOf(
+        "DFØ unreachable: GET https://gw.example.no/dfo/ansatte/v2 (the list of all employees) failed"
+      ),
+      "dfo_unreachable"
+    )
+    assert.strictEqual(RunMetrics.abortReasonOf("interrupted"), "interrupted")
+    assert.strictEqual(RunMetrics.abortReasonOf("olanor@uni.no"), "other")
+  })
 })

@@ -23,13 +23,20 @@ const run = (
   request: WritebackRequest,
   overrides: Parameters<typeof F.program>[0] = {},
   clients: F.Clients = {},
-  minimumLevel: LogLevel.LogLevel = LogLevel.Info
+  minimumLevel: LogLevel.LogLevel = LogLevel.Info,
+  /** Audit lines the log takes before its disk is full (it then throws, as LogFormat does). */
+  auditCapacity = Infinity
 ) =>
   Effect.gen(function* () {
     const lines: Array<Line> = []
+    let audited = 0
     const collector = Logger.make(({ annotations, message }) => {
       const text = List.isList(message) ? List.toArray(message).join(" ") : String(message)
-      lines.push({ message: text, fields: Object.fromEntries(HashMap.toEntries(annotations)) })
+      const fields = Object.fromEntries(HashMap.toEntries(annotations))
+      if (fields["audit"] === true && audited++ >= auditCapacity) {
+        throw new Error("ENOSPC: no space left on device, write")
+      }
+      lines.push({ message: text, fields })
     })
     const program = yield* F.program(overrides, clients)
     const events = yield* Effect.gen(function* () {
@@ -207,6 +214,30 @@ describe("Writeback: writes DFØ can show are right now (issue #10)", () => {
           assert.strictEqual(summary.updateFailed, 1)
           assert.strictEqual(F.countBy(emulator, "PUT"), 1)
           assert.isTrue(emulator.log().every((e) => e.method === "GET" || e.method === "PUT"))
+        })
+      )
+
+      it.effect("an audit line the log cannot take: its write is not sent, the run aborts", () =>
+        Effect.gen(function* () {
+          const emulator = yield* freshDfo
+          // Two writes' intent and done lines fit; the third write's intent line does not.
+          const { events, lines } = yield* run(all(), { concurrency: 1 }, {}, LogLevel.Info, 4)
+          const summary = F.summaryOf(events)
+          assert.isTrue(summary.aborted)
+          assert.match(summary.abortReason, /^the audit log could not be written: ENOSPC/)
+          assert.strictEqual(summary.updated, 2)
+          assert.strictEqual(F.countBy(emulator, "PUT"), 2)
+          assert.deepStrictEqual(
+            audits(lines, "intent").map((line) => line.fields["sap_id"]),
+            emulator
+              .log()
+              .filter((entry) => entry.method === "PUT")
+              .map((entry) => entry.path.split("/").pop())
+          )
+          const notSent = F.users(events).filter((user) => /not sent/.test(user.message))
+          assert.strictEqual(notSent.length, 1)
+          assert.strictEqual(notSent[0]?.outcome, "FAILED")
+          assert.isTrue(countsAddUp(summary))
         })
       )
 

@@ -1,5 +1,5 @@
 import type { ChangeSet, DfoField } from "@dfo-writeback/domain"
-import { Effect, Logger, LogLevel } from "effect"
+import { Effect, Logger, LogLevel, Schema } from "effect"
 
 /** Who and what one write is about, for both of its audit lines. */
 export interface AuditSubject {
@@ -16,14 +16,31 @@ export interface AuditSubject {
  */
 export type AuditResult = "written" | "rejected" | "unknown"
 
+/**
+ * An audit line the log sink could not write (a full disk, a closed file). The write it
+ * belongs to is not sent, and the run sends no further write.
+ */
+export class AuditLogError extends Schema.TaggedError<AuditLogError>()("AuditLogError", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the audit log could not be written: ${this.reason}`
+  }
+}
+
 const valuesOf = (changeSet: ChangeSet, side: "before" | "after") =>
   Object.fromEntries(changeSet.changes.map((c) => [c.field, c[side]]))
 
 /**
  * One audit line at info level. No `LOG_LEVEL` silences it (a terminal that shows only
- * warnings, `LOG_LEVEL=none`): every write DFØ may have applied keeps its record.
+ * warnings, `LOG_LEVEL=none`): every write DFØ may have applied keeps its record. The
+ * logger runs in this fiber and throws when its sink could not take an audit line whole
+ * (`LogFormat`); the logging call does nothing else, so its defect is that failure.
  */
-const line = (subject: AuditSubject, fields: Record<string, unknown>) =>
+const line = (
+  subject: AuditSubject,
+  fields: Record<string, unknown>
+): Effect.Effect<void, AuditLogError> =>
   Effect.logInfo("audit").pipe(
     Effect.annotateLogs({
       audit: true,
@@ -33,7 +50,12 @@ const line = (subject: AuditSubject, fields: Record<string, unknown>) =>
       idauto_id: subject.idautoId,
       ...fields
     }),
-    Logger.withMinimumLogLevel(LogLevel.Info)
+    Logger.withMinimumLogLevel(LogLevel.Info),
+    Effect.catchAllDefect((defect) =>
+      Effect.fail(
+        new AuditLogError({ reason: defect instanceof Error ? defect.message : String(defect) })
+      )
+    )
   )
 
 /** The line logged before a write is sent (CONTRACT §4 step 10), so no write goes unrecorded. */

@@ -44,6 +44,13 @@ interface WriteState {
 }
 
 /**
+ * An audit line that could not be written stops the run's writes at once: no user is
+ * started, and a write whose intent line fails is not sent (CONTRACT §4 step 10).
+ */
+const auditLost = (run: RunContext) => (error: Audit.AuditLogError) =>
+  run.ledger.abort(`${error.message}; no further writes were sent`)
+
+/**
  * Steps 9–10 for a planned update. A dry run reports it; otherwise one write of what
  * differs from `employee`, between an audit `intent` and `done` line. A transient failure
  * is retried with the client's schedule, each retry re-reading the employee and
@@ -60,6 +67,9 @@ export const write = (
     return Effect.succeed(Results.wouldUpdate(user, diff(wanted, planned.employee), run.dryRun))
   }
   const subject = { runId: run.runId, caller: run.caller, sapId, idautoId: user.idautoId ?? "" }
+  const lost = auditLost(run)
+  // A `done` line lost after the write: the result stands, but nothing more is sent.
+  const audited = (line: Effect.Effect<void, Audit.AuditLogError>) => Effect.catchAll(line, lost)
   return Effect.gen(function* () {
     const state = yield* Ref.make<WriteState>({ attempts: 0, unanswered: false, last: undefined })
 
@@ -74,23 +84,38 @@ export const write = (
         const refused = stillHolds(current, changeSet)
         if (Option.isSome(refused)) return refused.value
         const n = attempts + 1
+        // No write is sent unless its intent line is in the log (CONTRACT §4 step 10).
+        const intended = yield* Effect.either(Audit.intent(subject, changeSet, n))
+        if (Either.isLeft(intended)) {
+          yield* lost(intended.left)
+          return Results.failed(
+            user,
+            new SapUpdateError({
+              sapId,
+              attempts,
+              reason: `not sent: ${intended.left.message}`
+            }),
+            changeSet
+          )
+        }
         yield* Ref.update(state, (s) => ({ ...s, attempts: n }))
-        yield* Audit.intent(subject, changeSet, n)
         const answer = yield* run.counted(run.dfo.write(sapId, changeSet.patch)).pipe(
           Effect.onInterrupt(() =>
-            Audit.done(subject, changeSet, n, "unknown", { reason: "interrupted" })
+            audited(Audit.done(subject, changeSet, n, "unknown", { reason: "interrupted" }))
           ),
           Effect.tapError((error) =>
             Effect.zipRight(
               error.status === undefined
                 ? Ref.update(state, (s) => ({ ...s, unanswered: true }))
                 : Effect.void,
-              Audit.done(
-                subject,
-                changeSet,
-                n,
-                error.status === undefined ? "unknown" : "rejected",
-                { status: error.status, reason: error.reason }
+              audited(
+                Audit.done(
+                  subject,
+                  changeSet,
+                  n,
+                  error.status === undefined ? "unknown" : "rejected",
+                  { status: error.status, reason: error.reason }
+                )
               )
             )
           )
@@ -99,7 +124,7 @@ export const write = (
           onNone: () => [],
           onSome: (after) => unheldFields(changeSet.patch, after)
         })
-        yield* Audit.done(subject, changeSet, n, "written", { unheld })
+        yield* audited(Audit.done(subject, changeSet, n, "written", { unheld }))
         if (unheld.length > 0) {
           return Results.failed(
             user,

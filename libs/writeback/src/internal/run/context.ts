@@ -132,9 +132,10 @@ export const make = (
                     idauto_id: result.idautoId
                   }),
                   Effect.zipRight(
+                    // The summary's "run aborted" is the abort's one error-level line.
                     tripped === undefined
                       ? Effect.void
-                      : Effect.logError(tripped).pipe(
+                      : Effect.logWarning(tripped).pipe(
                           Effect.annotateLogs("idauto_id", result.idautoId)
                         )
                   )

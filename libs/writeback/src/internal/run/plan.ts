@@ -191,11 +191,13 @@ const employeeList = (
                 )
               : run.stopOnRefusedKey(error, `the list of all employees (GET ${"{base}"})`),
             run.annotate(
-              error.keyRefused || error.transient
-                ? Effect.logError(error.message)
-                : Effect.logWarning(
-                    `reading all employees at once failed; reading each on its own: ${error.message}`
-                  )
+              // A refused key or an unreachable DFØ aborts the run: its summary is the one
+              // error-level line.
+              Effect.logWarning(
+                error.keyRefused || error.transient
+                  ? error.message
+                  : `reading all employees at once failed; reading each on its own: ${error.message}`
+              )
             )
           )
         ),

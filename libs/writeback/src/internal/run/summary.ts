@@ -4,7 +4,7 @@ import type { RunContext } from "./context.js"
 
 /**
  * The summary stage: the ledger's counts as the run's last event, and one `summary` log
- * line with the same figures.
+ * line with the same figures: at error level when the run aborted or a user failed.
  */
 export const summarize = (
   run: RunContext,
@@ -27,8 +27,11 @@ export const summarize = (
       durationMs,
       caller
     })
+    // Alerts watch error-level lines: an aborted night, or one with failed users, must be one.
+    const failed = counts.updateFailed + counts.fetchFailed > 0
+    const log = abortReason !== undefined || failed ? Effect.logError : Effect.logInfo
     yield* run.annotate(
-      Effect.logInfo(abortReason === undefined ? "run finished" : "run aborted").pipe(
+      log(abortReason === undefined ? "run finished" : "run aborted").pipe(
         Effect.annotateLogs({
           summary: true,
           total: counts.total,

@@ -7,7 +7,9 @@ import { Array as Arr } from "effect"
 export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
   HelpDoc.p(
     "dfo-writeback: writes identifiers from the Portal LDAP back to DFØ's employee API. " +
-      "Commands: `writeback run`, `writeback plan`, `writeback apply` (see `writeback run --help`). " +
+      "Commands: `writeback run`, `writeback plan`, `writeback apply`, `writeback check` " +
+      "(test the configuration and both connections), `writeback config` (the effective " +
+      "configuration, secrets redacted); see `writeback run --help`. " +
       "Options: --help, --version."
   ),
   HelpDoc.p("Settings come from the environment (and WRITEBACK_CONFIG):"),
@@ -28,4 +30,6 @@ export const usage =
   "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
   "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--force] [--format table|markdown|csv]\n" +
   "       writeback apply FILE [--max-updates N] [--json]\n" +
+  "       writeback check [--metrics-file PATH]\n" +
+  "       writeback config [--json]\n" +
   "       writeback --help | --version"

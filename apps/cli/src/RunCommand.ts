@@ -75,6 +75,8 @@ export interface Job {
 export interface RunDeps {
   readonly load: Effect.Effect<Loaded, ConfigSource.ConfigFileError>
   readonly encode: (event: WritebackEvent) => string
+  /** Who runs the CLI (`Caller.of`): into the `audit` lines and `RunSummary.caller`. */
+  readonly caller: string
 }
 
 /** Beyond `SAP_TIMEOUT_MS`: the answer's body and the result's bookkeeping. */
@@ -225,7 +227,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     const program = Effect.gen(function* () {
       const writeback = yield* Writeback.Writeback
       yield* Stream.runForEach(
-        job.events(writeback, loaded.right, { stop: Deferred.await(stop) }),
+        job.events(writeback, loaded.right, { stop: Deferred.await(stop), caller: deps.caller }),
         (event) =>
           Effect.sync(() => {
             output.event(event)
@@ -296,7 +298,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
             "interrupted: writes still in flight were cut; their outcome is unknown " +
             "(run again: only what still differs is written)",
           durationMs: Date.now() - startedAt,
-          caller: ""
+          caller: deps.caller
         })
       )
     }

@@ -9,6 +9,9 @@ import { Plan, PlanRender, Writeback, WritebackConfig } from "@dfo-writeback/wri
 import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
+import * as Caller from "./Caller.js"
+import * as Check from "./CheckCommand.js"
+import * as ConfigCommand from "./ConfigCommand.js"
 import { ExitCode } from "./ExitCode.js"
 import { settingsHelp, usage } from "./Help.js"
 import * as MetricsFile from "./MetricsFile.js"
@@ -42,6 +45,9 @@ const metricsFile = Options.text("metrics-file").pipe(
     "when a full run (not --log-only) ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector; a regular file or a new path in a writable directory"
   ),
   Options.optional
+)
+const configJson = Options.boolean("json").pipe(
+  Options.withDescription("print one JSON object a line: name, value, source (and file)")
 )
 const json = Options.boolean("json").pipe(
   Options.withDescription(
@@ -135,7 +141,8 @@ const environment =
 /** What every subcommand runs with: the configuration, and events as canonical JSON. */
 const deps = (metricsFile: string | undefined) => ({
   load: load(environment, metricsFile),
-  encode: toCanonicalJson
+  encode: toCanonicalJson,
+  caller: Caller.of(process.env)
 })
 
 /** A subcommand's answer becomes the process's exit code (CONTRACT §7). */
@@ -266,13 +273,52 @@ const apply = Command.make("apply", { file, maxUpdates, json, logFile }, (flags)
   )
 )
 
+const check = Command.make("check", { metricsFile }, (flags) =>
+  Check.check(
+    { metricsFile: Option.getOrUndefined(flags.metricsFile) },
+    { env: environment, settings }
+  ).pipe(exitWith)
+).pipe(
+  Command.withDescription(
+    HelpDoc.blocks([
+      HelpDoc.p(
+        "Tests the configuration and both connections without running: an LDAP bind and one " +
+          "search, one DFØ read (GET {base}/00000000), the CA file, the plan settings and, " +
+          "with --metrics-file, its directory. One line per check with its time and, on " +
+          "failure, what to do; nothing is written."
+      ),
+      HelpDoc.p(
+        "Exit codes: 0 every check passed; 2 a check failed or the configuration is invalid."
+      )
+    ])
+  )
+)
+
+const config = Command.make("config", { json: configJson }, (flags) =>
+  ConfigCommand.showConfig(flags, { env: environment, settings }).pipe(exitWith)
+).pipe(
+  Command.withDescription(
+    HelpDoc.blocks([
+      HelpDoc.p(
+        "Prints the effective configuration the CLI reads: NAME, VALUE and SOURCE (environment, " +
+          "a *_FILE variable, WRITEBACK_CONFIG and its file, default, unset); every secret as " +
+          "<redacted>. The server's own settings (GRPC_*, METRICS_LISTEN, WRITEBACK_MAX_RUN_MS) are left out."
+      ),
+      HelpDoc.p("Exit codes: 0 printed; 2 the configuration is invalid (every problem listed).")
+    ])
+  )
+)
+
 /** `writeback` alone is a usage error: it says how to run, and exits 64. */
 const writeback = Command.make("writeback", {}, () =>
   Effect.sync(() => {
     process.stderr.write(`${usage}\n`)
     process.exitCode = 64
   })
-).pipe(Command.withDescription(settingsHelp), Command.withSubcommands([run, plan, apply]))
+).pipe(
+  Command.withDescription(settingsHelp),
+  Command.withSubcommands([run, plan, apply, check, config])
+)
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 

@@ -65,12 +65,28 @@ export const readBoundedFile = (
   }
 }
 
+/**
+ * Where one value of the flat map came from: the environment, a secret's `NAME_FILE`
+ * (`variable` names it), or the `WRITEBACK_CONFIG` file (`path`).
+ */
+export type Source =
+  | { readonly _tag: "environment" }
+  | { readonly _tag: "secretFile"; readonly variable: string }
+  | { readonly _tag: "configFile"; readonly path: string }
+
 interface Gathered {
   /** Flat `NAME → value`, the environment's entries replacing the file's whole. */
   readonly values: Map<string, string>
+  /** Where each entry of `values` came from, set where the entry is. */
+  readonly sources: Map<string, Source>
   readonly problems: Array<string>
   /** Settings a problem above already names: their "not set" would only repeat it. */
   readonly named: Set<string>
+}
+
+const set = (into: Gathered, name: string, value: string, source: Source) => {
+  into.values.set(name, value)
+  into.sources.set(name, source)
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -174,7 +190,7 @@ const readConfigFile = (
         const checked = mappingValue(kind, sources)
         if (Either.isLeft(checked)) into.problems.push(`${where}: mapping.${field} ${checked.left}`)
         else if (env[`mapping_${field}`] === undefined) {
-          into.values.set(`mapping_${field}`, checked.right)
+          set(into, `mapping_${field}`, checked.right, { _tag: "configFile", path })
         }
       }
       continue
@@ -188,10 +204,12 @@ const readConfigFile = (
     if (Either.isLeft(checked)) into.problems.push(`${where}: ${key} ${checked.left}`)
     // The environment wins, always: a key it holds is read from it alone.
     else if (env[key] === undefined && env[`${key}_FILE`] === undefined) {
-      into.values.set(key, checked.right)
+      set(into, key, checked.right, { _tag: "configFile", path })
     }
   }
 }
+
+const environment: Source = { _tag: "environment" }
 
 /**
  * Where settings come from (CONTRACT §6): the environment; a secret's `NAME_FILE` form; the
@@ -201,7 +219,12 @@ const readConfigFile = (
  * the wrong type) are all collected.
  */
 const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => {
-  const gathered: Gathered = { values: new Map(), problems: [], named: new Set() }
+  const gathered: Gathered = {
+    values: new Map(),
+    sources: new Map(),
+    problems: [],
+    named: new Set()
+  }
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue
     if (Settings.environmentNames.has(name)) {
@@ -221,7 +244,7 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
       gathered.problems.push(`${name}: ${unknownName("setting", name, Settings.environmentNames)}`)
       continue
     }
-    gathered.values.set(name, value)
+    set(gathered, name, value, environment)
   }
   for (const name of Settings.secrets) {
     const fileName = `${name}_FILE`
@@ -231,6 +254,7 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
     if (env[name] !== undefined) {
       gathered.problems.push(`${name} and ${fileName} are both set; set only one`)
       gathered.values.delete(name)
+      gathered.sources.delete(name)
       continue
     }
     if (path.trim() === "") continue // reported above as empty
@@ -243,7 +267,7 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
     const secret = text.right.trim()
     if (secret === "") gathered.problems.push(`${fileName}: ${path} is empty`)
     else {
-      gathered.values.set(name, secret)
+      set(gathered, name, secret, { _tag: "secretFile", variable: fileName })
       gathered.named.delete(name)
     }
   }
@@ -270,21 +294,28 @@ export const fromEnvironment = (
     return error === undefined ? Effect.succeed(provider(values)) : Effect.fail(error)
   })
 
+/** A configuration as read, with the flat map it was read from and each entry's source. */
+export interface Sourced<A> {
+  readonly value: A
+  readonly values: ReadonlyMap<string, string>
+  readonly sources: ReadonlyMap<string, Source>
+}
+
 /**
- * Reads `config` from `env`. Fails with one error naming every problem: those of the
- * sources (files, unknown names) and those of the values (`SAP_CONCURRENCY: expected an
- * integer`) together.
+ * Reads `config` from `env`, keeping where each value came from (`writeback config`).
+ * Fails with one error naming every problem: those of the sources (files, unknown names)
+ * and those of the values (`SAP_CONCURRENCY: expected an integer`) together.
  */
-export const read = <A>(
+export const readSourced = <A>(
   config: Config.Config<A>,
   env: Readonly<Record<string, string | undefined>>
-): Effect.Effect<A, ConfigFileError> =>
+): Effect.Effect<Sourced<A>, ConfigFileError> =>
   Effect.suspend(() => {
-    const { named, problems: sourceProblems, values } = gather(env)
+    const { named, problems: sourceProblems, sources, values } = gather(env)
     return Effect.withConfigProvider(Effect.either(config), provider(values)).pipe(
       Effect.flatMap((result) => {
         if (Either.isRight(result) && sourceProblems.length === 0) {
-          return Effect.succeed(result.right)
+          return Effect.succeed({ value: result.right, values, sources })
         }
         const valueProblems = (Either.isLeft(result) ? problems(result.left) : []).filter(
           (problem) => ![...named].some((name) => problem.startsWith(`${name}:`))
@@ -296,6 +327,13 @@ export const read = <A>(
       })
     )
   })
+
+/** Reads `config` from `env`; fails as `readSourced` does. */
+export const read = <A>(
+  config: Config.Config<A>,
+  env: Readonly<Record<string, string | undefined>>
+): Effect.Effect<A, ConfigFileError> =>
+  Effect.map(readSourced(config, env), (sourced) => sourced.value)
 
 /**
  * Every problem of a configuration error, one line each, named by setting. A missing

@@ -200,6 +200,13 @@ const byName = new Map(all.map((s) => [s.name, s]))
 /** The setting of that exact name. */
 export const find = (name: string): Setting | undefined => byName.get(name)
 
+/** Settings only the server reads: `writeback config` leaves them out. */
+export const serverOnly: ReadonlySet<string> = new Set([
+  ...all.filter((s) => s.name.startsWith("GRPC_")).map((s) => s.name),
+  "METRICS_LISTEN",
+  "WRITEBACK_MAX_RUN_MS"
+])
+
 /** Settings whose value may instead be read from `<name>_FILE`. */
 export const secrets: ReadonlyArray<string> = all.filter((s) => s.secret).map((s) => s.name)
 

@@ -32,6 +32,44 @@ const settings = WritebackConfig.WritebackSettingsConfig
 const withMapping = Config.all({ settings, mapping: AttributeMappingConfig })
 
 describe("ConfigSource", () => {
+  it.scoped("readSourced says where each value came from: environment, NAME_FILE, the file", () =>
+    Effect.gen(function* () {
+      const at = yield* files({
+        key: "from-file\n",
+        "writeback.json": JSON.stringify({
+          SAP_CONCURRENCY: 3,
+          SAP_MAX_RPS: 9,
+          mapping: { epost: ["mail"] }
+        })
+      })
+      const read = yield* ConfigSource.readSourced(
+        Config.all({
+          key: Config.string("SAP_API_KEY"),
+          concurrency: Config.integer("SAP_CONCURRENCY"),
+          rps: Config.integer("SAP_MAX_RPS"),
+          mapping: AttributeMappingConfig
+        }),
+        {
+          SAP_API_KEY_FILE: at("key"),
+          SAP_MAX_RPS: "7",
+          WRITEBACK_CONFIG: at("writeback.json")
+        }
+      )
+      assert.deepStrictEqual(Object.fromEntries(read.sources), {
+        SAP_API_KEY: { _tag: "secretFile", variable: "SAP_API_KEY_FILE" },
+        SAP_MAX_RPS: { _tag: "environment" },
+        SAP_API_KEY_FILE: { _tag: "environment" },
+        WRITEBACK_CONFIG: { _tag: "environment" },
+        SAP_CONCURRENCY: { _tag: "configFile", path: at("writeback.json") },
+        mapping_epost: { _tag: "configFile", path: at("writeback.json") }
+      })
+      // The environment's SAP_MAX_RPS wins over the file's, and is the one recorded.
+      assert.strictEqual(read.value.rps, 7)
+      assert.strictEqual(read.values.get("SAP_MAX_RPS"), "7")
+      assert.strictEqual(read.value.key, "from-file")
+    })
+  )
+
   it.scoped("reads a secret from NAME_FILE, all surrounding whitespace trimmed", () =>
     Effect.gen(function* () {
       const at = yield* files({ key: "  s3cret\n\n" })

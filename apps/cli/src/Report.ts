@@ -118,9 +118,9 @@ const csv = (report: Report) =>
     ...runCounts(report.summary).map(([name, value]) => csvLine([`run:${name}`, value]))
   ].join("")
 
-/** A Markdown table cell: `|` cannot end it, `<` cannot start HTML. */
+/** A Markdown table cell: `|` cannot end it, `<` cannot start HTML; `\\` and `&` keep it exact. */
 export const markdownCell = (value: string): string =>
-  value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;")
+  value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/&/g, "&amp;").replace(/</g, "&lt;")
 
 const markdownRow = (cells: ReadonlyArray<string | number>) =>
   `| ${cells.map((cell) => markdownCell(String(cell))).join(" | ")} |\n`

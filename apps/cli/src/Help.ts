@@ -9,7 +9,8 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
     "dfo-writeback: writes identifiers from the Portal LDAP back to DFØ's employee API. " +
       "Commands: `writeback run`, `writeback plan`, `writeback apply`, `writeback check` " +
       "(test the configuration and both connections), `writeback config` (the effective " +
-      "configuration, secrets redacted); see `writeback run --help`. " +
+      "configuration, secrets redacted), `writeback report` (skipped and failed users for " +
+      "people); see `writeback run --help`. " +
       "Options: --help, --version."
   ),
   HelpDoc.p("Settings come from the environment (and WRITEBACK_CONFIG):"),
@@ -32,4 +33,5 @@ export const usage =
   "       writeback apply FILE [--max-updates N] [--json]\n" +
   "       writeback check [--metrics-file PATH]\n" +
   "       writeback config [--json]\n" +
+  "       writeback report --process-all [--reasons R,…] [--format csv|markdown|json] --out FILE|- [--force]\n" +
   "       writeback --help | --version"

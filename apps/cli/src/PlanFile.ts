@@ -9,17 +9,22 @@ const reasonOf = (cause: unknown) => (cause instanceof Error ? cause.message : S
 const exists = (file: string) =>
   `${file} already exists; give another --out, or --force to replace it`
 
-/** Why `plan --out FILE` may not start: the file is there and `--force` was not given. */
+/** Why `plan --out FILE` (or `report --out FILE`) may not start: the file is there and `--force` was not given. */
 export const refusal = (file: string, force: boolean): string | undefined =>
   !force && fs.existsSync(file) ? exists(file) : undefined
 
 /**
  * Writes `text` to `file` whole or not at all: a temporary file beside it, flushed to the
  * disk, then moved into place (renamed with `force`; otherwise linked, which fails when
- * `file` appeared meanwhile). A full disk leaves no partial plan and no earlier plan
+ * `file` appeared meanwhile). `what` names the file in a failure. A full disk leaves no partial plan and no earlier plan
  * replaced; the temporary file is removed on every failure.
  */
-export const write = (file: string, text: string, force: boolean): Either.Either<void, string> => {
+export const write = (
+  file: string,
+  text: string,
+  force: boolean,
+  what = "the plan"
+): Either.Either<void, string> => {
   const dir = path.dirname(file)
   const temporary = path.join(
     dir,
@@ -55,8 +60,8 @@ export const write = (file: string, text: string, force: boolean): Either.Either
       const taken = created && (cause as NodeJS.ErrnoException).code === "EEXIST"
       if (created) fs.rmSync(temporary, { force: true })
       return taken
-        ? `cannot write the plan: ${exists(file)}`
-        : `cannot write the plan to ${file}: ${reasonOf(cause)}`
+        ? `cannot write ${what}: ${exists(file)}`
+        : `cannot write ${what} to ${file}: ${reasonOf(cause)}`
     }
   })
 }

@@ -55,6 +55,11 @@ export type JobError = RunError | PlanError.PlanRefused
 export interface Job {
   /** The output's shape and the log destination. */
   readonly flags: Pick<RunFlags, "json" | "logFile" | "processAll" | "logOnly">
+  /**
+   * The run's own output goes to stderr, so stdout carries only what `finish` writes
+   * (`report --out -`).
+   */
+  readonly stdoutForFinish?: boolean
   /** The run's events, once the configuration is loaded. */
   readonly events: (
     writeback: Writeback.WritebackService,
@@ -191,7 +196,10 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
 export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
   Effect.gen(function* () {
     const flags = job.flags
-    const streams = { out: process.stdout, err: process.stderr }
+    const streams = {
+      out: job.stdoutForFinish === true ? process.stderr : process.stdout,
+      err: process.stderr
+    }
     const output = flags.json
       ? Output.json(streams, deps.encode)
       : Output.human(streams, () => flags.processAll)

@@ -16,6 +16,8 @@ import { ExitCode } from "./ExitCode.js"
 import { settingsHelp, usage } from "./Help.js"
 import * as MetricsFile from "./MetricsFile.js"
 import { applyPlan, planWriteback } from "./PlanCommand.js"
+import * as Report from "./Report.js"
+import { report as reportCommand } from "./ReportCommand.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
 
 const keyField = Options.choice("key-field", keyFields).pipe(
@@ -309,6 +311,54 @@ const config = Command.make("config", { json: configJson }, (flags) =>
   )
 )
 
+const reportOut = Options.text("out").pipe(
+  Options.withDescription(
+    "the report file to write; - writes it to stdout (and nothing else there)"
+  )
+)
+const reportFormat = Options.choice("format", Report.formats).pipe(
+  Options.withDescription("csv (the default; safe to open in a spreadsheet), markdown or json"),
+  Options.withDefault("csv" as const)
+)
+const reasons = Options.text("reasons").pipe(
+  Options.withDescription(
+    `list only these, comma-separated: ${Report.reasons.join(", ")} (default: all)`
+  ),
+  Options.withDefault("")
+)
+
+const report = Command.make(
+  "report",
+  { processAll, reasons, format: reportFormat, out: reportOut, force, logFile },
+  (flags) => reportCommand(flags, deps(undefined)).pipe(exitWith)
+).pipe(
+  Command.withDescription(
+    HelpDoc.blocks([
+      HelpDoc.p(
+        "Lists every skipped or failed user of a full dry run for people: username, employee " +
+          "id, reason (a skip reason or SAP_FETCH_FAILED / SAP_UPDATE_FAILED), message and " +
+          "idautoID, sorted by username, then employee id; then totals (listed users per " +
+          "reason, the run's counts). Nothing is written to DFØ, whatever SAP_READ_ONLY says."
+      ),
+      HelpDoc.p(
+        "Values are written with control characters escaped; in CSV a value a spreadsheet " +
+          "would take for a formula (starting with =, +, -, @, TAB or CR) starts with '. " +
+          "The CSV's totals follow the users after one empty line, as a block total,count."
+      ),
+      HelpDoc.p(
+        "The file is written whole or not at all; an existing --out file is replaced only " +
+          "with --force (without it: usage error 64, before the run)."
+      ),
+      HelpDoc.p(
+        "Exit codes: 0 the report was written (whatever it lists); 2 the run failed (LDAP, " +
+          "configuration, mass-update guard) or the report could not be written; 4 the run " +
+          "aborted: no report is written, since a partial list would read as the whole one; " +
+          "64 usage error (an unknown reason names the nearest one)."
+      )
+    ])
+  )
+)
+
 /** `writeback` alone is a usage error: it says how to run, and exits 64. */
 const writeback = Command.make("writeback", {}, () =>
   Effect.sync(() => {
@@ -317,7 +367,7 @@ const writeback = Command.make("writeback", {}, () =>
   })
 ).pipe(
   Command.withDescription(settingsHelp),
-  Command.withSubcommands([run, plan, apply, check, config])
+  Command.withSubcommands([run, plan, apply, check, config, report])
 )
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }

@@ -59,7 +59,7 @@ export const markdown = (report: Report): string => {
       ])
     ),
     "",
-    "Issue #13's targets:",
+    "Issue #21's targets:",
     "",
     targetTable("target", report.targets)
   ]

@@ -22,7 +22,12 @@ const bench = [
     { wallMs: 2900, cpuMs: 2900, peakRssMb: 245 }
   ),
   run(names.largeList(50_000, 200_000), { peakRssMb: 310 }, { peakRssMb: 320 }, { peakRssMb: 290 }),
-  run(names.unchanged(10_000), { wallMs: 1700 }, { wallMs: 1650 }, { wallMs: 1800 }),
+  run(
+    names.unchanged(10_000),
+    { wallMs: 1700, cpuMs: 1000 },
+    { wallMs: 1650, cpuMs: 900 },
+    { wallMs: 1800, cpuMs: 1100 }
+  ),
   run(
     names.change(0.01, 10_000),
     ...[2300, 2250, 2400].map((wallMs) => ({
@@ -33,50 +38,69 @@ const bench = [
   ),
   run(
     names.change(0.1, 10_000),
-    { wallMs: 7000, metrics: { updated: 848 }, dfoRequests: { GET: 849, PUT: 848 } },
-    { wallMs: 7100, metrics: { updated: 848 }, dfoRequests: { GET: 851, PUT: 848 } },
-    { wallMs: 7200, metrics: { updated: 848 }, dfoRequests: { GET: 849, PUT: 848 } }
+    { wallMs: 7000, cpuMs: 1700, metrics: { updated: 848 }, dfoRequests: { GET: 849, PUT: 848 } },
+    { wallMs: 7100, cpuMs: 1800, metrics: { updated: 848 }, dfoRequests: { GET: 851, PUT: 848 } },
+    { wallMs: 7200, cpuMs: 1900, metrics: { updated: 848 }, dfoRequests: { GET: 849, PUT: 848 } }
   ),
   run(names.original(0.01, 10_000), { wallMs: 197_000 }, { wallMs: 380_000 }, { wallMs: 380_000 }),
   run(
     names.grpc(10_000),
-    { metrics: { grpcP50Ms: 4, grpcP99Ms: 25, errors: 0, serverRssGrowthPct: 5 } },
-    { metrics: { grpcP50Ms: 5, grpcP99Ms: 19, errors: 2, serverRssGrowthPct: 8 } },
-    { metrics: { grpcP50Ms: 9, grpcP99Ms: 30, errors: 0, serverRssGrowthPct: 6 } }
+    {
+      metrics: {
+        inProcessP50Ms: 1.5,
+        grpcP50Ms: 2,
+        grpcP99Ms: 12,
+        errors: 0,
+        serverRssGrowthPct: 5
+      }
+    },
+    {
+      metrics: { inProcessP50Ms: 2, grpcP50Ms: 3, grpcP99Ms: 9, errors: 2, serverRssGrowthPct: 8 }
+    },
+    {
+      metrics: { inProcessP50Ms: 4, grpcP50Ms: 9, grpcP99Ms: 30, errors: 0, serverRssGrowthPct: 6 }
+    }
   ),
   run(
     names.dfoClient(0),
-    { metrics: { c8OverheadUsPerRequest: 90, c32OverheadUsPerRequest: 120 } },
-    { metrics: { c8OverheadUsPerRequest: 80, c32OverheadUsPerRequest: 95 } },
-    { metrics: { c8OverheadUsPerRequest: 70, c32OverheadUsPerRequest: 99 } }
+    { metrics: { c8OverheadUsPerRequest: 50, c32OverheadUsPerRequest: 80 } },
+    { metrics: { c8OverheadUsPerRequest: 40, c32OverheadUsPerRequest: 55 } },
+    { metrics: { c8OverheadUsPerRequest: 30, c32OverheadUsPerRequest: 59 } }
   )
 ]
 
 describe("evaluate", () => {
-  it("holds issue #13's targets against the medians of one run", () => {
+  it("holds issue #21's targets against the medians of one run", () => {
     const { targets } = evaluate(fullSizes, bench)
     const figures = targets.map((t) => [t.name, t.value, t.comparison, t.limit, t.status])
     assert.deepStrictEqual(figures, [
-      ["full run, 50000 unchanged: wall and CPU / bare ldapts floor", 2, "<=", 2, "met"],
-      ["peak RSS, full run, 50000", 245, "<=", 250, "met"],
+      ["single user in-process, emulator at 0 ms: p50", 2, "<=", 2, "met"],
+      ["single user over gRPC, emulator at 0 ms: p50", 3, "<=", 3, "met"],
+      ["single user over gRPC, emulator at 0 ms: p99", 12, "<=", 10, "not met"],
+      // The larger of the two medians: 59 µs at 32 in flight.
+      ["DFØ client overhead per request over raw undici, 0 ms latency", 59, "<=", 60, "met"],
+      ["full run, 50000 unchanged: wall / bare ldapts floor", 2, "<=", 2, "met"],
+      // 3000 / 1200 ms of CPU.
+      ["full run, 50000 unchanged: CPU / bare ldapts floor", 2.5, "<=", 2, "not met"],
+      ["peak RSS, full run, 50000", 245, "<=", 200, "not met"],
       [
         "peak RSS, full run, 200000 DFØ employees (full-unchanged-50k-dfo200k)",
         310,
         "<=",
-        300,
+        250,
         "not met"
       ],
-      // 1700 + 1.5 × (2 × 88 × 20 / 8) = 2360.
-      ["1 % to change, 10000 users, 20 ms latency: time", 2300, "<=", 2360, "met"],
-      ["original script's shape / ours, 10000 users, 1 % to change", 165.22, ">=", 150, "met"],
-      ["single user over gRPC, emulator at 0 ms: p50", 5, "<=", 5, "met"],
-      ["single user over gRPC, emulator at 0 ms: p99", 25, "<=", 20, "not met"],
-      // The larger of the two medians: 99 µs at 32 in flight.
-      ["DFØ client overhead per request over raw undici, 0 ms latency", 99, "<=", 100, "met"]
+      // (1800 − 1000 ms) / 848 updates.
+      ["apply: CPU per updated user", 0.94, "<=", 1, "met"],
+      // 1700 + 1.2 × (2 × 88 × 20 / 8) = 2228.
+      ["1 % to change, 10000 users, 20 ms latency: time", 2300, "<=", 2228, "not met"],
+      ["original script's shape / ours, 10000 users, 1 % to change", 165.22, ">=", 150, "met"]
     ])
-    // CPU beside wall: 3000 / 1200 ms.
-    assert.strictEqual(targets[0]?.basis, "wall; CPU 2.5 ×")
-    assert.strictEqual(targets[3]?.basis, "1700 ms unchanged + 1.5 × (2 × 88 updates × 20 ms / 8)")
+    assert.strictEqual(
+      targets[8]?.basis,
+      "(1800 − 1000 ms CPU) / 848 updates (full-change-10pct-10k)"
+    )
+    assert.strictEqual(targets[9]?.basis, "1700 ms unchanged + 1.2 × (2 × 88 updates × 20 ms / 8)")
   })
 
   it("holds each check for every repetition, showing the worst", () => {
@@ -89,8 +113,8 @@ describe("evaluate", () => {
         177,
         "met"
       ],
-      // 1700 + 1.5 × (2 × 848 × 20 / 8) = 8060.
-      ["10 % to change, 10000 users: time", 7100, 8060, "met"],
+      // 1700 + 1.2 × (2 × 848 × 20 / 8) = 6788.
+      ["10 % to change, 10000 users: time", 7100, 6788, "not met"],
       [
         "10 % to change, 10000 users: DFØ requests (1 list + 848 re-reads + 848 PUTs)",
         1699,
@@ -107,10 +131,16 @@ describe("evaluate", () => {
     const partial = evaluate(fullSizes, bench.slice(0, 2))
     assert.deepStrictEqual(
       partial.targets.map((t) => t.status),
-      ["met", "met", ...Array<string>(6).fill("not measured")]
+      [
+        ...Array<string>(4).fill("not measured"),
+        "met",
+        "not met",
+        "not met",
+        ...Array<string>(4).fill("not measured")
+      ]
     )
-    assert.isUndefined(partial.targets[2]?.value)
-    assert.strictEqual(partial.targets[2]?.limit, 300)
+    assert.isUndefined(partial.targets[7]?.value)
+    assert.strictEqual(partial.targets[7]?.limit, 250)
     assert.deepStrictEqual(partial.checks, [])
     assert.deepStrictEqual(partial.ratios, [
       { name: "full run unchanged / bare ldapts (50000)", value: 2, cpu: 2.5 }

@@ -1,4 +1,8 @@
+export * as Apt from "./Apt.js"
 export * as ChildProcess from "./ChildProcess.js"
+export * as Executables from "./Executables.js"
 export * as Poll from "./Poll.js"
+export * as Ports from "./Ports.js"
 export * as Prometheus from "./Prometheus.js"
 export * as ServiceLinks from "./ServiceLinks.js"
+export * as Watchdog from "./Watchdog.js"

@@ -1,6 +1,6 @@
-import { accessSync, constants } from "node:fs"
-import { delimiter, join } from "node:path"
-import { run } from "./process.js"
+import { join } from "node:path"
+import { Apt, ChildProcess, Executables } from "@dfo-writeback/testkit"
+import { Effect } from "effect"
 
 export interface SlapdTools {
   readonly slapd: string
@@ -12,62 +12,16 @@ export interface SlapdTools {
 export const installHint =
   "slapd is not installed: run `sudo apt-get install -y slapd ldap-utils` (Debian/Ubuntu)"
 
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const locate = (name: string): string | undefined => {
-  const dirs = [
-    ...(process.env["PATH"] ?? "").split(delimiter),
-    "/usr/sbin",
-    "/usr/local/sbin",
-    "/usr/libexec",
-    "/usr/local/libexec"
-  ]
-  return dirs
-    .filter((d) => d !== "")
-    .map((d) => join(d, name))
-    .find(executable)
-}
-
 const modulePaths = ["/usr/lib/ldap", "/usr/lib64/openldap", "/usr/lib/openldap"]
-
-const readable = (path: string) => {
-  try {
-    accessSync(path, constants.R_OK)
-    return true
-  } catch {
-    return false
-  }
-}
+const sbin = ["/usr/sbin", "/usr/local/sbin", "/usr/libexec", "/usr/local/libexec"]
 
 const find = (): SlapdTools | undefined => {
-  const slapd = locate("slapd")
-  const slapadd = locate("slapadd")
+  const slapd = Executables.locate("slapd", sbin)
+  const slapadd = Executables.locate("slapadd", sbin)
   if (slapd === undefined || slapadd === undefined) return undefined
-  const modulePath = modulePaths.find((dir) => readable(join(dir, "back_mdb.la")))
+  const modulePath = modulePaths.find((dir) => Executables.isReadable(join(dir, "back_mdb.la")))
   return { slapd, slapadd, modulePath }
 }
-
-const aptInstall = () =>
-  run(
-    "apt-get",
-    [
-      "install",
-      "-y",
-      "--no-install-recommends",
-      "-o",
-      "DPkg::Lock::Timeout=300",
-      "slapd",
-      "ldap-utils"
-    ],
-    { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }
-  )
 
 let installing: Promise<SlapdTools> | undefined
 
@@ -78,19 +32,18 @@ let installing: Promise<SlapdTools> | undefined
 export const ensureSlapd = (allowInstall: boolean): Promise<SlapdTools> => {
   const found = find()
   if (found !== undefined) return Promise.resolve(found)
-  if (!allowInstall || process.getuid?.() !== 0 || locate("apt-get") === undefined) {
-    return Promise.reject(new Error(installHint))
-  }
-  installing ??= aptInstall()
-    .catch(() => run("apt-get", ["update", "-o", "DPkg::Lock::Timeout=300"]).then(aptInstall))
+  if (!allowInstall) return Promise.reject(new Error(installHint))
+  installing ??= Effect.runPromise(
+    Apt.install(["slapd", "ldap-utils"], installHint).pipe(Effect.provide(ChildProcess.layer))
+  )
     .then(() => {
       const tools = find()
-      if (tools === undefined) throw new Error(installHint)
+      if (tools === undefined) throw new Error(`${installHint} (installed, not found)`)
       return tools
     })
     .catch((error: unknown) => {
       installing = undefined
-      throw new Error(`${installHint} (automatic install failed: ${String(error)})`)
+      throw error instanceof Error ? error : new Error(String(error))
     })
   return installing
 }

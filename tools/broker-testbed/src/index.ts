@@ -1,0 +1,1 @@
+export * as BrokerTestbed from "./BrokerTestbed.js"

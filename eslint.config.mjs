@@ -9,11 +9,12 @@ import tseslint from "typescript-eslint"
  * apps → libs → domain. Product code (`src/`) never imports a tool, tests may; nothing
  * imports an app; `domain` imports no other project and `contract` no service library; the
  * two clients (`portal-ldap`, `dfo-api`) do not know each other, and only `writeback`
- * composes them. `edge` (configuration sources, settings, logs, telemetry) is for the apps
+ * composes them. `events` (the broker's messages) knows only `domain`: the server hands it
+ * the run. `edge` (configuration sources, settings, logs, telemetry) is for the apps
  * and tools: no library imports it, in its code or its tests.
  * `tools/scripts/test/ModuleBoundaries.test.ts` keeps a wrong import failing.
  */
-const services = ["scope:ldap", "scope:dfo", "scope:writeback"]
+const services = ["scope:ldap", "scope:dfo", "scope:writeback", "scope:events"]
 const graph = (code) => [
   {
     sourceTag: "type:app",
@@ -35,7 +36,11 @@ const graph = (code) => [
     sourceTag: "scope:dfo",
     notDependOnLibsWithTags: ["scope:contract", "scope:ldap", "scope:writeback"]
   },
-  { sourceTag: "scope:writeback", notDependOnLibsWithTags: ["scope:contract"] }
+  { sourceTag: "scope:writeback", notDependOnLibsWithTags: ["scope:contract", "scope:events"] },
+  {
+    sourceTag: "scope:events",
+    notDependOnLibsWithTags: ["scope:contract", "scope:ldap", "scope:dfo", "scope:writeback"]
+  }
 ]
 export default tseslint.config(
   {

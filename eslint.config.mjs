@@ -10,11 +10,11 @@ import tseslint from "typescript-eslint"
  * imports an app; `domain` imports no other project and `contract` no service library; the
  * two clients (`portal-ldap`, `dfo-api`) do not know each other, and only `writeback`
  * composes them. `events` (the broker's messages) knows only `domain`: the server hands it
- * the run. `edge` (configuration sources, settings, logs, telemetry) is for the apps
+ * the run. `lease` (one full run across processes) knows no other project. `edge` (configuration sources, settings, logs, telemetry) is for the apps
  * and tools: no library imports it, in its code or its tests.
  * `tools/scripts/test/ModuleBoundaries.test.ts` keeps a wrong import failing.
  */
-const services = ["scope:ldap", "scope:dfo", "scope:writeback", "scope:events"]
+const services = ["scope:ldap", "scope:dfo", "scope:writeback", "scope:events", "scope:lease"]
 const graph = (code) => [
   {
     sourceTag: "type:app",
@@ -40,7 +40,8 @@ const graph = (code) => [
   {
     sourceTag: "scope:events",
     notDependOnLibsWithTags: ["scope:contract", "scope:ldap", "scope:dfo", "scope:writeback"]
-  }
+  },
+  { sourceTag: "scope:lease", notDependOnLibsWithTags: ["scope:contract", ...services] }
 ]
 export default tseslint.config(
   {

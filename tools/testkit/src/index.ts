@@ -1,6 +1,7 @@
 export * as Apt from "./Apt.js"
 export * as ChildProcess from "./ChildProcess.js"
 export * as Executables from "./Executables.js"
+export * as FakeKubernetes from "./FakeKubernetes.js"
 export * as Poll from "./Poll.js"
 export * as Ports from "./Ports.js"
 export * as Prometheus from "./Prometheus.js"

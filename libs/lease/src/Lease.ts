@@ -1,0 +1,80 @@
+/**
+ * One full run across processes (CONTRACT §8): a run that may write takes the lease first
+ * and holds it to its end. Held elsewhere, the run does not start (`LeaseHeld`, code
+ * `RUN_IN_PROGRESS`, naming the holder). A lease that cannot be renewed before it expires
+ * is lost: `Held.lost` completes with the reason, and the run starts no further users.
+ */
+import { hostname } from "node:os"
+import { Context, Effect, Layer, Option, type Scope } from "effect"
+import * as File from "./internal/file.js"
+import * as Kubernetes from "./internal/kubernetes.js"
+import { describe, type LeaseSettings } from "./LeaseConfig.js"
+import type { LeaseHeld, LeaseUnavailable } from "./LeaseError.js"
+
+/** A lease this process holds, until the scope that took it closes. */
+export interface Held {
+  /** Completes, with the reason, when the lease is lost; never while it is held. */
+  readonly lost: Effect.Effect<string>
+}
+
+export interface Service {
+  /** `k8s:<namespace>/<name>`, `file:<path>`, or "" without a lease. */
+  readonly name: string
+  /** Takes the lease for the length of the scope (renewing it), or says who holds it. */
+  readonly acquire: Effect.Effect<Held, LeaseHeld | LeaseUnavailable, Scope.Scope>
+}
+
+export class Lease extends Context.Tag("@dfo-writeback/lease/Lease")<Lease, Service>() {}
+
+/** Without a lease configured: every acquire succeeds and is never lost. */
+export const none: Service = {
+  name: "",
+  acquire: Effect.succeed({ lost: Effect.never })
+}
+
+/** How this process names itself to other holders: the pod's name in Kubernetes, else host and pid. */
+export const defaultIdentity = (): string => `${hostname()}/${process.pid}`
+
+/** Where a pod reads its service account (Kubernetes' fixed paths). */
+export const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/**
+ * The lease `settings` name, for a process named `identity`. Kubernetes is reached as a pod
+ * reaches it: `KUBERNETES_SERVICE_HOST`/`_PORT`, the service account's token and CA.
+ */
+export const make = (
+  settings: LeaseSettings,
+  identity: string,
+  environment: Readonly<Record<string, string | undefined>>
+): Service => {
+  const name = describe(settings.spec)
+  if (settings.spec._tag === "File") {
+    return { name, acquire: File.acquire(settings.spec.path, name, identity) }
+  }
+  const host = environment["KUBERNETES_SERVICE_HOST"] ?? ""
+  const port = environment["KUBERNETES_SERVICE_PORT"] ?? "443"
+  return {
+    name,
+    acquire: Kubernetes.acquire({
+      lease: name,
+      baseUrl: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      tokenFile: `${serviceAccountDir}/token`,
+      caFile: `${serviceAccountDir}/ca.crt`,
+      namespace: settings.spec.namespace,
+      name: settings.spec.name,
+      durationSeconds: settings.durationSeconds,
+      identity
+    })
+  }
+}
+
+/** The lease of `settings`, or `none` without one. */
+export const layer = (
+  settings: Option.Option<LeaseSettings>,
+  identity: string,
+  environment: Readonly<Record<string, string | undefined>>
+): Layer.Layer<Lease> =>
+  Layer.succeed(
+    Lease,
+    Option.match(settings, { onNone: () => none, onSome: (s) => make(s, identity, environment) })
+  )

@@ -1,0 +1,3 @@
+export * as Lease from "./Lease.js"
+export * as LeaseConfig from "./LeaseConfig.js"
+export * as LeaseError from "./LeaseError.js"

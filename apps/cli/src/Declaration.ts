@@ -126,6 +126,9 @@ const sections = (doc: HelpDoc.HelpDoc) => {
   }
 }
 
+/** @effect/cli's word for a value without a pseudo name, as a placeholder reads. */
+const typeWords: Readonly<Record<string, string>> = { integer: "N", float: "NUMBER", text: "TEXT" }
+
 const config = CliConfig.make({ showBuiltIns: false })
 
 /** A command's declaration as help shows it; `oneOf` and `appendix` are the help's own. */
@@ -151,7 +154,10 @@ export const read = <Name extends string, R, E, A>(
         name: entry.names.find((name) => name.startsWith("--")) ?? entry.names[0] ?? "",
         aliases: entry.names.filter((name) => !name.startsWith("--")),
         kind: entry.kind,
-        placeholder: entry.kind === "choice" ? choices.join("|") : entry.placeholder,
+        placeholder:
+          entry.kind === "choice"
+            ? choices.join("|")
+            : (typeWords[entry.placeholder] ?? entry.placeholder),
         choices,
         description: entry.description,
         required: entry.required

@@ -105,9 +105,12 @@ describe("writeback's command line", () => {
       assert.notInclude(config.stdout, "GRPC_")
       const server = yield* Effect.promise(() => runServerHelp())
       assert.strictEqual(server.code, 0)
+      const [own = "", shared = ""] = server.stdout.split("Shared with the CLI")
       for (const name of ["GRPC_LISTEN", "GRPC_AUTH_TOKENS_FILE", "METRICS_LISTEN"]) {
-        assert.include(server.stdout, name)
+        assert.include(own, name)
       }
+      assert.include(shared, "SAP_READ_ONLY")
+      assert.notInclude(shared, "GRPC_")
     })
   )
 

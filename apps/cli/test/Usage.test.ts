@@ -56,6 +56,10 @@ describe("writeback's command line", () => {
       assert.notInclude(help.stdout, "--completions")
       // Off a terminal (and with NO_COLOR) the help carries no ANSI escape.
       assert.notMatch(help.stdout, escape)
+      // The README shows it as it is.
+      const readme = fs.readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+      const shown = readme.slice(readme.indexOf("$ npx writeback --help\n") + 23)
+      assert.strictEqual(shown.slice(0, shown.indexOf("```")), help.stdout)
     })
   )
 

@@ -3,7 +3,7 @@
  * @effect/cli derives from it), so the help and the usage errors list every option a
  * command has, including one added later, without a second, hand-written list.
  */
-import { CliConfig, type Command, HelpDoc } from "@effect/cli"
+import { CliConfig, HelpDoc } from "@effect/cli"
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import type * as Span from "@effect/cli/HelpDoc/Span"
 
@@ -131,11 +131,8 @@ const typeWords: Readonly<Record<string, string>> = { integer: "N", float: "NUMB
 
 const config = CliConfig.make({ showBuiltIns: false })
 
-/** A command's declaration as help shows it; `oneOf` and `appendix` are the help's own. */
-export const read = <Name extends string, R, E, A>(
-  command: Command.Command<Name, R, E, A>,
-  extra: { readonly oneOf?: CommandDoc["oneOf"]; readonly appendix?: string } = {}
-): CommandDoc => {
+/** A command's declaration as help shows it; `oneOf` and `appendix` are the help's to add. */
+export const read = (command: { readonly descriptor: Descriptor.Command<unknown> }): CommandDoc => {
   const found = sections(Descriptor.getHelp(command.descriptor, config))
   const [summary = "", ...notes] = found.text("DESCRIPTION")
   const [name = ""] = Descriptor.getNames(command.descriptor)
@@ -163,7 +160,7 @@ export const read = <Name extends string, R, E, A>(
         required: entry.required
       }
     }),
-    oneOf: extra.oneOf ?? [],
-    appendix: extra.appendix ?? ""
+    oneOf: [],
+    appendix: ""
   }
 }

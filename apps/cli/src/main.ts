@@ -335,18 +335,31 @@ const report = Command.make(
   )
 )
 
+/** In the order `writeback --help` lists them; each one's help is read from it. */
+const subcommands = [run, plan, apply, check, config, report] as const
+
 /** `writeback` alone is a usage error: it says how to run, and exits 64. */
 const writeback = Command.make("writeback", {}, () =>
   Effect.sync(() => {
     process.stderr.write(`${Help.usageAll(program)}\n`)
     process.exitCode = ExitCode.Usage
   })
-).pipe(Command.withSubcommands([run, plan, apply, check, config, report]))
+).pipe(Command.withSubcommands(subcommands))
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 
 /** Exactly one of each alternative: who a run is for. */
 const selection = [["--key-field", "--key-value"], ["--process-all"]]
+
+/** What the help adds to a declaration: alternatives of options, and `config`'s settings. */
+const helpExtras: Readonly<
+  Record<string, Partial<Pick<Declaration.CommandDoc, "oneOf" | "appendix">>>
+> = {
+  run: { oneOf: selection },
+  plan: { oneOf: selection },
+  config: { appendix: Help.cliSettings() },
+  report: { oneOf: [["--process-all"]] }
+}
 
 /** The help and the usage errors, read from the declarations above. */
 const program: Help.Program = {
@@ -361,14 +374,10 @@ const program: Help.Program = {
       "4 the run aborted; 64 usage error; 130/143 SIGINT/SIGTERM. `writeback COMMAND --help` " +
       "says more."
   ],
-  commands: [
-    Declaration.read(run, { oneOf: selection }),
-    Declaration.read(plan, { oneOf: selection }),
-    Declaration.read(apply),
-    Declaration.read(check),
-    Declaration.read(config, { appendix: Help.cliSettings() }),
-    Declaration.read(report, { oneOf: [["--process-all"]] })
-  ]
+  commands: subcommands.map((command) => {
+    const declared = Declaration.read(command)
+    return { ...declared, ...helpExtras[declared.name] }
+  })
 }
 
 function usageFor(name: string): string {

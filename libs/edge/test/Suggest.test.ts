@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Suggest } from "@dfo-writeback/edge"
+import { Suggest } from "../src/index.js"
 
 describe("Suggest", () => {
   it("a swap of two neighbouring letters is one edit", () => {

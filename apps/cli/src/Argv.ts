@@ -1,8 +1,9 @@
 /**
  * What @effect/cli would otherwise handle itself and we do not want it to: its built-in
  * `--wizard` and `--completions` (an interactive prompt has no place in a payroll job) are
- * refused, and `--log-level` is taken here so that it sets the level our own logger uses
- * (the built-in one sets a level our logger layer then overrides).
+ * refused, `--log-level` is taken here so that it sets the level our own logger uses
+ * (the built-in one sets a level our logger layer then overrides), and `--help` (`-h`) is
+ * taken here so that the help is ours (`Help`), one screen instead of @effect/cli's pages.
  */
 
 /** The levels `--log-level` and `LOG_LEVEL` accept. */
@@ -12,6 +13,8 @@ export interface Preflight {
   /** `process.argv` without what was taken out. */
   readonly argv: ReadonlyArray<string>
   readonly logLevel: string | undefined
+  /** `--help` or `-h` was given (before any `--`). */
+  readonly help: boolean
   readonly problems: ReadonlyArray<string>
 }
 
@@ -22,11 +25,16 @@ export const preflight = (argv: ReadonlyArray<string>): Preflight => {
   const kept: Array<string> = [runtime, script]
   const problems: Array<string> = []
   let logLevel: string | undefined
+  let help = false
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? ""
     if (arg === "--") {
       kept.push(...rest.slice(i))
       break
+    }
+    if (arg === "--help" || arg === "-h") {
+      help = true
+      continue
     }
     const name = arg.split("=", 1)[0] ?? arg
     if (refused.has(name)) {
@@ -43,5 +51,5 @@ export const preflight = (argv: ReadonlyArray<string>): Preflight => {
     }
     kept.push(arg)
   }
-  return { argv: kept, logLevel, problems }
+  return { argv: kept, logLevel, help, problems }
 }

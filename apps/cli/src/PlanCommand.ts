@@ -3,7 +3,6 @@ import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
 import { Plan, PlanError, PlanRender } from "@dfo-writeback/writeback"
 import { Effect, Either, Option, Stream } from "effect"
 import { ExitCode } from "./ExitCode.js"
-import { usage } from "./Help.js"
 import * as PlanFile from "./PlanFile.js"
 import { type JobError, type RunDeps, type RunFlags, runJob } from "./RunCommand.js"
 
@@ -29,7 +28,7 @@ export const planWriteback = (flags: PlanFlags, deps: RunDeps): Effect.Effect<Ex
     ]
     if (problems.length > 0) {
       process.stderr.write(
-        `writeback plan: ${LogFormat.escapeControl(problems.join("; "))}\n${usage}\n`
+        `writeback plan: ${LogFormat.escapeControl(problems.join("; "))}\n${deps.usage}\n`
       )
       return Effect.succeed(ExitCode.Usage)
     }

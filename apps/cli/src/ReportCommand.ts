@@ -2,7 +2,6 @@ import { validateRequest } from "@dfo-writeback/domain"
 import { LogFormat, Suggest } from "@dfo-writeback/edge"
 import { Effect, Either } from "effect"
 import { ExitCode } from "./ExitCode.js"
-import { usage } from "./Help.js"
 import { writeAll } from "./LogFile.js"
 import * as PlanFile from "./PlanFile.js"
 import * as Report from "./Report.js"
@@ -67,7 +66,7 @@ export const report = (flags: ReportFlags, deps: RunDeps): Effect.Effect<ExitCod
     ]
     if (problems.length > 0 || Either.isLeft(request) || Either.isLeft(wanted)) {
       process.stderr.write(
-        `writeback report: ${LogFormat.escapeControl(problems.join("; "))}\n${usage}\n`
+        `writeback report: ${LogFormat.escapeControl(problems.join("; "))}\n${deps.usage}\n`
       )
       return Effect.succeed(ExitCode.Usage)
     }

@@ -26,7 +26,6 @@ import {
 } from "effect"
 import * as Delivery from "./Delivery.js"
 import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
-import { usage } from "./Help.js"
 import * as LogFile from "./LogFile.js"
 import * as Output from "./Output.js"
 
@@ -82,6 +81,8 @@ export interface RunDeps {
   readonly encode: (event: WritebackEvent) => string
   /** Who runs the CLI (`Caller.of`): into the `audit` lines and `RunSummary.caller`. */
   readonly caller: string
+  /** The command's usage line, repeated after a usage error. */
+  readonly usage: string
 }
 
 /** Beyond `SAP_TIMEOUT_MS`: the answer's body and the result's bookkeeping. */
@@ -182,7 +183,7 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
     const request = validateRequest(flags)
     if (Either.isLeft(request)) {
       process.stderr.write(
-        `writeback run: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${usage}\n`
+        `writeback run: ${LogFormat.escapeControl(request.left.problems.join("; "))}\n${deps.usage}\n`
       )
       return Effect.succeed(ExitCode.Usage)
     }

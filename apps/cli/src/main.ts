@@ -1,60 +1,60 @@
-import { Args, CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
 import { Plan, PlanRender, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
-import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Config, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Caller from "./Caller.js"
 import * as Check from "./CheckCommand.js"
+import * as CommandLine from "./CommandLine.js"
 import * as ConfigCommand from "./ConfigCommand.js"
+import * as Declaration from "./Declaration.js"
 import { ExitCode } from "./ExitCode.js"
-import { settingsHelp, usage } from "./Help.js"
+import * as Help from "./Help.js"
 import * as MetricsFile from "./MetricsFile.js"
 import { applyPlan, planWriteback } from "./PlanCommand.js"
 import * as Report from "./Report.js"
 import { report as reportCommand } from "./ReportCommand.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
 
+// Each option's description is one line of its command's help (`Help`): short, the rest
+// in the command's notes or the README.
 const keyField = Options.choice("key-field", keyFields).pipe(
-  Options.withDescription(
-    "the Portal LDAP attribute to find one user by (employee-id: by numeric value, 30202 finds 00030202)"
-  ),
+  Options.withDescription("the attribute to find one user by (employee-id: 30202 finds 00030202)"),
   Options.optional
 )
 const keyValue = Options.text("key-value").pipe(
-  Options.withDescription("the value to look up (matched literally, never as a pattern)"),
+  Options.withPseudoName("V"),
+  Options.withDescription("the value to find (matched literally, never as a pattern)"),
   Options.optional
 )
 const processAll = Options.boolean("process-all").pipe(
-  Options.withDescription("examine every idautoPerson entry under the base DN")
+  Options.withDescription("every idautoPerson entry under the base DN")
 )
 const logOnly = Options.boolean("log-only").pipe(
   Options.withDescription("plan and report WOULD_UPDATE, write nothing")
 )
 const maxUpdates = Options.integer("max-updates").pipe(
-  Options.withDescription(
-    "a full run writes nothing if it plans more updates than this (0: WRITEBACK_MAX_UPDATES only)"
-  ),
+  Options.withPseudoName("N"),
+  Options.withDescription("write nothing if more are planned (0: WRITEBACK_MAX_UPDATES)"),
   Options.withDefault(0)
 )
 const metricsFile = Options.text("metrics-file").pipe(
+  Options.withPseudoName("PATH"),
   Options.withDescription(
-    "when a full run (not --log-only) ends, write its metrics (Prometheus text) to this file for node_exporter's textfile collector; a regular file or a new path in a writable directory"
+    "a full run that writes leaves its metrics here (node_exporter's textfile collector)"
   ),
   Options.optional
 )
 const configJson = Options.boolean("json").pipe(
-  Options.withDescription("print one JSON object a line: name, value, source (and file)")
+  Options.withDescription("one JSON object a line: name, value, source (and file)")
 )
 const json = Options.boolean("json").pipe(
-  Options.withDescription(
-    "print one WritebackEvent a line in protobuf canonical JSON on stdout (logs stay on stderr)"
-  )
+  Options.withDescription("one WritebackEvent a line (protobuf JSON) on stdout")
 )
 
 /** Read together, so one message names every configuration problem. */
@@ -129,9 +129,8 @@ const metricsFileFor = (flags: {
 }
 
 const logFile = Options.text("log-file").pipe(
-  Options.withDescription(
-    "append every log line here instead of stderr (on a terminal, stderr shows only warnings and errors)"
-  ),
+  Options.withPseudoName("FILE"),
+  Options.withDescription("append every log line here instead of stderr"),
   Options.optional
 )
 
@@ -140,17 +139,25 @@ const preflight = Argv.preflight(process.argv)
 const environment =
   preflight.logLevel === undefined ? process.env : { ...process.env, LOG_LEVEL: preflight.logLevel }
 
-/** What every subcommand runs with: the configuration, and events as canonical JSON. */
-const deps = (metricsFile: string | undefined) => ({
+/** What every subcommand runs with: the configuration, events as canonical JSON, its usage. */
+const deps = (command: string, metricsFile: string | undefined) => ({
   load: load(environment, metricsFile),
   encode: toCanonicalJson,
-  caller: Caller.of(process.env)
+  caller: Caller.of(process.env),
+  usage: usageFor(command)
 })
 
 /** A subcommand's answer becomes the process's exit code (CONTRACT §7). */
 const exitWith = <E, R>(effect: Effect.Effect<number, E, R>) =>
   Effect.flatMap(effect, (code) => Effect.sync(() => void (process.exitCode = code)))
 
+const exitCodes =
+  "Exit codes: 0 done, no user failed; 1 some user failed; 2 run failed (configuration, " +
+  "LDAP connection, mass-update guard, output not writable); 3 key not found or ambiguous; " +
+  "4 aborted (refused key, consecutive failures, DFØ unreachable, lease lost, an audit line " +
+  "not written); 64 usage error; 130/143 SIGINT/SIGTERM. On failure the last stderr line says why."
+
+// The first paragraph of a description is the command's line in `writeback --help`.
 const run = Command.make(
   "run",
   { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile, metricsFile },
@@ -165,41 +172,24 @@ const run = Command.make(
         json: flags.json,
         logFile: flags.logFile
       },
-      deps(metricsFileFor(flags))
+      deps("run", metricsFileFor(flags))
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
-      HelpDoc.p(
-        "Writes eksternIdent, epost and (optionally) brukerident from the Portal LDAP to DFØ, " +
-          "for one user (--key-field and --key-value) or every user (--process-all)."
-      ),
-      HelpDoc.p(
-        `--log-level ${Argv.logLevels.join("|")} sets the log level (wins over LOG_LEVEL).`
-      ),
+      HelpDoc.p("write eksternIdent, epost (and brukerident) to DFØ: one user, or all"),
       HelpDoc.p(
         "SIGINT or SIGTERM stops starting users, lets writes in flight finish (at most " +
           "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
       ),
-      HelpDoc.p(
-        "Exit codes: 0 done, no user failed; 1 some user failed; " +
-          "2 run failed (LDAP connection, configuration, mass-update guard, stdout or " +
-          "--log-file not writable); 3 key not found or ambiguous; 4 the run aborted " +
-          "(refused key, consecutive failures, DFØ unreachable, lease lost, an audit line " +
-          "not written); 64 usage error; 130/143 SIGINT/SIGTERM. The last stderr line of a " +
-          "run that did not end with 0 says why."
-      ),
-      HelpDoc.p(
-        "An audit line that cannot be written (--log-file or stderr on a full disk) stops every " +
-          "further write at once: the write it belongs to is not sent, the run aborts (exit 4) " +
-          "and stderr names the file."
-      )
+      HelpDoc.p(exitCodes)
     ])
   )
 )
 
 const out = Options.text("out").pipe(
-  Options.withDescription("the plan file to write (JSON, CONTRACT §7)")
+  Options.withPseudoName("FILE"),
+  Options.withDescription("the plan file to write (JSON)")
 )
 const format = Options.choice("format", PlanRender.formats).pipe(
   Options.withDescription("also render the plan for people on stdout"),
@@ -226,19 +216,15 @@ const plan = Command.make(
         force: flags.force,
         format: flags.format
       },
-      deps(undefined)
+      deps("plan", undefined)
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
+      HelpDoc.p("plan like run --log-only and write the plan to a file for review"),
       HelpDoc.p(
-        "Plans like `run --log-only` and writes the planned users to a plan file for review: " +
-          "`writeback apply FILE` then writes exactly those changes."
-      ),
-      HelpDoc.p(
-        "The plan file is written whole or not at all (a temporary file beside it, flushed, " +
-          "then moved into place). An existing --out file is replaced only with --force; " +
-          "without it the command stops before the run with usage error 64."
+        "`writeback apply FILE` then writes exactly those changes. The file is written whole " +
+          "or not at all; an existing one is replaced only with --force (else usage error 64)."
       ),
       HelpDoc.p("Exit codes as `run`; 2 also when the plan file cannot be written.")
     ])
@@ -257,19 +243,20 @@ const apply = Command.make("apply", { file, maxUpdates, json, logFile }, (flags)
       json: flags.json,
       logFile: flags.logFile
     },
-    deps(undefined)
+    deps("apply", undefined)
   ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
+      HelpDoc.p("write exactly a reviewed plan, each user re-read first"),
       HelpDoc.p(
-        "Writes exactly a reviewed plan: each user is re-read in LDAP and DFØ and written only " +
-          "if LDAP still derives the planned values and DFØ still holds what it held; otherwise " +
-          "SKIPPED / PLAN_STALE. The mass-update guard does not apply (--max-updates bounds it)."
+        "A user is written only if LDAP still derives the planned values and DFØ still holds " +
+          "what it held; otherwise SKIPPED / PLAN_STALE. The mass-update guard does not apply " +
+          "(--max-updates bounds it)."
       ),
       HelpDoc.p(
-        "A plan that is altered, older than WRITEBACK_PLAN_MAX_AGE_HOURS, made with other " +
-          "settings or not a plan is refused with exit 2. Otherwise exit codes as `run`."
+        "A plan altered, older than WRITEBACK_PLAN_MAX_AGE_HOURS, made with other settings or " +
+          "not a plan is refused with exit 2. Otherwise exit codes as `run`."
       )
     ])
   )
@@ -283,11 +270,11 @@ const check = Command.make("check", { metricsFile }, (flags) =>
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
+      HelpDoc.p("test the configuration and both connections; writes nothing"),
       HelpDoc.p(
-        "Tests the configuration and both connections without running: an LDAP bind and one " +
-          "search, one DFØ read (GET {base}/00000000), the CA file, the plan settings and, " +
-          "with --metrics-file, its directory. One line per check with its time and, on " +
-          "failure, what to do; nothing is written."
+        "An LDAP bind and one search, one DFØ read (GET {base}/00000000), the CA file, the " +
+          "plan settings and, with --metrics-file, its directory: one line per check with " +
+          "its time and, on failure, what to do."
       ),
       HelpDoc.p(
         "Exit codes: 0 every check passed; 2 a check failed or the configuration is invalid."
@@ -301,109 +288,106 @@ const config = Command.make("config", { json: configJson }, (flags) =>
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
+      HelpDoc.p("print the effective configuration and where each value came from"),
       HelpDoc.p(
-        "Prints the effective configuration the CLI reads: NAME, VALUE and SOURCE (environment, " +
-          "a *_FILE variable, WRITEBACK_CONFIG and its file, default, unset); every secret as " +
-          "<redacted>. The server's own settings (GRPC_*, METRICS_LISTEN, WRITEBACK_MAX_RUN_MS) are left out."
-      ),
-      HelpDoc.p("Exit codes: 0 printed; 2 the configuration is invalid (every problem listed).")
+        "NAME, VALUE and SOURCE (environment, a *_FILE variable, WRITEBACK_CONFIG and its " +
+          "file, default, unset); every secret as <redacted>. Exit codes: 0 printed; 2 the " +
+          "configuration is invalid (every problem listed)."
+      )
     ])
   )
 )
 
 const reportOut = Options.text("out").pipe(
-  Options.withDescription(
-    "the report file to write; - writes it to stdout (and nothing else there)"
-  )
+  Options.withPseudoName("FILE"),
+  Options.withDescription("the report file to write; - writes it to stdout alone")
 )
 const reportFormat = Options.choice("format", Report.formats).pipe(
-  Options.withDescription("csv (the default; safe to open in a spreadsheet), markdown or json"),
+  Options.withDescription("csv (the default; safe in a spreadsheet), markdown or json"),
   Options.withDefault("csv" as const)
 )
 const reasons = Options.text("reasons").pipe(
-  Options.withDescription(
-    `list only these, comma-separated: ${Report.reasons.join(", ")} (default: all)`
-  ),
+  Options.withPseudoName("R,…"),
+  Options.withDescription(`list only these (default: all): ${Report.reasons.join(", ")}`),
   Options.withDefault("")
 )
 
 const report = Command.make(
   "report",
   { processAll, reasons, format: reportFormat, out: reportOut, force, logFile },
-  (flags) => reportCommand(flags, deps(undefined)).pipe(exitWith)
+  (flags) => reportCommand(flags, deps("report", undefined)).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([
+      HelpDoc.p("list the skipped and failed users of a dry run for people"),
       HelpDoc.p(
-        "Lists every skipped or failed user of a full dry run for people: username, employee " +
-          "id, reason (a skip reason or SAP_FETCH_FAILED / SAP_UPDATE_FAILED), message and " +
-          "idautoID, sorted by username, then employee id; then totals (listed users per " +
-          "reason, the run's counts). Nothing is written to DFØ, whatever SAP_READ_ONLY says."
+        "Username, employee id, reason, message and idautoID, sorted by username, then the " +
+          "totals. Nothing is written to DFØ. Values are written with control characters " +
+          "escaped; in CSV a value a spreadsheet would take for a formula starts with '. " +
+          "The file is written whole or not at all; an existing one is replaced only with --force."
       ),
       HelpDoc.p(
-        "Values are written with control characters escaped; in CSV a value a spreadsheet " +
-          "would take for a formula (starting with =, +, -, @, TAB or CR) starts with '. " +
-          "The CSV's totals follow the users after one empty line, as a block total,count."
-      ),
-      HelpDoc.p(
-        "The file is written whole or not at all; an existing --out file is replaced only " +
-          "with --force (without it: usage error 64, before the run)."
-      ),
-      HelpDoc.p(
-        "Exit codes: 0 the report was written (whatever it lists); 2 the run failed (LDAP, " +
-          "configuration, mass-update guard) or the report could not be written; 4 the run " +
-          "aborted: no report is written, since a partial list would read as the whole one; " +
-          "64 usage error (an unknown reason names the nearest one)."
+        "Exit codes: 0 the report was written; 2 the run failed or the report could not be " +
+          "written; 4 the run aborted (no report: a partial list would read as the whole); " +
+          "64 usage error."
       )
     ])
   )
 )
 
+/** In the order `writeback --help` lists them; each one's help is read from it. */
+const subcommands = [run, plan, apply, check, config, report] as const
+
 /** `writeback` alone is a usage error: it says how to run, and exits 64. */
 const writeback = Command.make("writeback", {}, () =>
   Effect.sync(() => {
-    process.stderr.write(`${usage}\n`)
-    process.exitCode = 64
+    process.stderr.write(`${Help.usageAll(program)}\n`)
+    process.exitCode = ExitCode.Usage
   })
-).pipe(
-  Command.withDescription(settingsHelp),
-  Command.withSubcommands([run, plan, apply, check, config, report])
-)
+).pipe(Command.withSubcommands(subcommands))
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 
+/** Exactly one of each alternative: who a run is for. */
+const selection = [["--key-field", "--key-value"], ["--process-all"]]
+
+/** What the help adds to a declaration: alternatives of options, and `config`'s settings. */
+const helpExtras: Readonly<
+  Record<string, Partial<Pick<Declaration.CommandDoc, "oneOf" | "appendix">>>
+> = {
+  run: { oneOf: selection },
+  plan: { oneOf: selection },
+  config: { appendix: Help.cliSettings() },
+  report: { oneOf: [["--process-all"]] }
+}
+
+/** The help and the usage errors, read from the declarations above. */
+const program: Help.Program = {
+  name: "writeback",
+  version,
+  summary: `writeback ${version}: writes identifiers from the Portal LDAP back to DFØ's employee API.`,
+  notes: [
+    "Settings come from the environment and WRITEBACK_CONFIG: `writeback config --help` " +
+      "lists them, `writeback config` shows their values and sources. The server's own " +
+      "settings: `writeback-server --help`.",
+    "Exit codes: 0 done; 1 some user failed; 2 run failed; 3 key not found or ambiguous; " +
+      "4 the run aborted; 64 usage error; 130/143 SIGINT/SIGTERM. `writeback COMMAND --help` " +
+      "says more."
+  ],
+  commands: subcommands.map((command) => {
+    const declared = Declaration.read(command)
+    return { ...declared, ...helpExtras[declared.name] }
+  })
+}
+
+function usageFor(name: string): string {
+  const command = program.commands.find((candidate) => candidate.name === name)
+  return command === undefined ? Help.usageAll(program) : Help.usageOf(program, command)
+}
+
 const cli = Command.run(writeback, { name: "writeback", version })
 
-/** No colour (help is printed with ANSI styles) when stdout is no terminal or NO_COLOR is set. */
-const plain = process.stdout.isTTY !== true || (process.env["NO_COLOR"] ?? "") !== ""
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
-const strip = (args: ReadonlyArray<unknown>) =>
-  args.map((arg) => (typeof arg === "string" ? stripAnsi(arg) : arg))
-const withoutAnsi = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.consoleWith((current) =>
-    Effect.withConsole(effect, {
-      ...current,
-      log: (...args) => current.log(...strip(args)),
-      error: (...args) => current.error(...strip(args))
-    } satisfies Console.Console)
-  )
-
-const main =
-  preflight.problems.length > 0
-    ? Effect.sync(() => {
-        process.stderr.write(`writeback: ${preflight.problems.join("; ")}\n${usage}\n`)
-        process.exitCode = 64
-      })
-    : cli(preflight.argv).pipe(
-        Effect.catchIf(ValidationError.isValidationError, () =>
-          Effect.sync(() => void (process.exitCode = 64))
-        ),
-        // Built-ins are not listed: --wizard and --completions are refused, --log-level is
-        // ours; the description names --help and --version.
-        Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))),
-        plain ? withoutAnsi : (effect) => effect
-      )
+const main = CommandLine.start({ program, root: writeback, preflight, cli })
 
 // Not NodeRuntime.runMain: it interrupts the program on the first SIGINT/SIGTERM, while a
 // run must stop gracefully (RunCommand installs its own handlers for the run's duration).

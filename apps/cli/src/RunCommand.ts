@@ -261,13 +261,17 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       const signals = yield* Signals.received
       const first = yield* Deferred.make<Signals.Signal>()
       const cut = yield* Deferred.make<void>()
+      const grace = Duration.millis(loaded.right.requestTimeoutMs + stopMarginMs)
       yield* Effect.forkScoped(
         Effect.gen(function* () {
-          yield* Deferred.succeed(first, yield* Queue.take(signals))
-          yield* Effect.race(
-            Queue.take(signals),
-            Effect.sleep(Duration.millis(loaded.right.requestTimeoutMs + stopMarginMs))
+          const signal = yield* Queue.take(signals)
+          yield* Deferred.succeed(first, signal)
+          output.error(
+            `writeback: ${signal}: no new users are started; writes in flight may take up to ` +
+              `${Math.ceil(Duration.toSeconds(grace))} s to finish; a second ${signal} cuts ` +
+              "them, and their outcome is then unknown"
           )
+          yield* Effect.race(Queue.take(signals), Effect.sleep(grace))
           yield* Deferred.succeed(cut, undefined)
         })
       )

@@ -130,7 +130,7 @@ const metricsFileFor = (flags: {
 
 const logFile = Options.text("log-file").pipe(
   Options.withDescription(
-    "append every log line here instead of stderr (on a terminal, stderr shows only warnings and errors)"
+    "append every log line here instead of stderr (on a terminal, instead of ~/.local/state/dfo-writeback/writeback.log)"
   ),
   Options.optional
 )
@@ -179,7 +179,8 @@ const run = Command.make(
       ),
       HelpDoc.p(
         "SIGINT or SIGTERM stops starting users, lets writes in flight finish (at most " +
-          "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
+          "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once " +
+          "and lists the writes it cut (outcome unknown, check DFØ)."
       ),
       HelpDoc.p(
         "Exit codes: 0 done, no user failed; 1 some user failed; " +

@@ -21,7 +21,7 @@ import {
   Logger,
   LogLevel,
   MutableRef,
-  Option,
+  type Option,
   Queue,
   Schedule,
   Stream
@@ -30,7 +30,7 @@ import * as CutWrites from "./CutWrites.js"
 import * as Delivery from "./Delivery.js"
 import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
 import { usage } from "./Help.js"
-import * as LogFile from "./LogFile.js"
+import * as LogDestination from "./LogDestination.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as RunView from "./RunView.js"
@@ -99,55 +99,6 @@ const signalExitCodes: Record<Signals.Signal, ExitCode> = {
   SIGINT: ExitCode.Interrupted,
   SIGTERM: ExitCode.Terminated
 }
-
-/** Where log lines go, and the line that says so when the person did not choose. */
-interface LogDestination {
-  readonly options: LogFormat.Options
-  readonly close: () => void
-  /** The file and why it could not be written, once it could not. */
-  readonly lost: () => { readonly file: string; readonly reason: string } | undefined
-  readonly hint: string | undefined
-}
-
-const toFile = (
-  file: string,
-  loaded: Loaded,
-  created: boolean
-): Either.Either<LogDestination, string> =>
-  Either.map(LogFile.open(file, created), (log) => ({
-    options: { ...loaded.logging, write: log.write },
-    close: log.close,
-    lost: () => {
-      const reason = log.failure()
-      return reason === undefined ? undefined : { file, reason }
-    },
-    hint: created
-      ? `writeback: the log, audit record included, is appended to ${file} (--log-file FILE to choose)`
-      : undefined
-  }))
-
-/**
- * `--log-file`; else, when a person reads the human view on a terminal, the default file
- * (its scrollback is no record of what was sent to payroll, and JSON lines would tear the
- * view); else stderr, through the output so its lines do not tear the progress line.
- */
-const logDestination = (
-  flags: Pick<RunFlags, "json" | "logFile">,
-  output: Output.Output,
-  loaded: Loaded
-): Either.Either<LogDestination, string> =>
-  Option.match(flags.logFile, {
-    onSome: (file) => toFile(file, loaded, false),
-    onNone: () =>
-      !flags.json && process.stderr.isTTY === true
-        ? toFile(LogFile.defaultFile(process.env), loaded, true)
-        : Either.right({
-            options: { ...loaded.logging, write: output.log },
-            close: () => undefined,
-            lost: () => undefined,
-            hint: undefined
-          })
-  })
 
 /** What did not reach its destination: the log file, stdout. */
 interface Lost {
@@ -246,7 +197,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         )
         return ExitCode.RunFailed
       }
-      const logging = logDestination(flags, output, loaded.right)
+      const logging = LogDestination.of(flags, output, loaded.right.logging)
       if (Either.isLeft(logging)) {
         output.error(`writeback: ${LogFormat.escapeControl(logging.left)}`)
         return ExitCode.RunFailed

@@ -1,5 +1,7 @@
 import { Either } from "effect"
 import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 
 /**
  * `--log-file`: every line appended whole, or not at all as far as the run is concerned.
@@ -27,12 +29,32 @@ export const writeAll = (fd: number, data: Uint8Array): void => {
   }
 }
 
-/** Opens `file` for appending, or says why it cannot be. */
-export const open = (file: string): Either.Either<LogFile, string> =>
+/**
+ * Where a run on a terminal without `--log-file` keeps its log, the `audit` record with it:
+ * the terminal's scrollback is no record. `$XDG_STATE_HOME/dfo-writeback/writeback.log`,
+ * else under `~/.local/state`.
+ */
+export const defaultFile = (env: Readonly<Record<string, string | undefined>>): string =>
+  path.join(
+    env["XDG_STATE_HOME"] || path.join(env["HOME"] || os.homedir(), ".local", "state"),
+    "dfo-writeback",
+    "writeback.log"
+  )
+
+/**
+ * Opens `file` for appending, or says why it cannot be. `created`: the default file, made
+ * with its directory, readable by its owner only (its lines hold people's values).
+ */
+export const open = (file: string, created = false): Either.Either<LogFile, string> =>
   Either.map(
     Either.try({
-      try: () => fs.openSync(file, "a"),
-      catch: (cause) => `cannot open --log-file ${file}: ${reasonOf(cause)}`
+      try: () => {
+        if (created) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+        return fs.openSync(file, "a", created ? 0o600 : 0o666)
+      },
+      catch: (cause) =>
+        `cannot open ${created ? "the log file" : "--log-file"} ${file}: ${reasonOf(cause)}` +
+        (created ? " (give --log-file FILE)" : "")
     }),
     (fd) => {
       let failure: string | undefined

@@ -1,5 +1,8 @@
 import type { RunSummary, UserResult, WritebackEvent } from "@dfo-writeback/domain"
 import { LogFormat } from "@dfo-writeback/edge"
+import type * as CutWrites from "./CutWrites.js"
+import * as Progress from "./Progress.js"
+import * as RunView from "./RunView.js"
 
 /**
  * Text from outside (LDAP values, DFØ's faultText) as the terminal shows it: control
@@ -9,7 +12,10 @@ const safe = (text: string): string => LogFormat.escapeControl(LogFormat.clip(te
 
 /** Renders a run for a person: result lines, a progress line on a terminal, a summary table. */
 export interface Output {
-  readonly event: (event: WritebackEvent) => void
+  /** Shows one event; `view` is the run as it stands after it. */
+  readonly event: (event: RunView.Event, view: RunView.View) => void
+  /** Redraws the progress line, if any, from `view` (a ticker between events). */
+  readonly progress: (view: RunView.View) => void
   /** Writes a log line without tearing the progress line. */
   readonly log: (line: string) => void
   readonly error: (text: string) => void
@@ -31,6 +37,10 @@ interface Streams {
   readonly err: NodeJS.WriteStream
 }
 
+/**
+ * One line a user: on a terminal a night of 1 000 writes is 1 000 lines, the changes
+ * (before → after) and kept fields on the same line.
+ */
 const describeUser = (r: UserResult) => {
   const who = [
     safe(r.username || r.uhUsername || r.idautoId || "(no idautoID)"),
@@ -41,9 +51,9 @@ const describeUser = (r: UserResult) => {
   const why = r.skipReason ?? r.errorCode ?? ""
   const changes = r.changes.map(
     (c) =>
-      `\n    ${safe(c.field)}: ${safe(JSON.stringify(c.before))} → ${safe(JSON.stringify(c.after))}`
+      ` · ${safe(c.field)} ${safe(JSON.stringify(c.before))} → ${safe(JSON.stringify(c.after))}`
   )
-  const kept = r.keptFields.length > 0 ? `\n    kept: ${safe(r.keptFields.join(", "))}` : ""
+  const kept = r.keptFields.length > 0 ? ` · kept ${safe(r.keptFields.join(", "))}` : ""
   return `${r.outcome.padEnd(12)} ${who}${why ? ` [${why}]` : ""} ${safe(r.message)}${changes.join("")}${kept}`
 }
 
@@ -54,7 +64,7 @@ const skipReasons = (s: RunSummary) =>
     .map(([reason, count]) => `${reason} ${String(count)}`)
     .join(", ")
 
-const summaryTable = (s: RunSummary) => {
+const summaryTable = (s: RunSummary, unknown: ReadonlyArray<CutWrites.Write>) => {
   const reasons = skipReasons(s)
   const rows: Array<[string, string]> = [
     ["run", safe(s.runId)],
@@ -73,61 +83,58 @@ const summaryTable = (s: RunSummary) => {
     ["duration", `${(s.durationMs / 1000).toFixed(1)} s`]
   ]
   if (s.caller !== "") rows.splice(1, 0, ["caller", safe(s.caller)])
+  if (unknown.length > 0) {
+    // Counted among the failed updates; each is listed on stderr and in the log.
+    rows.splice(rows.findIndex(([k]) => k === "fetch failed") + 1, 0, [
+      "outcome unknown",
+      `${unknown.length} (cut mid-request, counted as update failed: check DFØ)`
+    ])
+  }
   if (s.aborted) rows.push(["ABORTED", safe(s.abortReason)])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")
 }
 
+/** How often the terminal's progress line is redrawn at most. */
+const redrawMs = 100
+
 /**
  * Human output. Single-user runs show their one result; full runs show every user
- * that was or would be written or that failed (the rest are in the counters).
+ * that was or would be written or that failed (the rest are in the counters), and on a
+ * terminal a progress line with the total and an estimate once the run knows its size.
  */
 export const human = ({ out, err }: Streams, processAll: () => boolean): Output => {
-  // The directory is streamed, so the total is unknown until the end: the progress line
-  // shows counts by outcome and the rate instead of a percentage.
   const live = () => err.isTTY === true && processAll()
-  const counts = { examined: 0, changed: 0, unchanged: 0, skipped: 0, failed: 0 }
-  let shown = false
-  let startedAt = Date.now()
-  let lastDraw = 0
+  // The terminal's state: whether the progress line is on screen, when it was drawn.
+  const screen = { shown: false, lastDraw: 0, startedAt: Date.now(), view: RunView.initial }
   const clear = () => {
-    if (shown) err.write("\r\x1b[2K")
-    shown = false
+    if (screen.shown) err.write("\r\x1b[2K")
+    screen.shown = false
   }
   const render = () => {
     if (!live()) return
     const now = Date.now()
-    lastDraw = now
-    const rate = counts.examined / Math.max(0.001, (now - startedAt) / 1000)
-    err.write(
-      `examined ${counts.examined} · changed ${counts.changed} · unchanged ${counts.unchanged}` +
-        ` · skipped ${counts.skipped} · failed ${counts.failed} · ${rate.toFixed(0)} users/s`
-    )
-    shown = true
+    screen.lastDraw = now
+    err.write(Progress.line(Progress.at(screen.view, screen.startedAt, now)))
+    screen.shown = true
   }
   const tick = () => {
-    if (Date.now() - lastDraw < 100) return
+    if (Date.now() - screen.lastDraw < redrawMs) return
     clear()
     render()
   }
   const above = (write: () => void) => {
-    const wasShown = shown
+    const wasShown = screen.shown
     clear()
     write()
     if (wasShown) render()
   }
-  const count = (outcome: UserResult["outcome"]) => {
-    counts.examined += 1
-    if (outcome === "UPDATED" || outcome === "WOULD_UPDATE") counts.changed += 1
-    else if (outcome === "UNCHANGED") counts.unchanged += 1
-    else if (outcome === "SKIPPED") counts.skipped += 1
-    else counts.failed += 1
-  }
   return {
-    event: (event) => {
+    event: (event, view) => {
+      screen.view = view
       switch (event._tag) {
         case "RunStarted":
-          startedAt = Date.now()
+          screen.startedAt = Date.now()
           above(() =>
             out.write(
               `run ${safe(event.runId)}${event.logOnly ? " (log only)" : ""}${event.readOnly ? " (SAP_READ_ONLY)" : ""}\n`
@@ -135,7 +142,6 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           )
           return
         case "UserResult":
-          count(event.outcome)
           if (
             !processAll() ||
             ["UPDATED", "WOULD_UPDATE", "FAILED"].includes(event.outcome) ||
@@ -147,9 +153,18 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           return
         case "RunSummary":
           clear()
-          out.write(`${summaryTable(event)}\n`)
+          out.write(`${summaryTable(event, view.unknown)}\n`)
+          return
+        case "Total":
+          tick()
+          return
+        case "Cut":
           return
       }
+    },
+    progress: (view) => {
+      screen.view = view
+      tick()
     },
     log: (line) => above(() => logTo(err, line)),
     error: (text) => above(() => err.write(`${text}\n`)),
@@ -160,8 +175,10 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
 /** `--json`: one WritebackEvent a line in protobuf canonical JSON; nothing else on stdout. */
 export const json = ({ out, err }: Streams, encode: (event: WritebackEvent) => string): Output => ({
   event: (event) => {
+    if (event._tag === "Total" || event._tag === "Cut") return
     out.write(`${encode(event)}\n`)
   },
+  progress: () => undefined,
   log: (line) => logTo(err, line),
   error: (text) => err.write(`${text}\n`),
   done: () => undefined

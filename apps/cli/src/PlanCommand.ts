@@ -37,6 +37,7 @@ export const planWriteback = (flags: PlanFlags, deps: RunDeps): Effect.Effect<Ex
       {
         flags: { ...flags, logOnly: true },
         events: (writeback, _loaded, options) => writeback.run(request.right, options),
+        keep: (result) => result.outcome === "WOULD_UPDATE",
         finish: (results, summary, loaded) => {
           const plan = Plan.make({
             settings: loaded.plan.settings,

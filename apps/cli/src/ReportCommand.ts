@@ -75,6 +75,7 @@ export const report = (flags: ReportFlags, deps: RunDeps): Effect.Effect<ExitCod
         flags: { processAll: true, logOnly: true, json: false, logFile: flags.logFile },
         stdoutForFinish: stdout,
         events: (writeback, _loaded, options) => writeback.run(request.right, options),
+        keep: (result) => result.outcome === "SKIPPED" || result.outcome === "FAILED",
         finish: (results, summary) => {
           const made = Report.make(results, summary, wanted.right)
           const text = Report.render(made, flags.format)

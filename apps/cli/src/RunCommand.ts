@@ -1,11 +1,8 @@
+import { DfoMetrics } from "@dfo-writeback/dfo-api"
 import {
-  countResult,
-  countSkip,
-  emptyCounts,
   type RawWritebackRequest,
   type RunError,
-  RunSummary,
-  type SkipCounts,
+  type RunSummary,
   type UserResult,
   validateRequest,
   type WritebackEvent
@@ -13,21 +10,30 @@ import {
 import { type ConfigSource, LogFormat } from "@dfo-writeback/edge"
 import { type Plan, type PlanError, Writeback } from "@dfo-writeback/writeback"
 import {
+  Chunk,
+  Clock,
   Deferred,
+  Duration,
   Effect,
   Either,
   Exit,
-  Fiber,
-  FiberId,
   Layer,
+  Logger,
   LogLevel,
-  Option,
+  MutableRef,
+  type Option,
+  Queue,
+  Schedule,
   Stream
 } from "effect"
+import * as CutWrites from "./CutWrites.js"
 import * as Delivery from "./Delivery.js"
 import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
-import * as LogFile from "./LogFile.js"
+import * as LogDestination from "./LogDestination.js"
 import * as Output from "./Output.js"
+import * as Progress from "./Progress.js"
+import * as RunView from "./RunView.js"
+import * as Signals from "./Signals.js"
 
 export interface RunFlags extends RawWritebackRequest {
   readonly json: boolean
@@ -65,9 +71,11 @@ export interface Job {
     loaded: Loaded,
     options: Writeback.RunOptions
   ) => Stream.Stream<WritebackEvent, JobError>
+  /** The results `finish` needs (`plan`: its writes); no other is kept. */
+  readonly keep?: (result: UserResult) => boolean
   /**
    * After a run that ended with its summary and no signal (`plan` writes its file): a
-   * problem is printed as one line, and the exit code is 2.
+   * problem is printed as one line, and the exit code is 2. `results`: those kept.
    */
   readonly finish?: (
     results: ReadonlyArray<UserResult>,
@@ -88,51 +96,10 @@ export interface RunDeps {
 /** Beyond `SAP_TIMEOUT_MS`: the answer's body and the result's bookkeeping. */
 const stopMarginMs = 2_000
 
-const signalExitCodes = { SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Terminated } as const
-type Signal = keyof typeof signalExitCodes
-
-/** Where log lines go: a file, or stderr through the output so they do not tear its view. */
-const logDestination = (
-  flags: Pick<RunFlags, "json" | "logFile">,
-  output: Output.Output,
-  loaded: Loaded
-): Either.Either<
-  {
-    readonly options: LogFormat.Options
-    readonly close: () => void
-    /** The file and why it could not be written, once it could not. */
-    readonly lost: () => { readonly file: string; readonly reason: string } | undefined
-  },
-  string
-> =>
-  Option.match(flags.logFile, {
-    onSome: (file) =>
-      Either.map(LogFile.open(file), (log) => ({
-        options: { ...loaded.logging, write: log.write },
-        close: log.close,
-        lost: () => {
-          const reason = log.failure()
-          return reason === undefined ? undefined : { file, reason }
-        }
-      })),
-    onNone: () =>
-      Either.right({
-        // On a terminal the person reads the human view: only warnings and errors join it,
-        // as text, so JSON lines never interleave with the results (`--log-file` for all).
-        options:
-          !flags.json && process.stderr.isTTY === true
-            ? {
-                format: "text" as const,
-                level: LogLevel.greaterThan(loaded.logging.level, LogLevel.Warning)
-                  ? loaded.logging.level
-                  : LogLevel.Warning,
-                write: output.log
-              }
-            : { ...loaded.logging, write: output.log },
-        close: () => undefined,
-        lost: () => undefined
-      })
-  })
+const signalExitCodes: Record<Signals.Signal, ExitCode> = {
+  SIGINT: ExitCode.Interrupted,
+  SIGTERM: ExitCode.Terminated
+}
 
 /** What did not reach its destination: the log file, stdout. */
 interface Lost {
@@ -193,151 +160,238 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
     )
   })
 
-/** Runs one job: configuration, logging, signals, output and CONTRACT §7's exit code. */
+/** Off a terminal, a `progress` log line this often during a full run. */
+const progressLogEvery = Duration.seconds(10)
+/** On a terminal, the progress line is redrawn this often between results (its estimate). */
+const progressDrawEvery = Duration.seconds(1)
+
+/** A tick of the progress clock, beside the run's events. */
+interface Tick {
+  readonly _tag: "Tick"
+}
+
+/**
+ * Runs one job: configuration, logging, signals, output and CONTRACT §7's exit code. The
+ * run as the CLI sees it is a fold (`RunView.step`) over its events; signals are listened
+ * to for the job's scope; a first one stops the run from starting users, a second one
+ * (or `SAP_TIMEOUT_MS` and a margin later) cuts it, and the writes in flight then are
+ * listed from the audit record.
+ */
 export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
-  Effect.gen(function* () {
-    const flags = job.flags
-    const streams = {
-      out: job.stdoutForFinish === true ? process.stderr : process.stdout,
-      err: process.stderr
-    }
-    const output = flags.json
-      ? Output.json(streams, deps.encode)
-      : Output.human(streams, () => flags.processAll)
+  Effect.scoped(
+    Effect.gen(function* () {
+      const flags = job.flags
+      const streams = {
+        out: job.stdoutForFinish === true ? process.stderr : process.stdout,
+        err: process.stderr
+      }
+      const output = flags.json
+        ? Output.json(streams, deps.encode)
+        : Output.human(streams, () => flags.processAll)
 
-    const loaded = yield* Effect.either(deps.load)
-    if (Either.isLeft(loaded)) {
-      output.error(
-        `writeback: invalid configuration:\n${loaded.left.problems
-          .map((problem) => `  ${LogFormat.escapeControl(problem)}`)
-          .join("\n")}`
-      )
-      return ExitCode.RunFailed
-    }
-    const logging = logDestination(flags, output, loaded.right)
-    if (Either.isLeft(logging)) {
-      output.error(`writeback: ${LogFormat.escapeControl(logging.left)}`)
-      return ExitCode.RunFailed
-    }
-
-    const stop = yield* Deferred.make<void>()
-    const stdout = Delivery.watch(streams.out)
-    // Watched, never released: a failed stderr is no uncaught error (Output.log reports it
-    // to the logger, and the last `writeback:` lines may still fail).
-    Delivery.watch(streams.err)
-    let signal: Signal | undefined
-    let summarized = false
-    let runId = ""
-    const startedAt = Date.now()
-    let counts = emptyCounts
-    let skips: SkipCounts = {}
-    const results: Array<UserResult> = []
-    let summary: RunSummary | undefined
-    const program = Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
-      yield* Stream.runForEach(
-        job.events(writeback, loaded.right, { stop: Deferred.await(stop), caller: deps.caller }),
-        (event) =>
-          Effect.sync(() => {
-            output.event(event)
-            switch (event._tag) {
-              case "RunStarted":
-                runId = event.runId
-                break
-              case "UserResult":
-                results.push(event)
-                counts = countResult(counts, event)
-                skips = countSkip(skips, event)
-                break
-              case "RunSummary":
-                summary = event
-                summarized = true
-                break
-            }
-          })
-      )
-    })
-
-    const fiber = yield* program.pipe(
-      Effect.provide(
-        loaded.right.services.pipe(Layer.provideMerge(LogFormat.layer(logging.right.options)))
-      ),
-      Effect.either,
-      Effect.fork
-    )
-
-    let forceTimer: ReturnType<typeof setTimeout> | undefined
-    const cut = () => fiber.unsafeInterruptAsFork(FiberId.none)
-    const onSignal = (name: Signal) => () => {
-      if (signal !== undefined) return cut()
-      signal = name
-      Deferred.unsafeDone(stop, Exit.void)
-      forceTimer = setTimeout(cut, loaded.right.requestTimeoutMs + stopMarginMs)
-      forceTimer.unref()
-    }
-    const onInt = onSignal("SIGINT")
-    const onTerm = onSignal("SIGTERM")
-    process.on("SIGINT", onInt)
-    process.on("SIGTERM", onTerm)
-
-    const exit = yield* Fiber.await(fiber).pipe(
-      Effect.ensuring(
-        Effect.sync(() => {
-          process.removeListener("SIGINT", onInt)
-          process.removeListener("SIGTERM", onTerm)
-          if (forceTimer !== undefined) clearTimeout(forceTimer)
-          logging.right.close()
-        })
-      )
-    )
-
-    if (Exit.isInterrupted(exit) && !summarized) {
-      // Cut short: the program sent no summary, so this one says what is known.
-      output.event(
-        new RunSummary({
-          runId,
-          ...counts,
-          skippedByReason: skips,
-          dfoRequests: 0,
-          dfoRetries: 0,
-          dfoRateLimited: 0,
-          logOnly: flags.logOnly,
-          aborted: true,
-          abortReason:
-            "interrupted: writes still in flight were cut; their outcome is unknown " +
-            "(run again: only what still differs is written)",
-          durationMs: Date.now() - startedAt,
-          caller: deps.caller
-        })
-      )
-    }
-    output.done()
-    const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
-    const lost = Effect.map(stdout.flushed, () => {
-      stdout.release()
-      return { log: logging.right.lost(), stdout: stdout.failure() }
-    })
-    if (signal !== undefined) {
-      const { stdout: out, log } = lostLines(yield* lost)
-      for (const line of [...out, ...log]) say(line)
-      return signalExitCodes[signal]
-    }
-    if (Exit.isFailure(exit)) return ExitCode.RunFailed
-    if (Either.isLeft(exit.value)) {
-      // The last line on stderr says why the run failed, starting with its code.
-      say(exit.value.left.message)
-      return exitCodeOf(exit.value.left)
-    }
-    if (summary === undefined) return ExitCode.RunFailed
-    if (job.finish !== undefined && !summary.aborted) {
-      const finished = job.finish(results, summary, loaded.right)
-      if (Either.isLeft(finished)) {
-        say(finished.left)
+      const loaded = yield* Effect.either(deps.load)
+      if (Either.isLeft(loaded)) {
+        output.error(
+          `writeback: invalid configuration:\n${loaded.left.problems
+            .map((problem) => `  ${LogFormat.escapeControl(problem)}`)
+            .join("\n")}`
+        )
         return ExitCode.RunFailed
       }
+      const logging = LogDestination.of(flags, output, loaded.right.logging)
+      if (Either.isLeft(logging)) {
+        output.error(`writeback: ${LogFormat.escapeControl(logging.left)}`)
+        return ExitCode.RunFailed
+      }
+      if (logging.right.hint !== undefined) output.error(logging.right.hint)
+
+      const stdout = Delivery.watch(streams.out)
+      // Watched, never released: a failed stderr is no uncaught error (Output.log reports it
+      // to the logger, and the last `writeback:` lines may still fail).
+      Delivery.watch(streams.err)
+
+      const signals = yield* Signals.received
+      const first = yield* Deferred.make<Signals.Signal>()
+      const cut = yield* Deferred.make<void>()
+      const grace = Duration.millis(loaded.right.requestTimeoutMs + stopMarginMs)
+      yield* Effect.forkScoped(
+        Effect.gen(function* () {
+          const signal = yield* Queue.take(signals)
+          yield* Deferred.succeed(first, signal)
+          output.error(
+            `writeback: ${signal}: no new users are started; writes in flight may take up to ` +
+              `${Math.ceil(Duration.toSeconds(grace))} s to finish; a second ${signal} cuts ` +
+              "them, and their outcome is then unknown"
+          )
+          yield* Effect.race(Queue.take(signals), Effect.sleep(grace))
+          yield* Deferred.succeed(cut, undefined)
+        })
+      )
+
+      const startedAt = yield* Clock.currentTimeMillis
+      const total = yield* Deferred.make<RunView.Event>()
+      const writes = MutableRef.make(CutWrites.empty)
+      const logger = Layer.merge(
+        LogFormat.layer(logging.right.options),
+        Logger.add(CutWrites.observer(writes))
+      )
+      const step = RunView.step(job.keep ?? RunView.keepNone)
+      const terminal = !flags.json && process.stderr.isTTY === true
+      const ticks: Stream.Stream<Tick> = flags.processAll
+        ? Stream.repeatEffectWithSchedule(
+            Effect.succeed<Tick>({ _tag: "Tick" }),
+            Schedule.spaced(terminal ? progressDrawEvery : progressLogEvery)
+          ).pipe(Stream.drop(1))
+        : Stream.empty
+      const onTick = (view: RunView.View): Effect.Effect<void> =>
+        terminal
+          ? Effect.sync(() => output.progress(view))
+          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.logInfo("progress").pipe(
+                Effect.annotateLogs({
+                  run_id: view.runId,
+                  ...Progress.fields(Progress.at(view, startedAt, now))
+                })
+              )
+            )
+
+      const program = Effect.gen(function* () {
+        const writeback = yield* Writeback.Writeback
+        const options: Writeback.RunOptions = {
+          stop: Deferred.await(first),
+          caller: deps.caller,
+          onTotal: (users) =>
+            Effect.flatMap(Clock.currentTimeMillis, (at) =>
+              Deferred.succeed(total, { _tag: "Total", users, at })
+            )
+        }
+        const seen: Stream.Stream<RunView.Event | Tick, JobError> = job
+          .events(writeback, loaded.right, options)
+          .pipe(
+            Stream.merge(Stream.merge(Stream.fromEffect(Deferred.await(total)), ticks), {
+              haltStrategy: "left"
+            }),
+            // A cut ends the stream where it is: the program's scope closes, writes in
+            // flight are interrupted and log their `unknown` done lines, the view stays.
+            Stream.interruptWhen(Deferred.await(cut))
+          )
+        return yield* Stream.runFoldEffect(seen, RunView.initial, (view, event) =>
+          event._tag === "Tick"
+            ? Effect.as(onTick(view), view)
+            : Effect.sync(() => {
+                const next = step(view, event)
+                output.event(event, next)
+                return next
+              })
+        )
+      })
+
+      const exit = yield* program.pipe(
+        Effect.provide(loaded.right.services.pipe(Layer.provideMerge(logger))),
+        Effect.either,
+        Effect.exit
+      )
+      const signal = (yield* Deferred.isDone(first)) ? yield* Deferred.await(first) : undefined
+      const ended =
+        Exit.isSuccess(exit) &&
+        Either.isRight(exit.value) &&
+        exit.value.right.summary === undefined &&
+        (yield* Deferred.isDone(cut))
+          ? yield* cutShort(exit.value.right, {
+              writes: CutWrites.unknown(MutableRef.get(writes)),
+              output,
+              logger,
+              startedAt,
+              logOnly: flags.logOnly,
+              caller: deps.caller
+            })
+          : undefined
+      logging.right.close()
+      output.done()
+
+      const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
+      const lost = Effect.map(stdout.flushed, () => {
+        stdout.release()
+        return { log: logging.right.lost(), stdout: stdout.failure() }
+      })
+      if (signal !== undefined) {
+        const { stdout: out, log } = lostLines(yield* lost)
+        for (const line of [...out, ...log]) say(line)
+        return signalExitCodes[signal]
+      }
+      if (Exit.isFailure(exit)) return ExitCode.RunFailed
+      if (Either.isLeft(exit.value)) {
+        // The last line on stderr says why the run failed, starting with its code.
+        say(exit.value.left.message)
+        return exitCodeOf(exit.value.left)
+      }
+      const { summary, kept } = ended ?? exit.value.right
+      if (summary === undefined) return ExitCode.RunFailed
+      if (job.finish !== undefined && !summary.aborted) {
+        const finished = job.finish(Chunk.toReadonlyArray(kept), summary, loaded.right)
+        if (Either.isLeft(finished)) {
+          say(finished.left)
+          return ExitCode.RunFailed
+        }
+      }
+      // The last line on stderr says why the run did not end well.
+      const { code, lines } = ending(summary, yield* lost)
+      lines.forEach(say)
+      return code
+    })
+  )
+
+/**
+ * A run cut short sent no summary: each write in flight is listed on stderr and in the
+ * log (no log level silences it) as "outcome unknown, check DFØ", counted as a failed
+ * update, and the summary says what is known, DFØ's requests included.
+ */
+const cutShort = (
+  view: RunView.View,
+  context: {
+    readonly writes: ReadonlyArray<CutWrites.Write>
+    readonly output: Output.Output
+    readonly logger: Layer.Layer<never>
+    readonly startedAt: number
+    readonly logOnly: boolean
+    readonly caller: string
+  }
+): Effect.Effect<RunView.View> =>
+  Effect.gen(function* () {
+    const { output, writes } = context
+    const after = RunView.step(RunView.keepNone)(view, { _tag: "Cut", writes })
+    for (const write of writes) {
+      output.error(
+        `writeback: outcome unknown, check DFØ: employee ${LogFormat.escapeControl(write.sapId)} ` +
+          `(idautoID ${LogFormat.escapeControl(write.idautoId)}): its write was cut mid-request`
+      )
     }
-    // The last line on stderr says why the run did not end well.
-    const { code, lines } = ending(summary, yield* lost)
-    lines.forEach(say)
-    return code
+    yield* Effect.forEach(
+      writes,
+      (write) =>
+        Effect.logWarning("outcome unknown, check DFØ: the write was cut mid-request").pipe(
+          Effect.annotateLogs({
+            outcome_unknown: true,
+            run_id: view.runId,
+            sap_id: write.sapId,
+            idauto_id: write.idautoId
+          }),
+          Logger.withMinimumLogLevel(LogLevel.Info),
+          Effect.catchAllDefect(() => Effect.void)
+        ),
+      { discard: true }
+    ).pipe(Effect.provide(context.logger))
+    // One run a process: the client's process-wide counters are this run's requests.
+    const dfo = yield* DfoMetrics.totals
+    const summary = RunView.cutSummary(after, {
+      dfoRequests: dfo.requests.GET + dfo.requests.PUT + dfo.requests.PATCH,
+      dfoRetries: dfo.retries,
+      dfoRateLimited: dfo.rateLimited,
+      logOnly: context.logOnly,
+      durationMs: (yield* Clock.currentTimeMillis) - context.startedAt,
+      caller: context.caller
+    })
+    const summarized = RunView.step(RunView.keepNone)(after, summary)
+    output.event(summary, summarized)
+    return summarized
   })

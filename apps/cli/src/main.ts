@@ -130,7 +130,9 @@ const metricsFileFor = (flags: {
 
 const logFile = Options.text("log-file").pipe(
   Options.withPseudoName("FILE"),
-  Options.withDescription("append every log line here instead of stderr"),
+  Options.withDescription(
+    "append every log line here (default: stderr; on a terminal ~/.local/state/dfo-writeback/writeback.log)"
+  ),
   Options.optional
 )
 
@@ -180,7 +182,8 @@ const run = Command.make(
       HelpDoc.p("write eksternIdent, epost (and brukerident) to DFØ: one user, or all"),
       HelpDoc.p(
         "SIGINT or SIGTERM stops starting users, lets writes in flight finish (at most " +
-          "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once."
+          "SAP_TIMEOUT_MS), prints the summary and exits 130 or 143; a second signal stops at once " +
+          "and lists the writes it cut (outcome unknown, check DFØ)."
       ),
       HelpDoc.p(exitCodes)
     ])

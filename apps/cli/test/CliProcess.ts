@@ -22,6 +22,8 @@ export type Child = Pick<NodeChildProcess, "kill" | "killed">
 export interface Started {
   readonly child: Child
   readonly finished: Promise<Finished>
+  /** What the process has written to stderr so far ("" before it started). */
+  readonly stderr: () => Promise<string>
 }
 
 /**
@@ -37,6 +39,7 @@ export const startCli = (
   let ended = false
   let killed = false
   const pending: Array<NodeJS.Signals | number> = []
+  let output: Effect.Effect<{ readonly stderr: string }> = Effect.succeed({ stderr: "" })
   const send = (signal: NodeJS.Signals | number) => {
     try {
       if (pid !== undefined) process.kill(pid, signal)
@@ -53,6 +56,7 @@ export const startCli = (
       inheritEnv: false
     })
     pid = child.pid
+    output = child.output
     for (const signal of pending.splice(0)) send(signal)
     const end = yield* child.exit
     ended = true
@@ -64,7 +68,17 @@ export const startCli = (
     },
     kill: (signal: NodeJS.Signals | number = "SIGTERM") => !ended && send(signal)
   }
-  return { child, finished }
+  return {
+    child,
+    finished,
+    stderr: () =>
+      Effect.runPromise(
+        Effect.map(
+          Effect.suspend(() => output),
+          (o) => o.stderr
+        )
+      )
+  }
 }
 
 /** Runs `writeback` to its end; with `timeout`, a process still running then is an error. */

@@ -59,9 +59,26 @@ describe("writeback stopped by a signal (the CLI as a process)", () => {
           let writes = 0
           emulator.setHooks({
             onRequest: (request) => {
-              if (isWrite(request.method) && ++writes === signalAtWrite) {
-                for (let i = 0; i < times; i++) run.child.kill(signal)
+              if (!isWrite(request.method)) return undefined
+              writes += 1
+              if (writes === signalAtWrite) {
+                run.child.kill(signal)
+                // The second once the CLI has taken the first (sent together, the kernel may
+                // merge them into one), while the writes from here on are held in flight.
+                if (times === 2) {
+                  const second = setInterval(() => {
+                    void run.stderr().then((text) => {
+                      if (!text.includes(`a second ${signal} cuts them`)) return
+                      clearInterval(second)
+                      run.child.kill(signal)
+                    })
+                  }, 20)
+                }
               }
+              if (times === 1 || writes < signalAtWrite) return undefined
+              return new Promise<undefined>((resolve) =>
+                setTimeout(() => resolve(undefined), 5_000)
+              )
             }
           })
           const finished = yield* Effect.promise(() => run.finished)
@@ -69,7 +86,7 @@ describe("writeback stopped by a signal (the CLI as a process)", () => {
           emulator.setFaults({ latencyMs: 0 })
           // Read only after the process has exited: every request it made is over.
           const written = emulator.log().filter((entry) => isWrite(entry.method))
-          return { finished, written }
+          return { finished, written, requests: () => emulator.log() }
         })
 
       it.effect("SIGTERM: in-flight writes finish, the summary says interrupted, exit 143", () =>
@@ -117,26 +134,57 @@ describe("writeback stopped by a signal (the CLI as a process)", () => {
         })
       )
 
-      it.effect("a second signal stops at once; the summary still says interrupted", () =>
-        Effect.gen(function* () {
-          const { finished, written } = yield* stopped("SIGTERM", ["--json"], 2)
-          assert.strictEqual(finished.code, 143, finished.stderr)
-          // Writes cut off mid-request may have been applied: each still has its intent
-          // line, and its done line says `unknown`, never nothing.
-          const ids = written.map((entry) => idOf(entry.path))
-          assert.includeMembers(
-            audited(finished.stderr, "intent").map((line) => String(line["sap_id"])),
-            ids
-          )
-          assert.includeMembers(
-            audited(finished.stderr, "done").map((line) => String(line["sap_id"])),
-            ids
-          )
-          const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
-            Record<string, unknown> | undefined
-          assert.strictEqual(summary?.["aborted"], true, finished.stdout)
-          assert.match(String(summary?.["abortReason"]), /^interrupted/)
-        })
+      it.effect(
+        "a second signal stops at once: the cut writes are listed, counted, and DFØ's requests too",
+        () =>
+          Effect.gen(function* () {
+            const { finished, written, requests } = yield* stopped("SIGTERM", ["--json"], 2)
+            assert.strictEqual(finished.code, 143, finished.stderr)
+            // Writes cut off mid-request may have been applied: each still has its intent
+            // line, and its done line says `unknown`, never nothing.
+            const ids = written.map((entry) => idOf(entry.path))
+            assert.includeMembers(
+              audited(finished.stderr, "intent").map((line) => String(line["sap_id"])),
+              ids
+            )
+            const done = audited(finished.stderr, "done")
+            assert.includeMembers(
+              done.map((line) => String(line["sap_id"])),
+              ids
+            )
+            const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
+              Record<string, unknown> | undefined
+            assert.strictEqual(summary?.["aborted"], true, finished.stdout)
+            assert.match(String(summary?.["abortReason"]), /^interrupted/)
+
+            // Every write DFØ received without a `written` done line is listed on stderr
+            // and in the log as "outcome unknown, check DFØ", and counted as failed.
+            const confirmed = new Set(
+              done.filter((line) => line["result"] === "written").map((l) => String(l["sap_id"]))
+            )
+            const listed = finished.stderr.split("\n").flatMap((line) => {
+              const match = /^writeback: outcome unknown, check DFØ: employee (\d+) /.exec(line)
+              return match?.[1] === undefined ? [] : [match[1]]
+            })
+            assert.isAbove(listed.length, 0, finished.stderr)
+            assert.includeMembers(
+              listed,
+              ids.filter((id) => !confirmed.has(id))
+            )
+            const logged = finished.stderr
+              .split("\n")
+              .filter((line) => line.startsWith("{"))
+              .map((line) => JSON.parse(line) as Record<string, unknown>)
+              .filter((line) => line["outcome_unknown"] === true)
+              .map((line) => String(line["sap_id"]))
+            assert.sameMembers(logged, listed)
+            assert.strictEqual(Number(summary?.["updateFailed"]), listed.length)
+            assert.include(String(summary?.["abortReason"]), `${listed.length} write`)
+            assert.strictEqual(Number(summary?.["updated"]), confirmed.size)
+            // The summary counts what DFØ was asked, cut requests included (it said 0).
+            yield* Effect.sleep("200 millis")
+            assert.strictEqual(Number(summary?.["dfoRequests"]), requests().length)
+          })
       )
     }
   )

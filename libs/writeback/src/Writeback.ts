@@ -9,7 +9,7 @@ import {
   type WritebackRequest
 } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { Clock, Context, Effect, Either, Exit, Layer, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, Either, Exit, Layer, Stream } from "effect"
 import * as Apply from "./internal/run/apply.js"
 import * as RunContext from "./internal/run/context.js"
 import * as Guard from "./internal/run/guard.js"
@@ -29,6 +29,12 @@ export interface RunOptions {
    * (a CLI's SIGINT/SIGTERM).
    */
   readonly stop?: Effect.Effect<void>
+  /**
+   * Told once how many users the run examines, as soon as it knows: a full run when its
+   * plan stage is complete (the users decided so far and the writes ahead), an applied
+   * plan at its start. A CLI's progress shows the total and an estimate from it.
+   */
+  readonly onTotal?: (users: number) => Effect.Effect<void>
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
@@ -74,15 +80,23 @@ export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")
 /** A full run: plan → guard → apply, results streaming out as each stage decides them. */
 const allUsers = (
   run: RunContext.RunContext,
-  request: AllUsersRequest
+  request: AllUsersRequest,
+  onTotal: NonNullable<RunOptions["onTotal"]>
 ): Stream.Stream<UserResult, RunError> =>
   PlanStage.all(run).pipe(
     Guard.guard(Guard.limits(run.settings.maxUpdates, request.maxUpdates)),
     Stream.flatMap((cleared) =>
       cleared._tag === "Results"
         ? Stream.fromChunk(cleared.results)
-        : Apply.each(run, cleared.planned, (planned) =>
-            Apply.applyPlanned(run, planned, cleared.claimedLater)
+        : Stream.unwrap(
+            Effect.as(
+              Effect.flatMap(run.ledger.state, ({ counts }) =>
+                onTotal(counts.total + Chunk.size(cleared.planned))
+              ),
+              Apply.each(run, cleared.planned, (planned) =>
+                Apply.applyPlanned(run, planned, cleared.claimedLater)
+              )
+            )
           )
     )
   )
@@ -113,9 +127,15 @@ const singleUser = (
 const reviewedPlan = (
   run: RunContext.RunContext,
   plan: Plan.Plan,
-  maxUpdates: number
+  maxUpdates: number,
+  onTotal: NonNullable<RunOptions["onTotal"]>
 ): Stream.Stream<UserResult, RunError> =>
-  Stream.fromEffect(Guard.reviewed(plan.users.length, maxUpdates, run.settings.maxUpdates)).pipe(
+  Stream.fromEffect(
+    Effect.zipRight(
+      Guard.reviewed(plan.users.length, maxUpdates, run.settings.maxUpdates),
+      onTotal(plan.users.length)
+    )
+  ).pipe(
     Stream.drain,
     Stream.concat(Apply.each(run, plan.users, (planned) => Apply.applyReviewed(run, planned)))
   )
@@ -172,12 +192,13 @@ export const make = Effect.gen(function* () {
           )
         )
 
+        const onTotal = options.onTotal ?? (() => Effect.void)
         const users =
           source._tag === "Plan"
-            ? reviewedPlan(run, source.plan, options.maxUpdates ?? 0)
+            ? reviewedPlan(run, source.plan, options.maxUpdates ?? 0, onTotal)
             : source.request._tag === "SingleUser"
               ? singleUser(run, source.request)
-              : allUsers(run, source.request)
+              : allUsers(run, source.request, onTotal)
         const started = new RunStarted({
           runId: run.runId,
           logOnly,

@@ -29,7 +29,7 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
 export const usage =
   "usage: writeback run (--key-field username|uh-username|idautoID|employee-id --key-value V | --process-all) " +
   "[--log-only] [--max-updates N] [--json] [--log-file FILE] [--log-level LEVEL] [--metrics-file PATH]\n" +
-  "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--force] [--format table|markdown|csv]\n" +
+  "       writeback plan (--key-field … --key-value V | --process-all) --out FILE [--force] [--format table|markdown|csv] [--review FILE|-] [--comment TEXT]\n" +
   "       writeback apply FILE [--max-updates N] [--json]\n" +
   "       writeback check [--metrics-file PATH]\n" +
   "       writeback config [--json]\n" +

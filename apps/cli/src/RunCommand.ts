@@ -29,6 +29,7 @@ import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
 import { usage } from "./Help.js"
 import * as LogFile from "./LogFile.js"
 import * as Output from "./Output.js"
+import * as ParentWatch from "./ParentWatch.js"
 
 export interface RunFlags extends RawWritebackRequest {
   readonly json: boolean
@@ -278,12 +279,17 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     const onTerm = onSignal("SIGTERM")
     process.on("SIGINT", onInt)
     process.on("SIGTERM", onTerm)
+    // npm does not pass a SIGTERM on (ParentWatch): its going away stands for one.
+    const unwatch = ParentWatch.whenOrphaned(process.env, () => {
+      if (signal === undefined) onTerm()
+    })
 
     const exit = yield* Fiber.await(fiber).pipe(
       Effect.ensuring(
         Effect.sync(() => {
           process.removeListener("SIGINT", onInt)
           process.removeListener("SIGTERM", onTerm)
+          unwatch()
           if (forceTimer !== undefined) clearTimeout(forceTimer)
           logging.right.close()
         })

@@ -7,7 +7,7 @@ import { ChildProcess } from "@dfo-writeback/testkit"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
-import { jsonLines } from "./CliProcess.js"
+import { bin, jsonLines } from "./CliProcess.js"
 
 const people = generateEmployees({ count: 80, seed: 23 })
 
@@ -31,80 +31,113 @@ const isWrite = (method: string) => method === "PUT" || method === "PATCH"
 /** SIGTERM goes to npm when this many writes have reached DFØ: well inside the writing. */
 const signalAtWrite = 6
 
-describe("writeback through npm, npm stopped by SIGTERM (the CLI as a process)", () => {
+/**
+ * Runs `command args` (which starts the CLI as a grandchild), sends SIGTERM to that command
+ * alone once `signalAtWrite` writes have reached DFØ, and waits for every holder of its
+ * output (the CLI included) to end.
+ */
+const parentKilled = (command: string, args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const testbed = yield* LdapTestbed.LdapTestbed
+    const emulator = yield* DfoEmulator
+    emulator.reset()
+    // Slow answers: when the parent is stopped, writes are on their way to DFØ.
+    emulator.setFaults({ latencyMs: 300 })
+    // Known once the parent has started; the hook below reads it.
+    const started: { pid?: number } = {}
+    let writes = 0
+    emulator.setHooks({
+      onRequest: (request) => {
+        if (isWrite(request.method) && ++writes === signalAtWrite && started.pid !== undefined) {
+          // The parent alone, as `kill <pid>` or systemd's KillMode=process does.
+          process.kill(started.pid, "SIGTERM")
+        }
+      }
+    })
+    const parent = yield* ChildProcess.start(command, args, {
+      cwd: root,
+      inheritEnv: false,
+      env: {
+        ...testbed.environment,
+        ...emulator.environment,
+        HOME: process.env["HOME"] ?? "/tmp",
+        npm_config_update_notifier: "false",
+        SAP_MAX_RPS: "100000",
+        SAP_CONCURRENCY: "4",
+        LOG_FORMAT: "json"
+      }
+    })
+    started.pid = parent.pid
+    const finished = yield* parent.exit
+    emulator.setHooks({ onRequest: undefined })
+    emulator.setFaults({ latencyMs: 0 })
+    const written = emulator.log().filter((entry) => isWrite(entry.method))
+    const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
+      Record<string, unknown> | undefined
+    return { finished, written, summary }
+  }).pipe(Effect.provide(ChildProcess.layer))
+
+describe("writeback whose parent is killed (the CLI as a process)", () => {
   layer(backends, { timeout: "180 seconds", excludeTestServices: true })(
     "over slapd and DFØ",
     (it) => {
-      it.scoped("the CLI sees npm go, stops starting users, prints its summary and ends", () =>
-        Effect.gen(function* () {
-          const testbed = yield* LdapTestbed.LdapTestbed
-          const emulator = yield* DfoEmulator
-          emulator.reset()
-          // Slow answers: when npm is stopped, writes are on their way to DFØ.
-          emulator.setFaults({ latencyMs: 300 })
-          // Known once npm has started; the hook below reads it.
-          const started: { npmPid?: number } = {}
-          let writes = 0
-          emulator.setHooks({
-            onRequest: (request) => {
-              if (
-                isWrite(request.method) &&
-                ++writes === signalAtWrite &&
-                started.npmPid !== undefined
-              ) {
-                // npm alone, as `kill <pid>` or systemd's KillMode=process does.
-                process.kill(started.npmPid, "SIGTERM")
-              }
-            }
+      it.scoped(
+        "under npm exec: the CLI sees npm go, stops starting users, prints its summary",
+        () =>
+          Effect.gen(function* () {
+            const { finished, written, summary } = yield* parentKilled("npm", [
+              "exec",
+              "--offline",
+              "--",
+              "writeback",
+              "run",
+              "--process-all",
+              "--json"
+            ])
+            // npm ended by the SIGTERM, as it does: it does not wait for its child.
+            assert.notStrictEqual(finished.code, 0, finished.stderr)
+            // The CLI stopped as on its own SIGTERM: an interrupted summary counting every write
+            // DFØ received, each answered (none cut off mid-request), far from everyone written.
+            assert.deepStrictEqual(
+              {
+                aborted: summary?.["aborted"],
+                reason: summary?.["abortReason"],
+                updated: Number(summary?.["updated"]),
+                cutOff: written.filter((entry) => entry.status === undefined || entry.aborted)
+                  .length,
+                stoppedEarly: written.length >= signalAtWrite && written.length < people.length / 2
+              },
+              {
+                aborted: true,
+                reason: "interrupted",
+                updated: written.length,
+                cutOff: 0,
+                stoppedEarly: true
+              },
+              finished.stdout
+            )
           })
-          const npm = yield* ChildProcess.start(
-            "npm",
-            ["exec", "--offline", "--", "writeback", "run", "--process-all", "--json"],
-            {
-              cwd: root,
-              inheritEnv: false,
-              env: {
-                ...testbed.environment,
-                ...emulator.environment,
-                HOME: process.env["HOME"] ?? "/tmp",
-                npm_config_update_notifier: "false",
-                SAP_MAX_RPS: "100000",
-                SAP_CONCURRENCY: "4",
-                LOG_FORMAT: "json"
-              }
-            }
-          )
-          started.npmPid = npm.pid
-          // Ends once every holder of the output pipes has: npm, its shell and the CLI.
-          const finished = yield* npm.exit
-          emulator.setHooks({ onRequest: undefined })
-          emulator.setFaults({ latencyMs: 0 })
-          const written = emulator.log().filter((entry) => isWrite(entry.method))
+      )
 
-          // npm ended by the SIGTERM, as it does: it does not wait for its child.
-          assert.notStrictEqual(finished.code, 0, finished.stderr)
-          const summary = jsonLines(finished.stdout).at(-1)?.["summary"] as
-            Record<string, unknown> | undefined
-          // The CLI stopped as on its own SIGTERM: an interrupted summary counting every write
-          // DFØ received, each answered (none cut off mid-request), far from everyone written.
-          assert.deepStrictEqual(
-            {
-              aborted: summary?.["aborted"],
-              reason: summary?.["abortReason"],
-              updated: Number(summary?.["updated"]),
-              cutOff: written.filter((entry) => entry.status === undefined || entry.aborted).length,
-              stoppedEarly: written.length >= signalAtWrite && written.length < people.length / 2
-            },
-            {
-              aborted: true,
-              reason: "interrupted",
-              updated: written.length,
-              cutOff: 0,
-              stoppedEarly: true
-            },
-            finished.stdout
-          )
-        }).pipe(Effect.provide(ChildProcess.layer))
+      it.scoped("not started by npm (a shell that ends, as with nohup): the run goes on", () =>
+        Effect.gen(function* () {
+          // `; :` keeps the shell waiting for the CLI instead of exec-ing it.
+          const { finished, written, summary } = yield* parentKilled("/bin/sh", [
+            "-c",
+            '"$@"; :',
+            "sh",
+            process.execPath,
+            bin,
+            "run",
+            "--process-all",
+            "--json"
+          ])
+          // The shell did end by the SIGTERM, long before the CLI.
+          assert.strictEqual(finished.signal, "SIGTERM", finished.stderr)
+          assert.strictEqual(summary?.["aborted"], false)
+          assert.isAbove(written.length, people.length / 2)
+          assert.strictEqual(Number(summary?.["updated"]), written.length)
+        })
       )
     }
   )

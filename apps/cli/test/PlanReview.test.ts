@@ -180,6 +180,24 @@ describe("writeback plan's review and apply's record (the CLI as a process)", ()
           })
       )
 
+      it.effect("a review that cannot be written: exit 2, the plan stays", () =>
+        Effect.gen(function* () {
+          const { dir, env } = yield* setup
+          const file = path.join(dir, "plan.json")
+          const review = path.join(dir, "missing", "review.csv")
+          const planned = yield* cli(
+            ["plan", "--process-all", "--out", file, "--review", review],
+            env
+          )
+          assert.strictEqual(planned.code, 2, planned.stderr)
+          assert.match(
+            planned.stderr.trim().split("\n").pop() ?? "",
+            /^writeback: cannot write the review to .*missing\/review\.csv: ENOENT/
+          )
+          assert.isTrue(fs.existsSync(file))
+        })
+      )
+
       it.effect("a malformed plan is refused in words that name the field", () =>
         Effect.gen(function* () {
           const { dir, env } = yield* setup

@@ -65,3 +65,10 @@ export const write = (
     }
   })
 }
+
+/** Writes `text` to stdout whole (`--out -`, `--review -`), or says why not. */
+export const writeStdout = (text: string, what: string): Either.Either<void, string> =>
+  Either.try({
+    try: () => writeAll(1, Buffer.from(text)),
+    catch: (cause) => `cannot write ${what} to stdout: ${reasonOf(cause)}`
+  })

@@ -1,5 +1,6 @@
 import { ErrorCode, type RunSummary, SkipReason, type UserResult } from "@dfo-writeback/domain"
 import { LogFormat } from "@dfo-writeback/edge"
+import { csvLine, markdownCell, markdownRow } from "./Cells.js"
 
 /** How `writeback report` is written for people (CONTRACT §7). */
 export type Format = "csv" | "markdown" | "json"
@@ -91,19 +92,6 @@ const columns = ["username", "employee_id", "reason", "message", "idauto_id"]
 const cellsOf = (row: Row) => [row.username, row.employeeId, row.reason, row.message, row.idautoId]
 
 /**
- * One CSV field (RFC 4180), safe to open in a spreadsheet: a value a spreadsheet would take
- * for a formula (`=`, `+`, `-`, `@`, TAB, CR first) gets a leading `'`, so a hostile LDAP
- * value stays text.
- */
-export const csvField = (value: string): string => {
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-const csvLine = (cells: ReadonlyArray<string | number>) =>
-  `${cells.map((cell) => csvField(String(cell))).join(",")}\r\n`
-
-/**
  * CSV: a header and a row per user, then, after one empty line, a second block `total,count`:
  * listed users per reason, then the run's counts as `run:<name>`.
  */
@@ -117,13 +105,6 @@ const csv = (report: Report) =>
     ...report.byReason.map(([reason, n]) => csvLine([reason, n])),
     ...runCounts(report.summary).map(([name, value]) => csvLine([`run:${name}`, value]))
   ].join("")
-
-/** A Markdown table cell: `|` cannot end it, `<` cannot start HTML; `\\` and `&` keep it exact. */
-export const markdownCell = (value: string): string =>
-  value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/&/g, "&amp;").replace(/</g, "&lt;")
-
-const markdownRow = (cells: ReadonlyArray<string | number>) =>
-  `| ${cells.map((cell) => markdownCell(String(cell))).join(" | ")} |\n`
 
 const markdown = (report: Report) =>
   [

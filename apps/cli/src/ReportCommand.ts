@@ -2,7 +2,6 @@ import { validateRequest } from "@dfo-writeback/domain"
 import { LogFormat, Suggest } from "@dfo-writeback/edge"
 import { Effect, Either } from "effect"
 import { ExitCode } from "./ExitCode.js"
-import { writeAll } from "./LogFile.js"
 import * as PlanFile from "./PlanFile.js"
 import * as Report from "./Report.js"
 import { type RunDeps, type RunFlags, runJob } from "./RunCommand.js"
@@ -32,14 +31,6 @@ export const parseReasons = (
   )
   return problems.length > 0 ? Either.left(problems) : Either.right([...new Set(names)])
 }
-
-/** Writes the report to stdout whole, or says why not. */
-const toStdout = (text: string): Either.Either<void, string> =>
-  Either.try({
-    try: () => writeAll(1, Buffer.from(text)),
-    catch: (cause) =>
-      `cannot write the report to stdout: ${cause instanceof Error ? cause.message : String(cause)}`
-  })
 
 /**
  * `writeback report`: a dry run (log only, whatever SAP_READ_ONLY says) whose skipped and
@@ -80,7 +71,7 @@ export const report = (flags: ReportFlags, deps: RunDeps): Effect.Effect<ExitCod
           const made = Report.make(results, summary, wanted.right)
           const text = Report.render(made, flags.format)
           return stdout
-            ? toStdout(text)
+            ? PlanFile.writeStdout(text, "the report")
             : Either.map(PlanFile.write(flags.out, text, flags.force, "the report"), () => {
                 process.stdout.write(`report written to ${flags.out}: ${Report.countsLine(made)}\n`)
               })

@@ -4,7 +4,7 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
-import { Plan, PlanRender, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { Cause, Config, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
@@ -17,6 +17,7 @@ import { ExitCode } from "./ExitCode.js"
 import * as Help from "./Help.js"
 import * as MetricsFile from "./MetricsFile.js"
 import { applyPlan, planWriteback } from "./PlanCommand.js"
+import * as PlanReview from "./PlanReview.js"
 import * as Report from "./Report.js"
 import { report as reportCommand } from "./ReportCommand.js"
 import { type Loaded, runWriteback } from "./RunCommand.js"
@@ -194,8 +195,20 @@ const out = Options.text("out").pipe(
   Options.withPseudoName("FILE"),
   Options.withDescription("the plan file to write (JSON)")
 )
-const format = Options.choice("format", PlanRender.formats).pipe(
-  Options.withDescription("also render the plan for people on stdout"),
+const format = Options.choice("format", PlanReview.formats).pipe(
+  Options.withDescription(
+    "render the plan for people (rows by username, then totals): alone on stdout, or to --review FILE (default there: csv)"
+  ),
+  Options.optional
+)
+const review = Options.text("review").pipe(
+  Options.withDescription("write the review to this file (- for stdout alone)"),
+  Options.optional
+)
+const comment = Options.text("comment").pipe(
+  Options.withDescription(
+    `stored in the plan under its digest (a ticket, a reviewer; one line, at most ${Plan.maxCommentLength} characters)`
+  ),
   Options.optional
 )
 
@@ -205,7 +218,19 @@ const force = Options.boolean("force").pipe(
 
 const plan = Command.make(
   "plan",
-  { keyField, keyValue, processAll, maxUpdates, json, logFile, out, force, format },
+  {
+    keyField,
+    keyValue,
+    processAll,
+    maxUpdates,
+    json,
+    logFile,
+    out,
+    force,
+    format,
+    review,
+    comment
+  },
   (flags) =>
     planWriteback(
       {
@@ -217,7 +242,9 @@ const plan = Command.make(
         logFile: flags.logFile,
         out: flags.out,
         force: flags.force,
-        format: flags.format
+        format: flags.format,
+        review: flags.review,
+        comment: flags.comment
       },
       deps("plan", undefined)
     ).pipe(exitWith)

@@ -9,19 +9,11 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { backendEnvironment, jsonLines, runCli } from "./CliProcess.js"
+import { person } from "./people.js"
 
-const person = (name: string, payrollId: string) => ({
-  idautoID: `00000000-0000-4000-8000-${name.padStart(12, "0")}`,
-  idautoPersonSystem1ID: name,
-  idautoPersonSAMAccountName: `${name}.uh`,
-  idautoPersonPayrollID: payrollId,
-  idautoPersonSystem5ID: `${name}@uni.no`,
-  idautoPersonSystem2ID: `${name}.mail@uni.no`,
-  mail: `${name}@uni.no`,
-  idautoPersonAppRoles2: "Active Directory"
-})
 const ann = person("ann", "00910001")
-const ben = person("ben", "00910002")
+// ben's idautoID sorts before ann's: the review's rows go by username all the same.
+const ben = person("ben", "00910002", "00000000-0000-4000-8000-000000000001")
 
 const backends = Layer.mergeAll(
   LdapTestbed.layer({ entries: [ann, ben] }),
@@ -56,14 +48,19 @@ describe("writeback plan / apply (the CLI as a process)", () => {
             env
           )
           assert.strictEqual(planned.code, 0, planned.stderr)
+          // stdout is the review alone; the run's own output went to stderr.
+          assert.match(planned.stdout, /^plan digest sha256:/)
           assert.include(planned.stdout, "idauto_id")
           assert.include(
             planned.stdout,
             "2 users to write; changes by field: eksternIdent 2, epost 2"
           )
+          assert.notInclude(planned.stdout, "WOULD_UPDATE")
+          assert.include(planned.stderr, "WOULD_UPDATE")
+          assert.include(planned.stderr, "plan written to")
           assert.deepStrictEqual(writes(emulator), [])
           const plan = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>
-          assert.strictEqual(plan["version"], 1)
+          assert.strictEqual(plan["version"], 2)
           assert.match(String(plan["digest"]), /^sha256:[0-9a-f]{64}$/)
           assert.notInclude(fs.readFileSync(file, "utf8"), emulator.apiKey)
 

@@ -1,7 +1,7 @@
 // The report's cells, for any text LDAP may hold.
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { csvField, markdownCell } from "../src/Report.js"
+import { csvField, markdownCell } from "../src/Cells.js"
 
 /** Reads one RFC 4180 field back. */
 const unquote = (field: string) =>

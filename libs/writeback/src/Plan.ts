@@ -16,10 +16,22 @@ import {
   type PlanRefused
 } from "./PlanError.js"
 import { shapeProblem } from "./internal/jsonShape.js"
+import { describeIssue } from "./internal/planIssues.js"
 import { defaultPlanMaxAgeHours } from "./WritebackConfig.js"
 
-/** The plan file format this version writes and reads. */
-export const version = 1
+/**
+ * The plan file format this version writes. Version 2 added each user's `username`, the
+ * plan's `made_by` and `comment`; a version 1 plan (made before, at most
+ * `WRITEBACK_PLAN_MAX_AGE_HOURS` ago) is still read and applied as it is: its rows show no
+ * username. A program that reads only version 1 refuses a version 2 plan, writing nothing.
+ */
+export const version = 2
+
+/** The plan file formats this version reads. */
+export const versions = [1, 2] as const
+
+/** The longest `comment` a plan holds: a ticket number and a sentence, not a document. */
+export const maxCommentLength = 500
 
 /**
  * The largest plan file `apply` reads. Measured: 50 000 users changing `eksternIdent` and
@@ -46,6 +58,8 @@ export type PlannedChange = typeof PlannedChange.Type
 /** One user a plan writes. */
 export const PlannedUser = Schema.Struct({
   idauto_id: Schema.String,
+  /** The directory's username, for the people who review the plan (version 2). */
+  username: Schema.optionalWith(Schema.String, { exact: true }),
   sap_id: Schema.String,
   changes: Schema.NonEmptyArray(PlannedChange),
   kept_fields: Schema.Array(DfoField)
@@ -65,10 +79,16 @@ export type PlanSettings = typeof PlanSettings.Type
 
 /** A reviewed plan (CONTRACT §7): what `writeback apply` writes, and nothing else. */
 export const Plan = Schema.Struct({
-  version: Schema.Literal(version),
+  version: Schema.Literal(...versions),
   created_at: Schema.String.pipe(
     Schema.filter((s) => !Number.isNaN(Date.parse(s)), { message: () => "not a timestamp" })
   ),
+  /** Who made the plan (the CLI's caller), for the people who review it (version 2). */
+  made_by: Schema.optionalWith(Schema.String, { exact: true }),
+  /** `plan --comment`: a ticket, a reviewer, why (version 2); covered by the digest. */
+  comment: Schema.optionalWith(Schema.String.pipe(Schema.maxLength(maxCommentLength)), {
+    exact: true
+  }),
   settings: PlanSettings,
   /** The run's skips by reason when the plan was made, for the people who review it. */
   skipped_by_reason: Schema.Record({ key: Schema.String, value: Schema.Number }),
@@ -130,12 +150,18 @@ export const digestOf = (plan: Omit<Plan, "digest">): string => {
   return `sha256:${createHash("sha256").update(canonicalJson(rest)).digest("hex")}`
 }
 
-/** A plan from a dry run's results: each WOULD_UPDATE user, with its changes. */
+// Norwegian order (æ, ø, å last), as `writeback report` sorts its people.
+const collator = new Intl.Collator("nb")
+
+/** A plan from a dry run's results: each WOULD_UPDATE user, with its changes, by username. */
 export const make = (options: {
   readonly settings: PlanSettings
   readonly results: ReadonlyArray<UserResult>
   readonly skippedByReason: SkipCounts
   readonly now: Date
+  /** Who makes it (the caller). */
+  readonly madeBy?: string | undefined
+  readonly comment?: string | undefined
 }): Plan => {
   const users: Array<PlannedUser> = []
   for (const result of options.results) {
@@ -143,6 +169,7 @@ export const make = (options: {
     if (result.outcome !== "WOULD_UPDATE" || first === undefined) continue
     users.push({
       idauto_id: result.idautoId,
+      username: result.username,
       sap_id: result.sapId,
       changes: [first, ...rest].map(({ field, before, after }) => ({ field, before, after })) as [
         PlannedChange,
@@ -151,10 +178,16 @@ export const make = (options: {
       kept_fields: [...result.keptFields]
     })
   }
-  users.sort((a, b) => (a.idauto_id < b.idauto_id ? -1 : a.idauto_id > b.idauto_id ? 1 : 0))
+  users.sort(
+    (a, b) =>
+      collator.compare(a.username ?? "", b.username ?? "") ||
+      (a.idauto_id < b.idauto_id ? -1 : a.idauto_id > b.idauto_id ? 1 : 0)
+  )
   const body = {
     version,
     created_at: options.now.toISOString(),
+    ...(options.madeBy === undefined ? {} : { made_by: options.madeBy }),
+    ...(options.comment === undefined ? {} : { comment: options.comment }),
     settings: options.settings,
     skipped_by_reason: { ...options.skippedByReason } as Record<string, number>,
     users
@@ -165,7 +198,18 @@ export const make = (options: {
 /** The plan file's text. */
 export const encode = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\n`
 
-const decodePlan = Schema.decodeUnknownEither(Plan, { onExcessProperty: "error" })
+const decodePlan = Schema.decodeUnknownEither(Plan, { onExcessProperty: "error", errors: "all" })
+
+/** A `version` this program does not read, said before any other problem: the rest follows from it. */
+const unknownVersion = (json: unknown): string | undefined => {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return "not a JSON object"
+  if (!("version" in json)) return undefined
+  const given = (json as { readonly version: unknown }).version
+  return (versions as ReadonlyArray<unknown>).includes(given)
+    ? undefined
+    : `version ${JSON.stringify(given)?.slice(0, 20)} is not one this program reads (${versions.join(", ")}); ` +
+        "a newer writeback made it, or it is not a plan"
+}
 
 /**
  * A user listed twice, by `idauto_id` or by employee id (numeric value): a plan names each
@@ -196,30 +240,33 @@ const repeatedUser = (users: ReadonlyArray<PlannedUser>): string | undefined => 
  */
 export const decode = (
   text: string,
-  options: { readonly settings: PlanSettings; readonly maxAgeHours: number; readonly now: Date }
+  options: {
+    readonly settings: PlanSettings
+    readonly maxAgeHours: number
+    readonly now: Date
+    /** The file it was read from, named in a `PlanMalformed`. */
+    readonly file?: string | undefined
+  }
 ): Either.Either<Plan, PlanRefused> => {
+  const malformed = (reason: string) =>
+    Either.left(
+      new PlanMalformed(options.file === undefined ? { reason } : { reason, file: options.file })
+    )
   const shape = shapeProblem(text, maxDepth)
-  if (shape !== undefined) return Either.left(new PlanMalformed({ reason: shape }))
+  if (shape !== undefined) return malformed(shape)
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (cause) {
-    return Either.left(
-      new PlanMalformed({
-        reason: `not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`
-      })
-    )
+    return malformed(`not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
   }
+  const unread = unknownVersion(json)
+  if (unread !== undefined) return malformed(unread)
   const decoded = decodePlan(json)
-  if (Either.isLeft(decoded)) {
-    const first = decoded.left.message.split("\n").slice(-1)[0] ?? ""
-    return Either.left(
-      new PlanMalformed({ reason: `not a version ${version} plan: ${first.trim()}` })
-    )
-  }
+  if (Either.isLeft(decoded)) return malformed(describeIssue(decoded.left.issue))
   const plan = decoded.right
   const repeated = repeatedUser(plan.users)
-  if (repeated !== undefined) return Either.left(new PlanMalformed({ reason: repeated }))
+  if (repeated !== undefined) return malformed(repeated)
   const actual = digestOf(plan)
   if (actual !== plan.digest) {
     return Either.left(new PlanAltered({ expected: plan.digest, actual }))
@@ -232,9 +279,7 @@ export const decode = (
   const ageHours = (options.now.getTime() - Date.parse(plan.created_at)) / 3_600_000
   if (ageHours < -1 / 60) {
     // A clock a minute ahead is tolerated; a plan from the future was not made here.
-    return Either.left(
-      new PlanMalformed({ reason: `created_at ${plan.created_at} is in the future` })
-    )
+    return malformed(`created_at ${plan.created_at} is in the future`)
   }
   if (ageHours > options.maxAgeHours) {
     return Either.left(

@@ -1,12 +1,16 @@
 import { Schema } from "effect"
 
-/** The plan file is not JSON, or not a plan this version reads: nothing is written. */
+/**
+ * The plan file is not JSON, or not a plan this version reads: nothing is written. `file`
+ * names it when it came from one (gRPC's `Apply` sends bytes).
+ */
 export class PlanMalformed extends Schema.TaggedError<PlanMalformed>()("PlanMalformed", {
-  reason: Schema.String
+  reason: Schema.String,
+  file: Schema.optionalWith(Schema.String, { exact: true })
 }) {
   readonly code = "PLAN_MALFORMED" as const
   override get message() {
-    return `${this.code}: the file is not a usable plan (${this.reason}); nothing written`
+    return `${this.code}: ${this.file ?? "the file"} is not a usable plan: ${this.reason}; nothing written`
   }
 }
 

@@ -169,6 +169,14 @@ export const make = Effect.gen(function* () {
           {
             runId: crypto.randomUUID(),
             caller: options.caller ?? "",
+            plan:
+              source._tag === "Plan"
+                ? {
+                    digest: source.plan.digest,
+                    madeBy: source.plan.made_by,
+                    comment: source.plan.comment
+                  }
+                : undefined,
             dryRun: logOnly ? "log-only request" : settings.readOnly ? "SAP_READ_ONLY" : undefined
           },
           { settings, directory, dfo, ledger }
@@ -187,7 +195,8 @@ export const make = Effect.gen(function* () {
             Effect.annotateLogs({
               process_all: processAll,
               log_only: logOnly,
-              read_only: settings.readOnly
+              read_only: settings.readOnly,
+              ...(run.plan === undefined ? {} : { plan_digest: run.plan.digest })
             })
           )
         )

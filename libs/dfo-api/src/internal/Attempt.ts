@@ -228,7 +228,9 @@ export const makeCaller = (
       const attempt = Effect.async<A, AttemptFailure>((resume) => {
         const retry = begin(context)
         const start = performance.now()
+        const ended = { done: false }
         const cancel = exchange.small(call, (ending: Ending) => {
+          ended.done = true
           const seconds = (performance.now() - start) / 1000
           if (ending._tag === "Failed") {
             DfoMetrics.recordAttempt(method, "none", seconds, retry)
@@ -245,7 +247,13 @@ export const makeCaller = (
           resume(Either.isRight(read) ? read : failed(context, method, call.path, read.left))
         })
         // The canceler is what aborts on interruption; measured, it costs 4 µs an attempt.
-        return Effect.sync(cancel)
+        // An attempt cut mid-request was still sent: it counts, with no answer status.
+        return Effect.sync(() => {
+          cancel()
+          if (!ended.done) {
+            DfoMetrics.recordAttempt(method, "none", (performance.now() - start) / 1000, retry)
+          }
+        })
       })
       return run(method, context, attempt, call.paced, call.retried, !call.health)
     })

@@ -1,13 +1,32 @@
 import type { ChangeSet, DfoField } from "@dfo-writeback/domain"
 import { Effect, Logger, LogLevel, Schema } from "effect"
 
+/** The reviewed plan a write comes from (`apply`), as its audit lines name it. */
+export interface AuditPlan {
+  readonly digest: string
+  readonly madeBy: string | undefined
+  readonly comment: string | undefined
+}
+
 /** Who and what one write is about, for both of its audit lines. */
 export interface AuditSubject {
   readonly runId: string
   readonly caller: string
   readonly sapId: string
   readonly idautoId: string
+  /** Set when the write applies a reviewed plan. */
+  readonly plan: AuditPlan | undefined
 }
+
+/** `plan_digest`, `plan_made_by`, `plan_comment`: which approval a write carries out. */
+const planFields = (plan: AuditPlan | undefined): Record<string, string> =>
+  plan === undefined
+    ? {}
+    : {
+        plan_digest: plan.digest,
+        ...(plan.madeBy === undefined ? {} : { plan_made_by: plan.madeBy }),
+        ...(plan.comment === undefined ? {} : { plan_comment: plan.comment })
+      }
 
 /**
  * How a write ended: DFØ took it (`written`), answered with an error (`rejected`), or
@@ -48,6 +67,7 @@ const line = (
       caller: subject.caller,
       sap_id: subject.sapId,
       idauto_id: subject.idautoId,
+      ...planFields(subject.plan),
       ...fields
     }),
     Logger.withMinimumLogLevel(LogLevel.Info),

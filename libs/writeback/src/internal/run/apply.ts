@@ -66,7 +66,13 @@ export const write = (
   if (run.dryRun !== undefined) {
     return Effect.succeed(Results.wouldUpdate(user, diff(wanted, planned.employee), run.dryRun))
   }
-  const subject = { runId: run.runId, caller: run.caller, sapId, idautoId: user.idautoId ?? "" }
+  const subject = {
+    runId: run.runId,
+    caller: run.caller,
+    sapId,
+    idautoId: user.idautoId ?? "",
+    plan: run.plan
+  }
   const lost = auditLost(run)
   // A `done` line lost after the write: the result stands, but nothing more is sent.
   const audited = (line: Effect.Effect<void, Audit.AuditLogError>) => Effect.catchAll(line, lost)

@@ -9,6 +9,7 @@ import {
 } from "@dfo-writeback/domain"
 import type { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { Chunk, Effect, FiberRef, LogLevel } from "effect"
+import type { AuditPlan } from "../audit.js"
 import * as Results from "../results.js"
 import type { WritebackSettings } from "../../WritebackConfig.js"
 import type { Ledger } from "./ledger.js"
@@ -17,6 +18,8 @@ import type { Ledger } from "./ledger.js"
 export interface RunContext {
   readonly runId: string
   readonly caller: string
+  /** The reviewed plan this run applies, for its audit lines. */
+  readonly plan: AuditPlan | undefined
   readonly settings: WritebackSettings
   readonly directory: PortalDirectory.Service
   readonly dfo: DfoEmployees.DfoEmployeesService
@@ -58,6 +61,7 @@ export interface RunContext {
 export interface RunIdentity {
   readonly runId: string
   readonly caller: string
+  readonly plan: AuditPlan | undefined
   readonly dryRun: string | undefined
 }
 

@@ -6,15 +6,14 @@ import {
   type AttributeMapping,
   claimedEmployeeKeys,
   ConfiguredMapping,
-  decodePortalUser,
   defaultMapping,
   employeeIdSpellings,
   employeeKey,
-  type LdapEntry,
   keyAttribute,
   type KeyField,
   type LdapConnectionError,
   type PortalUser,
+  PortalUserFromEntry,
   readEmployeeId,
   requestedAttributes,
   secretConfig,
@@ -30,12 +29,14 @@ import {
   Exit,
   Layer,
   Option,
+  ParseResult,
   type Redacted,
   type Scope,
   Stream
 } from "effect"
+import type { Entry } from "ldapts"
 import { connect, failure, operation, type Settings } from "./internal/connection.js"
-import { toLdapEntry } from "./internal/entry.js"
+import { valuesOf } from "./internal/entry.js"
 import {
   allPeopleFilter,
   equalsAnyFilter,
@@ -243,20 +244,43 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const baseDn = options.baseDn ?? defaultBaseDn
     const pageSize = options.pageSize ?? 500
     const attributes = [...requestedAttributes(mapping)]
-    const decode = decodePortalUser(mapping)
+    const decodeEntry = ParseResult.decodeUnknownEither(PortalUserFromEntry(mapping))
+    /** An entry as a `PortalUser`; one the rules cannot read fails the search. */
+    const decode = (entry: Entry): Either.Either<PortalUser, LdapConnectionError> =>
+      Either.mapLeft(decodeEntry(entry), (error) =>
+        failure(
+          settings,
+          "search",
+          `entry ${entry.dn} is malformed: ${ParseResult.ArrayFormatter.formatIssueSync(error)
+            .map((issue) => issue.message)
+            .join("; ")}`
+        )
+      )
+    const decodeAll = (
+      entries: ReadonlyArray<Entry>
+    ): Either.Either<Array<PortalUser>, LdapConnectionError> => {
+      const users: Array<PortalUser> = []
+      for (const entry of entries) {
+        const user = decode(entry)
+        if (Either.isLeft(user)) return Either.left(user.left)
+        users.push(user.right)
+      }
+      return Either.right(users)
+    }
     const shared = yield* makeShared(settings)
 
-    const measuredLookup = LdapMetrics.measured("lookup")
-    /** One unpaged search on the shared connection. */
+    const lookupSettled = LdapMetrics.recorder("lookup")
+    /** One unpaged search on the shared connection: one timer, one span, the histogram. */
     const lookup = (filter: string) =>
       shared
-        .use((client) =>
-          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        .use(
+          (client) =>
+            // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+            client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 }),
+          lookupSettled
         )
         .pipe(
           Effect.map(({ searchEntries }) => searchEntries),
-          measuredLookup,
           Effect.withSpan("PortalDirectory.search")
         )
 
@@ -269,15 +293,13 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
       const entries = yield* keyField === "employee-id"
         ? withEmployeeId(value)
-        : Effect.map(lookup(keyFilter(keyAttribute(mapping, keyField), value)), (found) =>
-            found.map(toLdapEntry)
-          )
+        : lookup(keyFilter(keyAttribute(mapping, keyField), value))
       const [entry, ...others] = entries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
         return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
       }
-      return decode(entry)
+      return yield* decode(entry)
     })
 
     /**
@@ -288,7 +310,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
      */
     const withEmployeeId = (
       value: string
-    ): Effect.Effect<Array<LdapEntry>, LdapConnectionError> => {
+    ): Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> => {
       const id = readEmployeeId(value)
       if (Either.isLeft(id)) return Effect.succeed([])
       const key = employeeKey(id.right)
@@ -298,25 +320,16 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           onRight: (d) => employeeKey(d) === key
         })
       return lookup(equalsAnyFilter(mapping.sapId, employeeIdSpellings(key))).pipe(
-        Effect.map((found) =>
-          found.map(toLdapEntry).filter((entry) => claimOf(entry).employeeIds.some(holdsKey))
-        )
+        Effect.map((found) => found.filter((entry) => employeeIdsOf(entry).some(holdsKey)))
       )
     }
 
-    const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
-      const read = (name: string) => {
-        const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase())
-        const value = key === undefined || key === "dn" ? undefined : entry[key]
-        const values = value === undefined ? [] : typeof value === "string" ? [value] : value
-        return values.filter((v) => v.trim() !== "")
-      }
-      return {
-        dn: entry.dn,
-        idautoId: read(mapping.idautoId)[0]?.trim(),
-        employeeIds: read(mapping.sapId)
-      }
-    }
+    const employeeIdsOf = (entry: Entry) => valuesOf(entry, mapping.sapId)
+    const claimOf = (entry: Entry): EmployeeIdClaim => ({
+      dn: entry.dn,
+      idautoId: valuesOf(entry, mapping.idautoId)[0]?.trim(),
+      employeeIds: employeeIdsOf(entry)
+    })
 
     const findByEmployeeId = (id: string) => {
       const key = employeeKey(id.trim())
@@ -324,12 +337,11 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       // every value holding the digits is asked for (paged: a short id matches many), then
       // the rule decides.
       const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
-      return pagedSearch(filter, attributes, (entry) =>
-        claimOf(entry).employeeIds.some((raw) => claimedEmployeeKeys(raw).includes(key))
-          ? Option.some(decode(entry))
-          : Option.none()
+      const claimsKey = (entry: Entry) =>
+        employeeIdsOf(entry).some((raw) => claimedEmployeeKeys(raw).includes(key))
+      return pagedSearch(filter, attributes, (entries) =>
+        decodeAll(entries.filter(claimsKey))
       ).pipe(
-        Stream.filterMap((user) => user),
         Stream.runCollect,
         Effect.map(Chunk.toReadonlyArray),
         Effect.withSpan("PortalDirectory.findByEmployeeId")
@@ -337,19 +349,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     }
 
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], claimOf).pipe(
-        Stream.withSpan("PortalDirectory.streamEmployeeIds")
-      )
+      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
+        Either.right(entries.map(claimOf))
+      ).pipe(Stream.withSpan("PortalDirectory.streamEmployeeIds"))
 
     const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, attributes, decode).pipe(
+      pagedSearch(allPeopleFilter, attributes, decodeAll).pipe(
         Stream.withSpan("PortalDirectory.streamAll")
       )
 
+    const pageSettled = LdapMetrics.recorder("page")
     const pagedSearch = <A>(
       filter: string,
       attributes: ReadonlyArray<string>,
-      decode: (entry: LdapEntry) => A
+      readPage: (entries: ReadonlyArray<Entry>) => Either.Either<Array<A>, LdapConnectionError>
     ): Stream.Stream<A, LdapConnectionError> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
@@ -371,21 +384,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           )
           const nextPage = Effect.suspend(() => {
             pending = true
-            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next())
+            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next(), {
+              settled: pageSettled
+            })
           }).pipe(
-            Effect.mapError(Option.some),
-            LdapMetrics.measured("page"),
             Effect.withSpan("PortalDirectory.page"),
-            Effect.tap(() => (pending = false)),
-            Effect.flatMap((page) =>
-              page.done
-                ? Effect.fail(Option.none())
-                : Effect.succeed(
-                    Chunk.unsafeFromArray(
-                      page.value.searchEntries.map((e) => decode(toLdapEntry(e)))
-                    )
-                  )
-            )
+            Effect.mapError(Option.some),
+            Effect.flatMap((page) => {
+              pending = false
+              if (page.done) return Effect.fail(Option.none())
+              const read = readPage(page.value.searchEntries)
+              return Either.isRight(read)
+                ? Effect.succeed(Chunk.unsafeFromArray(read.right))
+                : Effect.fail(Option.some(read.left))
+            })
           )
           return Stream.repeatEffectOption(nextPage).pipe(Stream.flattenChunks)
         })

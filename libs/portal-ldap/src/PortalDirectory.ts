@@ -34,7 +34,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import type { Entry } from "ldapts"
+import type { Client, Entry, SearchResult } from "ldapts"
 import { connect, failure, operation, type Settings } from "./internal/connection.js"
 import { valuesOf } from "./internal/entry.js"
 import {
@@ -234,8 +234,8 @@ const settingsFrom = (options: Options): Effect.Effect<Settings, LdapConnectionE
   })
 
 /**
- * The directory over ldapts. Lookups share one bound connection, opened on first use and
- * reopened when it drops; each `streamAll` opens its own.
+ * The directory over ldapts. Lookups and the employee id search share one bound connection,
+ * opened on first use and reopened when it drops; each stream opens its own.
  */
 export const make = (options: Options): Effect.Effect<Service, LdapConnectionError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -270,6 +270,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const shared = yield* makeShared(settings)
 
     const lookupSettled = LdapMetrics.recorder("lookup")
+    const pageSettled = LdapMetrics.recorder("page")
     /** One unpaged search on the shared connection: one timer, one span, the histogram. */
     const lookup = (filter: string) =>
       shared
@@ -331,22 +332,47 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       employeeIds: employeeIdsOf(entry)
     })
 
-    const findByEmployeeId = (id: string) => {
-      const key = employeeKey(id.trim())
-      // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
-      // every value holding the digits is asked for (paged: a short id matches many), then
-      // the rule decides.
-      const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
-      const claimsKey = (entry: Entry) =>
-        employeeIdsOf(entry).some((raw) => claimedEmployeeKeys(raw).includes(key))
-      return pagedSearch(filter, attributes, (entries) =>
-        decodeAll(entries.filter(claimsKey))
-      ).pipe(
-        Stream.runCollect,
-        Effect.map(Chunk.toReadonlyArray),
-        Effect.withSpan("PortalDirectory.findByEmployeeId")
-      )
-    }
+    // slapd keeps one paged search per connection: a second would void the first's cookie.
+    const pagedLock = yield* Effect.makeSemaphore(1)
+    /**
+     * Paged, since a short id's digits match many entries, but on the shared connection
+     * (one such search at a time): a page at a time, each with its own time limit. A
+     * connection that drops mid-way is replaced and the search starts over on it.
+     */
+    const findByEmployeeId = (id: string) =>
+      Effect.suspend(() => {
+        const key = employeeKey(id.trim())
+        // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
+        // every value holding the digits is asked for, then the rule decides.
+        const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
+        const claimsKey = (entry: Entry) =>
+          employeeIdsOf(entry).some((raw) => claimedEmployeeKeys(raw).includes(key))
+        const found: Array<Entry> = []
+        let owner: Client | undefined
+        let pages: AsyncGenerator<SearchResult> | undefined
+        const page = (client: Client) => {
+          if (pages === undefined || client !== owner) {
+            owner = client
+            found.length = 0
+            pages = client.searchPaginated(baseDn, {
+              scope: "sub",
+              filter,
+              attributes,
+              paged: { pageSize }
+            })
+          }
+          return pages.next()
+        }
+        const rest: Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> = Effect.flatMap(
+          shared.use(page, pageSettled),
+          (next) => {
+            if (next.done) return Effect.succeed(found)
+            for (const entry of next.value.searchEntries) if (claimsKey(entry)) found.push(entry)
+            return rest
+          }
+        )
+        return pagedLock.withPermits(1)(rest)
+      }).pipe(Effect.flatMap(decodeAll), Effect.withSpan("PortalDirectory.findByEmployeeId"))
 
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
       pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
@@ -358,7 +384,6 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         Stream.withSpan("PortalDirectory.streamAll")
       )
 
-    const pageSettled = LdapMetrics.recorder("page")
     const pagedSearch = <A>(
       filter: string,
       attributes: ReadonlyArray<string>,

@@ -224,6 +224,36 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
     })
   )
 
+  it.scoped("runs concurrent employee id searches on one connection, page by page", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t, { pageSize: 1 }))
+      yield* directory.findByKey("idautoID", "weird")
+      const before = yield* currentTcpSockets
+      const ids = ["30202", "00030202", "960606", "30202", "0030202", "960606"]
+      const [found, looked] = yield* Effect.all(
+        [
+          Effect.forEach(ids, (id) => directory.findByEmployeeId(id), { concurrency: "unbounded" }),
+          // Plain lookups between their pages leave the paged search alone.
+          Effect.forEach(ids, () => directory.findByKey("idautoID", "claim-bare"), {
+            concurrency: "unbounded"
+          })
+        ],
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(
+        looked.map((u) => u.idautoId),
+        ids.map(() => "claim-bare")
+      )
+      assert.deepStrictEqual(
+        found.map((users) => users.map((u) => u.idautoId).sort()),
+        ids.map((id) => (id === "960606" ? ["emp-tab"] : ["claim-bare", "claim-padded"]))
+      )
+      // No connection of their own: the shared one served every page.
+      assert.strictEqual(yield* currentTcpSockets, before)
+    })
+  )
+
   it.scoped("times every lookup and page in the search histogram, failed ones too", () =>
     Effect.gen(function* () {
       const t = yield* LdapTestbed.LdapTestbed

@@ -1,12 +1,106 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
+import { Either, FastCheck as fc, ParseResult, Schema } from "effect"
 import {
   AttributeMapping,
   decodePortalUser,
   defaultMapping,
+  type LdapEntry,
+  type MultiValued,
+  PortalUser,
   PortalUserFromEntry,
-  requestedAttributes
+  requestedAttributes,
+  withoutSpaces
 } from "../src/index.js"
+
+/**
+ * The rules' reading of an entry written plainly (copy every attribute, then look each
+ * field up), as the decoder read entries before it became one pass: the specification
+ * the one-pass decoder is checked against.
+ */
+const plainReading = (mapping: AttributeMapping, entry: LdapEntry) => {
+  const byName = new Map<string, ReadonlyArray<string>>()
+  for (const [name, value] of Object.entries(entry)) {
+    if (name === "dn") continue
+    const values = (typeof value === "string" ? [value] : value).filter((v) => v.trim() !== "")
+    byName.set(name.toLowerCase(), values)
+  }
+  const untrimmed = (name: string) => byName.get(name.toLowerCase()) ?? []
+  const values = (name: string) => untrimmed(name).map((v) => v.trim())
+  const multiValued: Array<MultiValued> = []
+  const first = (
+    field: MultiValued["field"],
+    names: ReadonlyArray<string>,
+    read: (name: string) => ReadonlyArray<string> = values
+  ) => {
+    for (const name of names) {
+      const found = read(name)
+      const [value] = found
+      if (value === undefined) continue
+      const count = new Set(found).size
+      if (count > 1) multiValued.push({ field, attribute: name, count })
+      return value
+    }
+    return undefined
+  }
+  const isTrue = (name: string) => values(name).some((v) => v.toUpperCase() === "TRUE")
+  const optional = (key: string, value: string | undefined) =>
+    value === undefined ? {} : { [key]: value }
+  return new PortalUser({
+    dn: entry.dn,
+    ...optional("idautoId", values(mapping.idautoId)[0]),
+    ...optional(
+      "sapId",
+      first("sapId", [mapping.sapId], (n) => untrimmed(n).map(withoutSpaces))
+    ),
+    ...optional("eksternIdent", first("eksternIdent", mapping.eksternIdent)),
+    ...optional("epost", first("epost", mapping.epost)),
+    ...optional("brukerident", first("brukerident", mapping.brukerident)),
+    ...optional("username", values(mapping.username)[0]),
+    ...optional("uhUsername", values(mapping.uhUsername)[0]),
+    disabled: isTrue(mapping.disabled),
+    deleted: isTrue(mapping.deleted),
+    entitlements: mapping.entitlements.flatMap(values),
+    businessRoles: values(mapping.businessRoles),
+    multiValued
+  })
+}
+
+/** Any spelling of a name: LDAP attribute names are case-insensitive. */
+const spelling = (name: string) =>
+  fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((upper) =>
+      [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join("")
+    )
+const value = fc.constantFrom(
+  "",
+  " ",
+  "1",
+  " 1 ",
+  "00102099",
+  "kari@uni.no",
+  "TRUE",
+  "true ",
+  "x\t"
+)
+const values = fc.oneof(value, fc.array(value, { maxLength: 4 }))
+const entries = fc
+  .tuple(
+    fc.array(
+      fc.tuple(fc.constantFrom(...requestedAttributes(defaultMapping), "cn", "sn"), values),
+      { maxLength: 14 }
+    ),
+    fc.array(fc.boolean(), { minLength: 14, maxLength: 14 })
+  )
+  .chain(([attributes, respell]) =>
+    fc
+      .tuple(...attributes.map(([name], i) => (respell[i] ? spelling(name) : fc.constant(name))))
+      .map((names): LdapEntry => {
+        const entry: Record<string, string | ReadonlyArray<string>> = {}
+        names.forEach((name, i) => (entry[name] = attributes[i]?.[1] ?? []))
+        return { ...entry, dn: "idautoID=x,ou=Accounts,dc=meta" }
+      })
+  )
 
 describe("PortalUser from an LDAP entry", () => {
   it("reads attributes case-insensitively, trims, and takes the first non-blank source", () => {
@@ -136,6 +230,51 @@ describe("PortalUser from an LDAP entry", () => {
     assert.isTrue(Either.isRight(Schema.decodeUnknownEither(schema)({ dn: "x", idautoID: "a" })))
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(schema)({ idautoID: "a" })))
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(schema)({ dn: "x", idautoID: 5 })))
+  })
+
+  it.prop(
+    "reads in one pass what the plain reading reads, whatever the names' spelling",
+    [entries],
+    ([entry]) => {
+      const user = decodePortalUser(defaultMapping)(entry)
+      assert.instanceOf(user, PortalUser)
+      assert.deepStrictEqual(user, plainReading(defaultMapping, entry))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it("reads bytes the client could not read as text as UTF-8, replacing what is not", () => {
+    const schema = PortalUserFromEntry(defaultMapping)
+    const user = Schema.decodeUnknownSync(schema)({
+      dn: "idautoID=x,ou=Accounts,dc=meta",
+      idautoPersonSystem1ID: new TextEncoder().encode(" bjørn "),
+      mail: [new Uint8Array([0x6b, 0xff, 0x40]), "other@uni.no"]
+    })
+    assert.strictEqual(user.username, "bjørn")
+    assert.strictEqual(user.eksternIdent, "k\ufffd@")
+    assert.deepStrictEqual(user.multiValued, [
+      { field: "eksternIdent", attribute: "mail", count: 2 }
+    ])
+  })
+
+  it("names the attribute that holds something other than text, never the value", () => {
+    const schema = PortalUserFromEntry(defaultMapping)
+    for (const [entry, attribute] of [
+      [{ dn: "x", IDAUTOPERSONSYSTEM5ID: ["secret-value", 7] }, "IDAUTOPERSONSYSTEM5ID"],
+      [{ dn: "x", idautoDisabled: { secret: "secret-value" } }, "idautoDisabled"],
+      [{ dn: 5 }, "dn"]
+    ] as const) {
+      const result = Schema.decodeUnknownEither(schema)(entry)
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isRight(result)) continue
+      const message = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+        .map((issue) => issue.message)
+        .join("; ")
+      assert.include(message, attribute)
+      assert.notInclude(message, "secret-value")
+    }
+    // An attribute the rules do not read is not theirs to refuse.
+    assert.isTrue(Either.isRight(Schema.decodeUnknownEither(schema)({ dn: "x", cn: 5 })))
   })
 
   it("requests each attribute once", () => {

@@ -1,4 +1,4 @@
-import { Effect, Metric, MetricBoundaries } from "effect"
+import { Metric, MetricBoundaries } from "effect"
 
 /**
  * How long the Portal LDAP takes to answer a search, for `/metrics` and the CLI's textfile
@@ -11,16 +11,12 @@ export const searchDuration = Metric.histogram(
   "Time the Portal LDAP took to answer one search request (a key lookup or one page)"
 )
 
-/** Measures one search request, whatever its outcome, as `operation`. */
-export const measured = (operation: "lookup" | "page") => {
+/**
+ * Records one search request's duration as `operation`, synchronously: the search calls it
+ * when the request settles, whatever its outcome, so no effect wraps each search.
+ */
+export const recorder = (operation: "lookup" | "page"): ((seconds: number) => void) => {
   // Tagged once: a tagged metric's key is hashed when made, and this runs per search.
   const duration = Metric.tagged(searchDuration, "operation", operation)
-  return <A, E, R>(search: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.suspend(() => {
-      const start = performance.now()
-      return Effect.ensuring(
-        search,
-        Effect.suspend(() => Metric.update(duration, (performance.now() - start) / 1000))
-      )
-    })
+  return (seconds) => duration.unsafeUpdate(seconds, [])
 }

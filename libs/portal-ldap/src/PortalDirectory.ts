@@ -1,20 +1,16 @@
-import { X509Certificate } from "node:crypto"
-import { readFileSync, statSync } from "node:fs"
-import { readFile } from "node:fs/promises"
 import {
   AmbiguousKey,
   type AttributeMapping,
   claimedEmployeeKeys,
   ConfiguredMapping,
-  decodePortalUser,
   defaultMapping,
   employeeIdSpellings,
   employeeKey,
-  type LdapEntry,
   keyAttribute,
   type KeyField,
   type LdapConnectionError,
   type PortalUser,
+  PortalUserFromEntry,
   readEmployeeId,
   requestedAttributes,
   secretConfig,
@@ -30,18 +26,27 @@ import {
   Exit,
   Layer,
   Option,
+  ParseResult,
   type Redacted,
   type Scope,
   Stream
 } from "effect"
-import { connect, failure, operation, type Settings } from "./internal/connection.js"
-import { toLdapEntry } from "./internal/entry.js"
+import type { Client, Entry, SearchResult } from "ldapts"
+import { connect, failure, operation } from "./internal/connection.js"
+import { valuesOf } from "./internal/entry.js"
 import {
   allPeopleFilter,
   equalsAnyFilter,
   holdingDigitsFilter,
   keyFilter
 } from "./internal/filter.js"
+import {
+  caBundleProblem,
+  parseUrl,
+  positiveInteger,
+  settingsFrom,
+  timeout
+} from "./internal/settings.js"
 import { makeShared } from "./internal/shared.js"
 import * as LdapMetrics from "./LdapMetrics.js"
 
@@ -116,43 +121,6 @@ export interface Options {
 
 export const defaultBaseDn = "ou=Accounts,dc=meta"
 
-const positiveInteger = (name: string, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    // A validation's error carries no path, so the message names the variable.
-    Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 })
-  )
-
-/** Node.js timers overflow above 2^31 − 1 ms and then fire at once: every bind would time out. */
-const maxTimerMs = 2_147_483_647
-
-const timeout = (name: string, fallback: number) =>
-  positiveInteger(name, fallback).pipe(
-    Config.validate({
-      message: `${name} must be at most ${maxTimerMs} ms`,
-      validation: (n) => n <= maxTimerMs
-    })
-  )
-
-/** A CA bundle holds at least one PEM certificate and nothing that fails to parse as one. */
-const caBundleProblem = (path: string): string | undefined => {
-  let text: string
-  try {
-    if (!statSync(path).isFile()) return `${path} is not a regular file`
-    text = readFileSync(path, "utf8")
-  } catch (error) {
-    return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`
-  }
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
-  if (blocks.length === 0) return `${path} holds no PEM certificate`
-  try {
-    for (const block of blocks) new X509Certificate(block)
-    return undefined
-  } catch (error) {
-    return `${path} holds a certificate that does not parse: ${error instanceof Error ? error.message : String(error)}`
-  }
-}
-
 /**
  * The `PORTAL_LDAP_*` settings of CONTRACT §6. Not the attribute mapping: the directory
  * takes that from `ConfiguredMapping`, the one the writeback's rules read too.
@@ -189,52 +157,9 @@ export const config: Config.Config<Omit<Options, "mapping">> = Config.all({
   Config.map(({ caFile, ...rest }) => ({ ...rest, caFile: Option.getOrUndefined(caFile) }))
 )
 
-const parseUrl = (url: string) => {
-  const match = /^(ldaps?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?\/?$/i.exec(url.trim())
-  if (match === null) return undefined
-  const ldaps = match[1]?.toLowerCase() === "ldaps"
-  const host = (match[2] ?? "").replace(/^\[(.*)\]$/, "$1")
-  const port = match[3] === undefined ? (ldaps ? 636 : 389) : Number(match[3])
-  return port > 0 && port < 65536 ? { ldaps, host, port } : undefined
-}
-
-const settingsFrom = (options: Options): Effect.Effect<Settings, LdapConnectionError> =>
-  Effect.gen(function* () {
-    const parsed = parseUrl(options.url)
-    const base = {
-      url: options.url,
-      host: parsed?.host ?? "",
-      port: parsed?.port ?? 0,
-      ldaps: parsed?.ldaps ?? false,
-      startTls: options.startTls ?? false,
-      ca: undefined,
-      bindDn: options.bindDn,
-      bindPassword: options.bindPassword,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      timeoutMs: options.timeoutMs ?? 30_000
-    }
-    if (parsed === undefined) {
-      return yield* Effect.fail(
-        failure(base, "connect", "not an ldap://host[:port] or ldaps://host[:port] URL")
-      )
-    }
-    if (base.startTls && base.ldaps) {
-      return yield* Effect.fail(
-        failure(base, "tls", "StartTLS applies to ldap:// URLs only (ldaps:// is TLS already)")
-      )
-    }
-    const caFile = options.caFile
-    if (caFile === undefined) return base
-    const ca = yield* Effect.tryPromise({
-      try: () => readFile(caFile),
-      catch: (error) => failure(base, "tls", `cannot read CA file: ${String(error)}`)
-    })
-    return { ...base, ca }
-  })
-
 /**
- * The directory over ldapts. Lookups share one bound connection, opened on first use and
- * reopened when it drops; each `streamAll` opens its own.
+ * The directory over ldapts. Lookups and the employee id search share one bound connection,
+ * opened on first use and reopened when it drops; each stream opens its own.
  */
 export const make = (options: Options): Effect.Effect<Service, LdapConnectionError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -243,20 +168,44 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const baseDn = options.baseDn ?? defaultBaseDn
     const pageSize = options.pageSize ?? 500
     const attributes = [...requestedAttributes(mapping)]
-    const decode = decodePortalUser(mapping)
+    const decodeEntry = ParseResult.decodeUnknownEither(PortalUserFromEntry(mapping))
+    /** An entry as a `PortalUser`; one the rules cannot read fails the search. */
+    const decode = (entry: Entry): Either.Either<PortalUser, LdapConnectionError> =>
+      Either.mapLeft(decodeEntry(entry), (error) =>
+        failure(
+          settings,
+          "search",
+          `entry ${entry.dn} is malformed: ${ParseResult.ArrayFormatter.formatIssueSync(error)
+            .map((issue) => issue.message)
+            .join("; ")}`
+        )
+      )
+    const decodeAll = (
+      entries: ReadonlyArray<Entry>
+    ): Either.Either<Array<PortalUser>, LdapConnectionError> => {
+      const users: Array<PortalUser> = []
+      for (const entry of entries) {
+        const user = decode(entry)
+        if (Either.isLeft(user)) return Either.left(user.left)
+        users.push(user.right)
+      }
+      return Either.right(users)
+    }
     const shared = yield* makeShared(settings)
 
-    const measuredLookup = LdapMetrics.measured("lookup")
-    /** One unpaged search on the shared connection. */
+    const lookupSettled = LdapMetrics.recorder("lookup")
+    const pageSettled = LdapMetrics.recorder("page")
+    /** One unpaged search on the shared connection: one timer, one span, the histogram. */
     const lookup = (filter: string) =>
       shared
-        .use((client) =>
-          // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-          client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 })
+        .use(
+          (client) =>
+            // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+            client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 }),
+          lookupSettled
         )
         .pipe(
           Effect.map(({ searchEntries }) => searchEntries),
-          measuredLookup,
           Effect.withSpan("PortalDirectory.search")
         )
 
@@ -269,15 +218,13 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
       const entries = yield* keyField === "employee-id"
         ? withEmployeeId(value)
-        : Effect.map(lookup(keyFilter(keyAttribute(mapping, keyField), value)), (found) =>
-            found.map(toLdapEntry)
-          )
+        : lookup(keyFilter(keyAttribute(mapping, keyField), value))
       const [entry, ...others] = entries
       if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
       if (others.length > 0) {
         return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
       }
-      return decode(entry)
+      return yield* decode(entry)
     })
 
     /**
@@ -288,7 +235,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
      */
     const withEmployeeId = (
       value: string
-    ): Effect.Effect<Array<LdapEntry>, LdapConnectionError> => {
+    ): Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> => {
       const id = readEmployeeId(value)
       if (Either.isLeft(id)) return Effect.succeed([])
       const key = employeeKey(id.right)
@@ -298,58 +245,73 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           onRight: (d) => employeeKey(d) === key
         })
       return lookup(equalsAnyFilter(mapping.sapId, employeeIdSpellings(key))).pipe(
-        Effect.map((found) =>
-          found.map(toLdapEntry).filter((entry) => claimOf(entry).employeeIds.some(holdsKey))
+        Effect.map((found) => found.filter((entry) => employeeIdsOf(entry).some(holdsKey)))
+      )
+    }
+
+    const employeeIdsOf = (entry: Entry) => valuesOf(entry, mapping.sapId)
+    const claimOf = (entry: Entry): EmployeeIdClaim => ({
+      dn: entry.dn,
+      idautoId: valuesOf(entry, mapping.idautoId)[0]?.trim(),
+      employeeIds: employeeIdsOf(entry)
+    })
+
+    // slapd keeps one paged search per connection: a second would void the first's cookie.
+    const pagedLock = yield* Effect.makeSemaphore(1)
+    /**
+     * Paged, since a short id's digits match many entries, but on the shared connection
+     * (one such search at a time): a page at a time, each with its own time limit. A
+     * connection that drops mid-way is replaced and the search starts over on it.
+     */
+    const findByEmployeeId = (id: string) =>
+      Effect.suspend(() => {
+        const key = employeeKey(id.trim())
+        // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
+        // every value holding the digits is asked for, then the rule decides.
+        const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
+        const claimsKey = (entry: Entry) =>
+          employeeIdsOf(entry).some((raw) => claimedEmployeeKeys(raw).includes(key))
+        const found: Array<Entry> = []
+        let owner: Client | undefined
+        let pages: AsyncGenerator<SearchResult> | undefined
+        const page = (client: Client) => {
+          if (pages === undefined || client !== owner) {
+            owner = client
+            found.length = 0
+            pages = client.searchPaginated(baseDn, {
+              scope: "sub",
+              filter,
+              attributes,
+              paged: { pageSize }
+            })
+          }
+          return pages.next()
+        }
+        const rest: Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> = Effect.flatMap(
+          shared.use(page, pageSettled),
+          (next) => {
+            if (next.done) return Effect.succeed(found)
+            for (const entry of next.value.searchEntries) if (claimsKey(entry)) found.push(entry)
+            return rest
+          }
         )
-      )
-    }
-
-    const claimOf = (entry: LdapEntry): EmployeeIdClaim => {
-      const read = (name: string) => {
-        const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase())
-        const value = key === undefined || key === "dn" ? undefined : entry[key]
-        const values = value === undefined ? [] : typeof value === "string" ? [value] : value
-        return values.filter((v) => v.trim() !== "")
-      }
-      return {
-        dn: entry.dn,
-        idautoId: read(mapping.idautoId)[0]?.trim(),
-        employeeIds: read(mapping.sapId)
-      }
-    }
-
-    const findByEmployeeId = (id: string) => {
-      const key = employeeKey(id.trim())
-      // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
-      // every value holding the digits is asked for (paged: a short id matches many), then
-      // the rule decides.
-      const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
-      return pagedSearch(filter, attributes, (entry) =>
-        claimOf(entry).employeeIds.some((raw) => claimedEmployeeKeys(raw).includes(key))
-          ? Option.some(decode(entry))
-          : Option.none()
-      ).pipe(
-        Stream.filterMap((user) => user),
-        Stream.runCollect,
-        Effect.map(Chunk.toReadonlyArray),
-        Effect.withSpan("PortalDirectory.findByEmployeeId")
-      )
-    }
+        return pagedLock.withPermits(1)(rest)
+      }).pipe(Effect.flatMap(decodeAll), Effect.withSpan("PortalDirectory.findByEmployeeId"))
 
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], claimOf).pipe(
-        Stream.withSpan("PortalDirectory.streamEmployeeIds")
-      )
+      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
+        Either.right(entries.map(claimOf))
+      ).pipe(Stream.withSpan("PortalDirectory.streamEmployeeIds"))
 
     const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, attributes, decode).pipe(
+      pagedSearch(allPeopleFilter, attributes, decodeAll).pipe(
         Stream.withSpan("PortalDirectory.streamAll")
       )
 
     const pagedSearch = <A>(
       filter: string,
       attributes: ReadonlyArray<string>,
-      decode: (entry: LdapEntry) => A
+      readPage: (entries: ReadonlyArray<Entry>) => Either.Either<Array<A>, LdapConnectionError>
     ): Stream.Stream<A, LdapConnectionError> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
@@ -371,21 +333,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           )
           const nextPage = Effect.suspend(() => {
             pending = true
-            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next())
+            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next(), {
+              settled: pageSettled
+            })
           }).pipe(
-            Effect.mapError(Option.some),
-            LdapMetrics.measured("page"),
             Effect.withSpan("PortalDirectory.page"),
-            Effect.tap(() => (pending = false)),
-            Effect.flatMap((page) =>
-              page.done
-                ? Effect.fail(Option.none())
-                : Effect.succeed(
-                    Chunk.unsafeFromArray(
-                      page.value.searchEntries.map((e) => decode(toLdapEntry(e)))
-                    )
-                  )
-            )
+            Effect.mapError(Option.some),
+            Effect.flatMap((page) => {
+              pending = false
+              if (page.done) return Effect.fail(Option.none())
+              const read = readPage(page.value.searchEntries)
+              return Either.isRight(read)
+                ? Effect.succeed(Chunk.unsafeFromArray(read.right))
+                : Effect.fail(Option.some(read.left))
+            })
           )
           return Stream.repeatEffectOption(nextPage).pipe(Stream.flattenChunks)
         })

@@ -80,7 +80,8 @@ layer(LdapTestbed.layer({ users: 5, seed: 3, tls: true }), {
   it.scoped("bind, StartTLS and the LDAPS handshake each time out as their own step", () =>
     Effect.gen(function* () {
       const t = yield* LdapTestbed.LdapTestbed
-      const before = yield* currentTcpSockets
+      // The previous test's sockets may still be closing: count once they are gone.
+      const before = yield* settledTcpSockets(0)
       yield* frozen(t)
       const plain = yield* PortalDirectory.make(optionsFor(t, { timeoutMs: 300 }))
       const bind = yield* timed(plain.check())

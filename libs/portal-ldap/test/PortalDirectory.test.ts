@@ -11,8 +11,8 @@ import {
 } from "@dfo-writeback/domain"
 import { employeeEntry, LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, layer } from "@effect/vitest"
-import { Chunk, ConfigProvider, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { PortalDirectory } from "../src/index.js"
+import { Chunk, ConfigProvider, Effect, Layer, Metric, Option, Redacted, Stream } from "effect"
+import { LdapMetrics, PortalDirectory } from "../src/index.js"
 import { currentTcpSockets, optionsFor, settledTcpSockets } from "./support.js"
 
 const users = 1200
@@ -221,6 +221,96 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
       }
       const small = yield* PortalDirectory.make(optionsFor(t, { pageSize: 7 }))
       assert.strictEqual(yield* Stream.runCount(small.streamAll()), users + explicit.length)
+    })
+  )
+
+  it.scoped("runs concurrent employee id searches on one connection, page by page", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const directory = yield* PortalDirectory.make(optionsFor(t, { pageSize: 1 }))
+      yield* directory.findByKey("idautoID", "weird")
+      const before = yield* currentTcpSockets
+      const ids = ["30202", "00030202", "960606", "30202", "0030202", "960606"]
+      const [found, looked] = yield* Effect.all(
+        [
+          Effect.forEach(ids, (id) => directory.findByEmployeeId(id), { concurrency: "unbounded" }),
+          // Plain lookups between their pages leave the paged search alone.
+          Effect.forEach(ids, () => directory.findByKey("idautoID", "claim-bare"), {
+            concurrency: "unbounded"
+          })
+        ],
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(
+        looked.map((u) => u.idautoId),
+        ids.map(() => "claim-bare")
+      )
+      assert.deepStrictEqual(
+        found.map((users) => users.map((u) => u.idautoId).sort()),
+        ids.map((id) => (id === "960606" ? ["emp-tab"] : ["claim-bare", "claim-padded"]))
+      )
+      // No connection of their own: the shared one served every page.
+      assert.strictEqual(yield* currentTcpSockets, before)
+    })
+  )
+
+  it.scoped("times every lookup and page in the search histogram, failed ones too", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const count = (operation: string) =>
+        Effect.map(
+          Metric.value(Metric.tagged(LdapMetrics.searchDuration, "operation", operation)),
+          (state) => state.count
+        )
+      const lookups = yield* count("lookup")
+      const pages = yield* count("page")
+      const directory = yield* PortalDirectory.make(optionsFor(t, { pageSize: 500 }))
+      yield* directory.findByKey("idautoID", "weird")
+      yield* Effect.flip(directory.findByKey("username", "nobody-here"))
+      yield* directory.findByKey("employee-id", "950505")
+      const nowhere = yield* PortalDirectory.make(optionsFor(t, { baseDn: "ou=Nowhere,dc=meta" }))
+      yield* Effect.flip(nowhere.findByKey("username", "dupe"))
+      assert.strictEqual((yield* count("lookup")) - lookups, 4)
+      yield* Stream.runDrain(directory.streamAll())
+      // Three pages of entries, and the request that finds the search done.
+      assert.isAtLeast((yield* count("page")) - pages, 3)
+    })
+  )
+
+  it.scoped("reads ldapts' entries straight through a mapping spelled in any case", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const upper = (name: string) => name.toUpperCase()
+      const shouted = AttributeMapping.make({
+        ...defaultMapping,
+        idautoId: upper(defaultMapping.idautoId),
+        sapId: upper(defaultMapping.sapId),
+        eksternIdent: [upper("idautoPersonSystem5ID"), upper("mail")],
+        epost: [upper("idautoPersonSystem2ID")],
+        brukerident: [upper(defaultMapping.sapId)],
+        username: upper(defaultMapping.username),
+        uhUsername: upper(defaultMapping.uhUsername),
+        disabled: upper(defaultMapping.disabled),
+        deleted: upper(defaultMapping.deleted),
+        entitlements: defaultMapping.entitlements.map(upper),
+        businessRoles: upper(defaultMapping.businessRoles)
+      })
+      const plain = yield* PortalDirectory.make(optionsFor(t, { pageSize: 100 }))
+      const loud = yield* PortalDirectory.make(optionsFor(t, { pageSize: 100, mapping: shouted }))
+      const want = Chunk.toArray(yield* Stream.runCollect(plain.streamAll()))
+      const got = Chunk.toArray(yield* Stream.runCollect(loud.streamAll()))
+      assert.strictEqual(got.length, users + explicit.length)
+      const withoutNames = ({ multiValued, ...user }: PortalUser) => ({
+        ...user,
+        multiValued: multiValued.map((m) => ({ ...m, attribute: m.attribute.toLowerCase() }))
+      })
+      assert.deepStrictEqual(got.map(withoutNames), want.map(withoutNames))
+      const multi = yield* loud.findByKey("username", "bjørn.dæhlie")
+      assert.deepStrictEqual(multi.multiValued, [
+        { field: "eksternIdent", attribute: "MAIL", count: 2 }
+      ])
+      assert.strictEqual(multi.uhUsername, "bdae")
+      assert.isTrue(multi.disabled)
     })
   )
 

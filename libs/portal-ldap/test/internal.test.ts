@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FilterParser } from "ldapts"
-import { toLdapEntry } from "../src/internal/entry.js"
+import { valuesOf } from "../src/internal/entry.js"
 import { escapeFilterValue, keyFilter } from "../src/internal/filter.js"
 
 describe("escapeFilterValue", () => {
@@ -21,23 +21,22 @@ describe("escapeFilterValue", () => {
   })
 })
 
-describe("toLdapEntry", () => {
-  it("turns every value into a list of strings, Buffers read as UTF-8", () => {
-    const entry = toLdapEntry({
+describe("valuesOf", () => {
+  it("reads an attribute's non-blank values case-insensitively, Buffers as UTF-8", () => {
+    const entry = {
       dn: "idautoID=x,ou=Accounts,dc=meta",
-      cn: "Åse",
-      mail: ["a@uni.no", "b@uni.no"],
+      CN: "Åse",
+      mail: ["a@uni.no", " ", "b@uni.no "],
       sn: Buffer.from("Ødegård", "utf8"),
       description: [Buffer.from("én", "utf8"), Buffer.from("to", "utf8")],
       idautoPersonSystem5ID: []
-    })
-    assert.deepStrictEqual(entry, {
-      dn: "idautoID=x,ou=Accounts,dc=meta",
-      cn: ["Åse"],
-      mail: ["a@uni.no", "b@uni.no"],
-      sn: ["Ødegård"],
-      description: ["én", "to"],
-      idautoPersonSystem5ID: []
-    })
+    }
+    assert.deepStrictEqual(valuesOf(entry, "cn"), ["Åse"])
+    assert.deepStrictEqual(valuesOf(entry, "MAIL"), ["a@uni.no", "b@uni.no "])
+    assert.deepStrictEqual(valuesOf(entry, "sn"), ["Ødegård"])
+    assert.deepStrictEqual(valuesOf(entry, "description"), ["én", "to"])
+    assert.deepStrictEqual(valuesOf(entry, "idautoPersonSystem5ID"), [])
+    assert.deepStrictEqual(valuesOf(entry, "givenName"), [])
+    assert.deepStrictEqual(valuesOf(entry, "dn"), [])
   })
 })

@@ -1,18 +1,26 @@
-import type { LdapEntry } from "@dfo-writeback/domain"
 import type { Entry } from "ldapts"
 
 const text = (value: string | Buffer): string =>
   typeof value === "string" ? value : value.toString("utf8")
 
 /**
- * An ldapts entry as the domain's `LdapEntry`: Buffers (which ldapts hands out for values it
- * could not read as text) decoded as UTF-8, every attribute as a list of strings.
+ * The non-blank values of attribute `name` in an ldapts entry, as held (Buffers, which
+ * ldapts hands out for values it could not read as text, decoded as UTF-8). LDAP names
+ * are case-insensitive: the spelling asked for is tried first, then every other.
  */
-export const toLdapEntry = (entry: Entry): LdapEntry => {
-  const result: Record<string, ReadonlyArray<string>> = {}
-  for (const [name, value] of Object.entries(entry)) {
-    if (name === "dn") continue
-    result[name] = Array.isArray(value) ? value.map(text) : [text(value)]
+export const valuesOf = (entry: Entry, name: string): ReadonlyArray<string> => {
+  let held = name === "dn" ? undefined : entry[name]
+  if (held === undefined) {
+    const lower = name.toLowerCase()
+    for (const key in entry) {
+      if (key !== "dn" && key.toLowerCase() === lower) held = entry[key]
+    }
   }
-  return { ...result, dn: entry.dn }
+  if (held === undefined) return []
+  const values: Array<string> = []
+  for (const value of Array.isArray(held) ? held : [held]) {
+    const read = text(value)
+    if (read.trim() !== "") values.push(read)
+  }
+  return values
 }

@@ -1,11 +1,18 @@
 import type { LdapConnectionError } from "@dfo-writeback/domain"
-import { Effect, Either, Exit, Option, Ref, Scope } from "effect"
+import { Effect, Exit, Option, Ref, Scope } from "effect"
 import type { Client } from "ldapts"
 import { connect, type Connection, operation, type Settings } from "./connection.js"
 
 /** One bound connection kept for the layer's lifetime and replaced when it drops. */
 export interface Shared {
-  readonly use: <A>(f: (client: Client) => Promise<A>) => Effect.Effect<A, LdapConnectionError>
+  /**
+   * Runs one search on the connection, reconnecting first when it dropped; `settled` hears
+   * each attempt's duration. A search that times out closes the connection.
+   */
+  readonly use: <A>(
+    f: (client: Client) => Promise<A>,
+    settled?: (seconds: number) => void
+  ) => Effect.Effect<A, LdapConnectionError>
 }
 
 /** A connection and the scope that closes it. */
@@ -59,26 +66,29 @@ export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Sco
       })
     )
 
-    const search = <A>(connection: Connection, f: (client: Client) => Promise<A>) =>
-      operation(settings, "search", "search", settings.timeoutMs, () => f(connection.client))
-
-    const use = <A>(f: (client: Client) => Promise<A>) =>
-      Effect.gen(function* () {
-        const connection = yield* acquire
-        const first = yield* Effect.either(search(connection, f))
-        if (Either.isRight(first)) return first.right
-        if (first.left.timeoutMs !== undefined) {
-          // A server that let one search time out is not trusted with the next: the next
-          // lookup reconnects, and a late answer has no socket to arrive on. Not retried:
-          // it already waited long enough.
-          connection.destroy()
-          return yield* first
-        }
-        // The server closed a connection we thought alive (restart, idle timeout): one more
-        // try on a fresh connection.
-        if (connection.alive()) return yield* first
-        return yield* search(yield* acquire, f)
+    const search = <A>(
+      connection: Connection,
+      f: (client: Client) => Promise<A>,
+      settled: ((seconds: number) => void) | undefined
+    ) =>
+      operation(settings, "search", "search", settings.timeoutMs, () => f(connection.client), {
+        ...(settled === undefined ? {} : { settled }),
+        // A server that let one search time out is not trusted with the next: the next
+        // lookup reconnects, and a late answer has no socket to arrive on. Not retried:
+        // it already waited long enough.
+        onTimeout: connection.destroy
       })
+
+    const use = <A>(f: (client: Client) => Promise<A>, settled?: (seconds: number) => void) =>
+      Effect.flatMap(acquire, (connection) =>
+        Effect.catchIf(
+          search(connection, f, settled),
+          // The server closed a connection we thought alive (restart, idle timeout): one
+          // more try on a fresh connection.
+          (error) => error.timeoutMs === undefined && !connection.alive(),
+          () => Effect.flatMap(acquire, (fresh) => search(fresh, f, settled))
+        )
+      )
 
     return { use }
   })

@@ -7,7 +7,8 @@
 import type { Stats } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { RunMetrics, Telemetry } from "@dfo-writeback/edge"
+import { Telemetry } from "@dfo-writeback/edge"
+import { RunMetrics } from "@dfo-writeback/writeback"
 import { Effect, Layer, Metric } from "effect"
 
 const lastSuccessLine = new RegExp(

@@ -5,7 +5,13 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
-import { Plan, PlanRender, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import {
+  Plan,
+  PlanRender,
+  RunTelemetry,
+  Writeback,
+  WritebackConfig
+} from "@dfo-writeback/writeback"
 import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
@@ -86,7 +92,7 @@ const load = (
       maxAgeHours: all.writeback.planMaxAgeHours
     }),
     services: Layer.merge(
-      Telemetry.instrument.pipe(
+      RunTelemetry.instrument.pipe(
         Layer.provide(Writeback.layer),
         Layer.provide(
           Layer.mergeAll(

@@ -7,7 +7,7 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
-import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import { createRequire } from "node:module"
@@ -43,7 +43,7 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         })
       }).pipe(
         // Every run counted in /metrics and traced as a `Writeback.run` span.
-        Layer.provide(Telemetry.instrument),
+        Layer.provide(RunTelemetry.instrument),
         Layer.provide(Writeback.layer),
         Layer.provide(
           Layer.mergeAll(

@@ -1,9 +1,3 @@
-import {
-  AllUsersRequest,
-  type RunError,
-  type WritebackEvent,
-  type WritebackRequest
-} from "@dfo-writeback/domain"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import * as OtelResource from "@effect/opentelemetry/Resource"
 import * as OtelTracer from "@effect/opentelemetry/Tracer"
@@ -16,9 +10,7 @@ import {
   type SpanProcessor
 } from "@opentelemetry/sdk-trace-base"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
-import { Writeback } from "@dfo-writeback/writeback"
-import { Chunk, Config, Context, Duration, Effect, Layer, Logger, Option, Stream } from "effect"
-import * as RunMetrics from "./RunMetrics.js"
+import { Config, Context, Duration, Effect, Layer, Logger, Option } from "effect"
 
 /**
  * Metrics and traces of the writeback (issue #12). Effect's `Metric` measures; the
@@ -235,57 +227,10 @@ export const layer = (options: Options): Layer.Layer<PrometheusMetrics> =>
         Layer.discard(traces.pipe(Layer.provideMerge(sdk))),
         // Log lines never become span events: audit lines carry e-mail addresses, before and
         // after (issue #19 point 12). Spans carry ids, outcomes and field names only.
-        Logger.remove(Logger.tracerLogger),
-        Layer.effectDiscard(RunMetrics.zeros)
+        Logger.remove(Logger.tracerLogger)
       )
     })
   )
 
 /** From the `OTEL_*` settings. */
 export const layerConfig = Layer.unwrapEffect(Effect.map(config, layer))
-
-/**
- * A run as the edge sees it: a `Writeback.run` span around the whole stream (the run's
- * log lines carry its `trace_id`) and the run metrics of `RunMetrics.track`.
- */
-export const observe =
-  (request: WritebackRequest, kind: RunMetrics.RunKind = RunMetrics.kindOf(request)) =>
-  <R>(
-    events: Stream.Stream<WritebackEvent, RunError, R>
-  ): Stream.Stream<WritebackEvent, RunError, R> =>
-    events.pipe(
-      // Per chunk, not per event: a full run streams tens of thousands of results.
-      Stream.mapChunksEffect((chunk) => {
-        const started = Chunk.findFirst(chunk, (event) => event._tag === "RunStarted")
-        return Option.isSome(started) && started.value._tag === "RunStarted"
-          ? Effect.as(Effect.annotateCurrentSpan("run_id", started.value.runId), chunk)
-          : Effect.succeed(chunk)
-      }),
-      RunMetrics.track(request, kind),
-      Stream.withSpan("Writeback.run", {
-        attributes: {
-          process_all: request._tag === "AllUsers",
-          log_only: request.logOnly
-        }
-      })
-    )
-
-/**
- * The writeback program with every run observed (`observe`): provide it over
- * `Writeback.layer` in the apps.
- */
-export const instrument: Layer.Layer<Writeback.Writeback, never, Writeback.Writeback> =
-  Layer.effect(
-    Writeback.Writeback,
-    Effect.map(Writeback.Writeback, (inner) =>
-      Writeback.Writeback.of({
-        run: (request, options) => inner.run(request, options).pipe(observe(request)),
-        // Applying a plan writes, but a few reviewed users are no full run: kind `apply`
-        // never moves the full-run figures, so it cannot hide a failed night.
-        apply: (plan, options) =>
-          inner
-            .apply(plan, options)
-            .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), "apply"))
-      })
-    )
-  )

@@ -2,8 +2,9 @@ import { Settings } from "@dfo-writeback/edge"
 import { HelpDoc } from "@effect/cli"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import { Array as Arr } from "effect"
+import { catalogue } from "./Catalogue.js"
 
-/** Every setting, from the one catalogue, for `writeback --help`. */
+/** Every setting, from the catalogue, for `writeback --help`. */
 export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
   HelpDoc.p(
     "dfo-writeback: writes identifiers from the Portal LDAP back to DFØ's employee API. " +
@@ -16,7 +17,7 @@ export const settingsHelp: HelpDoc.HelpDoc = HelpDoc.blocks([
   HelpDoc.p("Settings come from the environment (and WRITEBACK_CONFIG):"),
   HelpDoc.descriptionList(
     Arr.map(
-      Settings.all as Arr.NonEmptyReadonlyArray<Settings.Setting>,
+      catalogue.all as Arr.NonEmptyReadonlyArray<Settings.Setting>,
       (setting): [Span.Span, HelpDoc.HelpDoc] => [
         Span.text(setting.name),
         HelpDoc.p(Settings.describe(setting))

@@ -110,7 +110,7 @@ const writeAtomically = (file: string, text: string) =>
   })
 
 /** Writes the metrics to `file` when the layer's scope closes, after the run. */
-export const layer = (file: string): Layer.Layer<never, never, Telemetry.PrometheusMetrics> =>
+export const layer = (file: string): Layer.Layer<never> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const metrics = yield* Telemetry.PrometheusMetrics
@@ -125,4 +125,5 @@ export const layer = (file: string): Layer.Layer<never, never, Telemetry.Prometh
         )
       )
     })
-  )
+    // The exporter is loaded only for a run that writes this file.
+  ).pipe(Layer.provide(Telemetry.prometheus))

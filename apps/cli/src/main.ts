@@ -1,7 +1,7 @@
 import { Args, CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { toCanonicalJson } from "@dfo-writeback/contract"
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
@@ -16,6 +16,7 @@ import { Cause, Config, type Console, Effect, Exit, Layer, Option } from "effect
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Caller from "./Caller.js"
+import { catalogue } from "./Catalogue.js"
 import * as Check from "./CheckCommand.js"
 import * as ConfigCommand from "./ConfigCommand.js"
 import { ExitCode } from "./ExitCode.js"
@@ -82,9 +83,9 @@ const load = (
   env: Readonly<Record<string, string | undefined>>,
   metricsFile: string | undefined
 ): Effect.Effect<Loaded, ConfigSource.ConfigFileError> =>
-  Effect.map(ConfigSource.read(settings, env), (all) => ({
+  Effect.map(ConfigSource.read(catalogue, settings, env), (all) => ({
     logging: { level: all.logging.level, format: all.logging.format },
-    requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
+    requestTimeoutMs: all.dfo.timeoutMs ?? DfoSettings.settings.timeoutMs.default,
     plan: Plan.reviewOf({
       baseUrl: all.dfo.baseUrl,
       mapping: all.mapping,

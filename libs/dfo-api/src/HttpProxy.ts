@@ -5,6 +5,7 @@
  * give them explicitly.
  */
 import { Config, Option, Redacted } from "effect"
+import { isHttpUrl } from "./internal/HttpUrl.js"
 
 export interface ProxySettings {
   /** Proxy for `https:` DFØ URLs; without it, `httpProxy` is used for them too (undici's rule). */
@@ -18,22 +19,13 @@ export interface ProxySettings {
   readonly noProxy?: string | undefined
 }
 
-const isProxyUrl = (text: string) => {
-  try {
-    const url = new URL(text)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
-
 /** A proxy URL may hold credentials (`http://user:pass@proxy:3128`), so it is a secret. */
 const proxyUrl = (name: string) =>
   Config.redacted(name).pipe(
     Config.orElse(() => Config.redacted(name.toLowerCase())),
     Config.validate({
       message: `${name} must be an http(s) URL such as http://proxy.example.no:3128`,
-      validation: (url) => isProxyUrl(Redacted.value(url))
+      validation: (url) => isHttpUrl(Redacted.value(url))
     }),
     Config.option,
     Config.map(Option.getOrUndefined)

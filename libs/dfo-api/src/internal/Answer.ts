@@ -3,10 +3,13 @@ import { Either, Option, Schema } from "effect"
 import { AttemptFailure } from "./AttemptFailure.js"
 import { parseWaitHeaders } from "./RetryAfter.js"
 
+/** An answer's headers as undici gives them: lower-case names. */
+export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
 /** A complete answer of one of DFØ's small calls (everything but the list's success). */
 export interface Answer {
   readonly status: number
-  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly headers: Headers
   /** `undefined` when the body was over the size limit and not read to its end. */
   readonly body: string | undefined
   readonly bodyLimit: number

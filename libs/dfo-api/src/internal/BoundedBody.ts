@@ -1,4 +1,5 @@
 import { Effect, Stream } from "effect"
+import type { Headers } from "./Answer.js"
 import { AttemptFailure } from "./AttemptFailure.js"
 
 /** The refusal of an answer larger than its call allows. */
@@ -10,10 +11,7 @@ export const tooLarge = (status: number, maxBytes: number): AttemptFailure =>
   })
 
 /** An answer's declared `content-length` is over the limit: refused before reading. */
-export const declaredTooLarge = (
-  headers: Readonly<Record<string, string | undefined>>,
-  maxBytes: number
-): boolean => {
+export const declaredTooLarge = (headers: Headers, maxBytes: number): boolean => {
   const declared = Number(headers["content-length"])
   return Number.isFinite(declared) && declared > maxBytes
 }

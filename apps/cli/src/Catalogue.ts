@@ -1,4 +1,4 @@
-import { ServerSettings } from "@dfo-writeback/contract"
+import * as ServerSettings from "@dfo-writeback/contract/ServerSettings"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"

@@ -1,6 +1,5 @@
 import { Args, CliConfig, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { toCanonicalJson } from "@dfo-writeback/contract"
 import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
@@ -147,10 +146,18 @@ const preflight = Argv.preflight(process.argv)
 const environment =
   preflight.logLevel === undefined ? process.env : { ...process.env, LOG_LEVEL: preflight.logLevel }
 
+/**
+ * The protobuf code behind `--json` is imported only for it: without it the CLI starts in
+ * 121 MB VmHWM, 28 MB heap instead of 129 MB, 33 MB.
+ */
+const encoder = Effect.promise(() => import("@dfo-writeback/contract")).pipe(
+  Effect.map((contract) => contract.toCanonicalJson)
+)
+
 /** What every subcommand runs with: the configuration, and events as canonical JSON. */
 const deps = (metricsFile: string | undefined) => ({
   load: load(environment, metricsFile),
-  encode: toCanonicalJson,
+  encoder,
   caller: Caller.of(process.env)
 })
 

@@ -8,7 +8,8 @@ import { settings } from "./EdgeSettings.js"
  * OpenTelemetry SDK, through `@effect/opentelemetry`, reads those metrics for the
  * Prometheus text format and exports spans over OTLP/HTTP when asked to. The SDK's modules
  * are imported only by the layer that needs them: a process without a collector or a
- * metrics endpoint never loads them (the CLI's start-up peak: 136 → N MB VmHWM).
+ * metrics endpoint never loads them (the CLI's start-up: 136 → 130 MB VmHWM, 36 → 33 MB
+ * live heap).
  */
 
 /** The settings; the standard `OTEL_*` variables not named here reach the OTLP exporter as usual. */

@@ -9,9 +9,11 @@ import tseslint from "typescript-eslint"
  * apps → libs → domain. Product code (`src/`) never imports a tool, tests may; nothing
  * imports an app; `domain` imports no other project and `contract` no service library; the
  * two clients (`portal-ldap`, `dfo-api`) do not know each other, and only `writeback`
- * composes them. `events` (the broker's messages) knows only `domain`: the server hands it
- * the run. `lease` (one full run across processes) knows no other project. `edge` (configuration sources, settings, logs, telemetry) is for the apps
- * and tools: no library imports it, in its code or its tests.
+ * composes them. `events` (the broker's messages) and `lease` (one full run across
+ * processes) know no service library: the apps hand the event consumer its run. `edge`
+ * (configuration sources, the settings declaration, logs, exporters) is a kit at the bottom
+ * of the graph: it imports no other project, in its code or its tests; the service
+ * libraries import it to declare their settings, `domain` does not.
  * `tools/scripts/test/ModuleBoundaries.test.ts` keeps a wrong import failing.
  */
 const services = ["scope:ldap", "scope:dfo", "scope:writeback", "scope:events", "scope:lease"]
@@ -25,8 +27,11 @@ const graph = (code) => [
     onlyDependOnLibsWithTags: code === "src" ? ["type:lib"] : ["type:lib", "type:tool"]
   },
   { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["type:lib", "type:tool"] },
-  { sourceTag: "type:lib", notDependOnLibsWithTags: ["scope:edge"] },
-  { sourceTag: "scope:domain", notDependOnLibsWithTags: ["scope:contract", ...services] },
+  { sourceTag: "scope:edge", notDependOnLibsWithTags: ["type:lib"] },
+  {
+    sourceTag: "scope:domain",
+    notDependOnLibsWithTags: ["scope:contract", "scope:edge", ...services]
+  },
   { sourceTag: "scope:contract", notDependOnLibsWithTags: services },
   {
     sourceTag: "scope:ldap",

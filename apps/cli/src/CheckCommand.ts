@@ -20,6 +20,7 @@ import * as path from "node:path"
 import { ExitCode } from "./ExitCode.js"
 import * as InvalidConfiguration from "./InvalidConfiguration.js"
 import * as MetricsFile from "./MetricsFile.js"
+import { catalogue } from "./Catalogue.js"
 
 /** What one check found; `fix` says what to do when it failed. */
 interface Finding {
@@ -202,14 +203,14 @@ const render = (line: Line, width: number, secrets: ReadonlyArray<string>) => {
 /** Runs every check; exit 0 when all pass, 2 otherwise or when the configuration is invalid. */
 export const check = (flags: CheckFlags, deps: CheckDeps): Effect.Effect<ExitCode> =>
   Effect.gen(function* () {
-    const whole = yield* Effect.either(ConfigSource.read(deps.settings, deps.env))
+    const whole = yield* Effect.either(ConfigSource.read(catalogue, deps.settings, deps.env))
     const caProblems = Either.isLeft(whole) ? whole.left.problems.filter(isCaProblem) : []
     if (Either.isLeft(whole) && caProblems.length < whole.left.problems.length) {
       process.stderr.write(`${InvalidConfiguration.text(whole.left)}\n`)
       return ExitCode.RunFailed
     }
     // Sections read on their own: a CA file the LDAP check cannot use leaves DFØ's to run.
-    const provider = yield* Effect.either(ConfigSource.fromEnvironment(deps.env))
+    const provider = yield* Effect.either(ConfigSource.fromEnvironment(catalogue, deps.env))
     if (Either.isLeft(provider)) {
       process.stderr.write(`${InvalidConfiguration.text(provider.left)}\n`)
       return ExitCode.RunFailed

@@ -3,10 +3,11 @@
  * with where it came from, every secret as `<redacted>`.
  */
 import { type AttributeMapping, mappingKinds } from "@dfo-writeback/domain"
-import { ConfigSource, LogFormat, Settings } from "@dfo-writeback/edge"
+import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
 import { type Config, Effect, Either } from "effect"
 import { ExitCode } from "./ExitCode.js"
 import * as InvalidConfiguration from "./InvalidConfiguration.js"
+import { catalogue } from "./Catalogue.js"
 
 export const redacted = "<redacted>"
 
@@ -42,22 +43,20 @@ const sourceOf = (source: ConfigSource.Source): Pick<Row, "source" | "file"> => 
 
 /** Every setting the CLI reads (the server's own left out), then the attribute mapping. */
 export const rows = (sourced: ConfigSource.Sourced<{ readonly mapping: AttributeMapping }>) => {
-  const settings = Settings.all
-    .filter((setting) => !Settings.serverOnly.has(setting.name))
-    .map((setting): Row => {
-      const value = sourced.values.get(setting.name)
-      const source = sourced.sources.get(setting.name)
-      if (value === undefined || source === undefined) {
-        return setting.default === undefined
-          ? { name: setting.name, value: "", source: "unset" }
-          : { name: setting.name, value: setting.default, source: "default" }
-      }
-      return {
-        name: setting.name,
-        value: setting.secret ? redacted : withoutPassword(value),
-        ...sourceOf(source)
-      }
-    })
+  const settings = catalogue.read.map((setting): Row => {
+    const value = sourced.values.get(setting.name)
+    const source = sourced.sources.get(setting.name)
+    if (value === undefined || source === undefined) {
+      return setting.default === undefined
+        ? { name: setting.name, value: "", source: "unset" }
+        : { name: setting.name, value: setting.default, source: "default" }
+    }
+    return {
+      name: setting.name,
+      value: setting.secret ? redacted : withoutPassword(value),
+      ...sourceOf(source)
+    }
+  })
   const mapping = (Object.keys(mappingKinds) as Array<keyof AttributeMapping>).map((field): Row => {
     const source = sourced.sources.get(`mapping_${field}`)
     const value = sourced.value.mapping[field]
@@ -89,14 +88,17 @@ export const table = (all: ReadonlyArray<Row>): string => {
 
 /** Prints the configuration; an invalid one is refused with exit 2, as `run` refuses it. */
 export const showConfig = (flags: { readonly json: boolean }, deps: ConfigDeps) =>
-  Effect.map(Effect.either(ConfigSource.readSourced(deps.settings, deps.env)), (read) => {
-    if (Either.isLeft(read)) {
-      process.stderr.write(`${InvalidConfiguration.text(read.left)}\n`)
-      return ExitCode.RunFailed
+  Effect.map(
+    Effect.either(ConfigSource.readSourced(catalogue, deps.settings, deps.env)),
+    (read) => {
+      if (Either.isLeft(read)) {
+        process.stderr.write(`${InvalidConfiguration.text(read.left)}\n`)
+        return ExitCode.RunFailed
+      }
+      const all = rows(read.right)
+      process.stdout.write(
+        flags.json ? all.map((row) => `${JSON.stringify(row)}\n`).join("") : `${table(all)}\n`
+      )
+      return ExitCode.Ok
     }
-    const all = rows(read.right)
-    process.stdout.write(
-      flags.json ? all.map((row) => `${JSON.stringify(row)}\n`).join("") : `${table(all)}\n`
-    )
-    return ExitCode.Ok
-  })
+  )

@@ -5,6 +5,7 @@
  */
 import { Settings } from "@dfo-writeback/edge"
 import * as Argv from "./Argv.js"
+import { catalogue } from "./Catalogue.js"
 import type { CommandDoc, OptionDoc } from "./Declaration.js"
 
 export interface Program {
@@ -183,9 +184,7 @@ export const cliSettings = (): string =>
   [
     "Settings (the environment, a secret also as NAME_FILE, or WRITEBACK_CONFIG):",
     ...table(
-      Settings.all
-        .filter((setting) => !Settings.serverOnly.has(setting.name))
-        .map((setting) => [setting.name, Settings.describe(setting)]),
+      catalogue.read.map((setting) => [setting.name, Settings.describe(setting)]),
       36
     )
   ].join("\n")

@@ -7,7 +7,8 @@
 import type { Stats } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { RunMetrics, Telemetry } from "@dfo-writeback/edge"
+import { Telemetry } from "@dfo-writeback/edge"
+import { RunMetrics } from "@dfo-writeback/writeback"
 import { Effect, Layer, Metric } from "effect"
 
 const lastSuccessLine = new RegExp(
@@ -109,7 +110,7 @@ const writeAtomically = (file: string, text: string) =>
   })
 
 /** Writes the metrics to `file` when the layer's scope closes, after the run. */
-export const layer = (file: string): Layer.Layer<never, never, Telemetry.PrometheusMetrics> =>
+export const layer = (file: string): Layer.Layer<never> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const metrics = yield* Telemetry.PrometheusMetrics
@@ -124,4 +125,5 @@ export const layer = (file: string): Layer.Layer<never, never, Telemetry.Prometh
         )
       )
     })
-  )
+    // The exporter is loaded only for a run that writes this file.
+  ).pipe(Layer.provide(Telemetry.prometheus))

@@ -86,7 +86,8 @@ export interface Job {
 
 export interface RunDeps {
   readonly load: Effect.Effect<Loaded, ConfigSource.ConfigFileError>
-  readonly encode: (event: WritebackEvent) => string
+  /** Events as canonical JSON for `--json`; loaded only when asked for. */
+  readonly encoder: Effect.Effect<(event: WritebackEvent) => string>
   /** Who runs the CLI (`Caller.of`): into the `audit` lines and `RunSummary.caller`. */
   readonly caller: string
   /** The command's usage line, repeated after a usage error. */
@@ -186,7 +187,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         err: process.stderr
       }
       const output = flags.json
-        ? Output.json(streams, deps.encode)
+        ? Output.json(streams, yield* deps.encoder)
         : Output.human(streams, () => flags.processAll)
 
       const loaded = yield* Effect.either(deps.load)

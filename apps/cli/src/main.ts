@@ -1,14 +1,14 @@
 import { Args, Command, HelpDoc, Options } from "@effect/cli"
-import { toCanonicalJson } from "@dfo-writeback/contract"
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
-import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { Cause, Config, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Caller from "./Caller.js"
+import { catalogue } from "./Catalogue.js"
 import * as Check from "./CheckCommand.js"
 import * as CommandLine from "./CommandLine.js"
 import * as ConfigCommand from "./ConfigCommand.js"
@@ -77,9 +77,9 @@ const load = (
   env: Readonly<Record<string, string | undefined>>,
   metricsFile: string | undefined
 ): Effect.Effect<Loaded, ConfigSource.ConfigFileError> =>
-  Effect.map(ConfigSource.read(settings, env), (all) => ({
+  Effect.map(ConfigSource.read(catalogue, settings, env), (all) => ({
     logging: { level: all.logging.level, format: all.logging.format },
-    requestTimeoutMs: all.dfo.timeoutMs ?? 10_000,
+    requestTimeoutMs: all.dfo.timeoutMs ?? DfoSettings.settings.timeoutMs.default,
     plan: Plan.reviewOf({
       baseUrl: all.dfo.baseUrl,
       mapping: all.mapping,
@@ -87,7 +87,7 @@ const load = (
       maxAgeHours: all.writeback.planMaxAgeHours
     }),
     services: Layer.merge(
-      Telemetry.instrument.pipe(
+      RunTelemetry.instrument.pipe(
         Layer.provide(Writeback.layer),
         Layer.provide(
           Layer.mergeAll(
@@ -142,10 +142,18 @@ const preflight = Argv.preflight(process.argv)
 const environment =
   preflight.logLevel === undefined ? process.env : { ...process.env, LOG_LEVEL: preflight.logLevel }
 
+/**
+ * The protobuf code behind `--json` is imported only for it: without it the CLI starts in
+ * 121 MB VmHWM, 28 MB heap instead of 129 MB, 33 MB.
+ */
+const encoder = Effect.promise(() => import("@dfo-writeback/contract")).pipe(
+  Effect.map((contract) => contract.toCanonicalJson)
+)
+
 /** What every subcommand runs with: the configuration, events as canonical JSON, its usage. */
 const deps = (command: string, metricsFile: string | undefined) => ({
   load: load(environment, metricsFile),
-  encode: toCanonicalJson,
+  encoder,
   caller: Caller.of(process.env),
   usage: usageFor(command)
 })

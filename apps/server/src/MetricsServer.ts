@@ -5,6 +5,7 @@
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { ServerSettings } from "@dfo-writeback/contract"
 import { Telemetry } from "@dfo-writeback/edge"
 import { Config, Effect, Layer, Option, Runtime, Schema } from "effect"
 
@@ -28,7 +29,7 @@ const parseListen = (value: string) => {
 /** `METRICS_LISTEN=host:port` (`127.0.0.1:9464`, `[::]:9464`, `:9464`). */
 export const config: Config.Config<MetricsSettings> = Config.all({
   listen: Config.option(
-    Config.string("METRICS_LISTEN").pipe(
+    Config.string(ServerSettings.settings.metricsListen.name).pipe(
       Config.validate({
         message:
           "METRICS_LISTEN must be host:port (port 0–65535), e.g. 127.0.0.1:9464, [::]:9464 or :9464",
@@ -76,9 +77,7 @@ const handler =
   }
 
 /** Serves `/metrics` while the scope lasts, when `METRICS_LISTEN` is set. */
-export const layer = (
-  settings: MetricsSettings
-): Layer.Layer<never, MetricsServerError, Telemetry.PrometheusMetrics> =>
+export const layer = (settings: MetricsSettings): Layer.Layer<never, MetricsServerError> =>
   Option.match(settings.listen, {
     onNone: () => Layer.empty,
     onSome: ({ host, port }) =>
@@ -132,5 +131,6 @@ export const layer = (
             })
           )
         })
-      )
+        // The exporter is loaded only here, when /metrics is served.
+      ).pipe(Layer.provide(Telemetry.prometheus))
   })

@@ -5,10 +5,13 @@
 import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as tlsModule from "node:tls"
+import { ServerSettings } from "@dfo-writeback/contract"
 import { Settings } from "@dfo-writeback/edge"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import * as Callers from "./Callers.js"
 import * as ListenAddress from "./ListenAddress.js"
+
+const { settings } = ServerSettings
 
 /** The certificate and key the server presents, and the CA its clients must chain to. */
 export interface TlsSettings {
@@ -38,8 +41,8 @@ export interface ServerSettings {
   readonly healthCheckIntervalMs: number
 }
 
-const listen = Config.string("GRPC_LISTEN").pipe(
-  Config.withDefault("127.0.0.1:50051"),
+const listen = Config.string(settings.listen.name).pipe(
+  Config.withDefault(settings.listen.default),
   Config.validate({
     message:
       "GRPC_LISTEN must be host:port (port 0–65535), e.g. 127.0.0.1:50051, 0.0.0.0:50051, [::]:50051 or :50051",
@@ -47,20 +50,23 @@ const listen = Config.string("GRPC_LISTEN").pipe(
   })
 )
 
-const authTokens = Config.option(Config.redacted("GRPC_AUTH_TOKENS")).pipe(
+const authTokens = Config.option(Config.redacted(settings.authTokens.name)).pipe(
   Config.mapOrFail(
     Option.match({
       onNone: () => Either.right([]),
       onSome: (tokens) =>
         Either.mapLeft(Callers.parse(Redacted.value(tokens)), (problems) =>
-          ConfigError.InvalidData(["GRPC_AUTH_TOKENS"], problems.join("; "))
+          ConfigError.InvalidData([settings.authTokens.name], problems.join("; "))
         )
     })
   )
 )
 
 /** A duration a Node.js timer can hold: at most 2^31 − 1 ms, or the timer fires at once. */
-const milliseconds = (name: string, min: number, fallback: number) =>
+const milliseconds = (
+  { default: fallback, name }: Settings.Declared<"integer", number>,
+  min: number
+) =>
   Config.integer(name).pipe(
     Config.withDefault(fallback),
     Config.validate({
@@ -128,9 +134,9 @@ const combine = (
 }
 
 const tls = Config.all({
-  cert: file("GRPC_TLS_CERT_FILE"),
-  key: file("GRPC_TLS_KEY_FILE"),
-  clientCa: file("GRPC_TLS_CLIENT_CA_FILE")
+  cert: file(settings.tlsCertFile.name),
+  key: file(settings.tlsKeyFile.name),
+  clientCa: file(settings.tlsClientCaFile.name)
 }).pipe(
   Config.mapOrFail(
     ({
@@ -196,16 +202,16 @@ const tls = Config.all({
 export const config: Config.Config<ServerSettings> = Config.all({
   listen,
   authTokens,
-  allowUnauthenticated: Config.boolean("GRPC_ALLOW_UNAUTHENTICATED").pipe(
-    Config.withDefault(false)
+  allowUnauthenticated: Config.boolean(settings.allowUnauthenticated.name).pipe(
+    Config.withDefault(settings.allowUnauthenticated.default)
   ),
   tls,
-  shutdownGraceMs: milliseconds("GRPC_SHUTDOWN_GRACE_MS", 0, 30_000),
-  streamStallTimeoutMs: milliseconds("GRPC_STREAM_STALL_TIMEOUT_MS", 1, 60_000),
-  maxRunMs: milliseconds("WRITEBACK_MAX_RUN_MS", 1, 7_200_000),
-  shutdownDrainMs: milliseconds("GRPC_SHUTDOWN_DRAIN_MS", 0, 5_000),
-  healthCheckIntervalMs: Config.integer("GRPC_HEALTH_CHECK_INTERVAL_MS").pipe(
-    Config.withDefault(30_000),
+  shutdownGraceMs: milliseconds(settings.shutdownGraceMs, 0),
+  streamStallTimeoutMs: milliseconds(settings.streamStallTimeoutMs, 1),
+  maxRunMs: milliseconds(settings.maxRunMs, 1),
+  shutdownDrainMs: milliseconds(settings.shutdownDrainMs, 0),
+  healthCheckIntervalMs: Config.integer(settings.healthCheckIntervalMs.name).pipe(
+    Config.withDefault(settings.healthCheckIntervalMs.default),
     Config.validate({
       // Health older than 30 s would let a load balancer send calls to a server that lost
       // LDAP or DFØ long ago (issue #12: checked at most every 30 s).
@@ -218,6 +224,6 @@ export const config: Config.Config<ServerSettings> = Config.all({
     message:
       "GRPC_AUTH_TOKENS is required (comma-separated bearer tokens); " +
       "set GRPC_ALLOW_UNAUTHENTICATED=true to serve without authentication",
-    validation: (settings) => settings.authTokens.length > 0 || settings.allowUnauthenticated
+    validation: (read) => read.authTokens.length > 0 || read.allowUnauthenticated
   })
 )

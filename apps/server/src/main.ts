@@ -7,10 +7,11 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
-import { Plan, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
 import { createRequire } from "node:module"
+import { catalogue, serverOwn } from "./Catalogue.js"
 import * as GrpcServer from "./GrpcServer.js"
 import * as MetricsServer from "./MetricsServer.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -32,28 +33,27 @@ const settings = Config.all({
 
 const serve = (all: Config.Config.Success<typeof settings>) =>
   Layer.launch(
-    Layer.merge(
-      GrpcServer.layer({
-        ...all.server,
-        plan: Plan.reviewOf({
-          baseUrl: all.dfo.baseUrl,
-          mapping: all.mapping,
-          rules: all.writeback.rules,
-          maxAgeHours: all.writeback.planMaxAgeHours
-        })
-      }).pipe(
-        // Every run counted in /metrics and traced as a `Writeback.run` span.
-        Layer.provide(Telemetry.instrument),
-        Layer.provide(Writeback.layer),
-        Layer.provide(
-          Layer.mergeAll(
-            PortalDirectory.layerMapped(all.ldap),
-            DfoEmployees.layer(all.dfo),
-            WritebackConfig.layerMapped(all.writeback)
-          ).pipe(Layer.provide(ConfiguredMapping.layer(all.mapping)))
-        )
+    GrpcServer.layer({
+      ...all.server,
+      plan: Plan.reviewOf({
+        baseUrl: all.dfo.baseUrl,
+        mapping: all.mapping,
+        rules: all.writeback.rules,
+        maxAgeHours: all.writeback.planMaxAgeHours
+      })
+    }).pipe(
+      // Every run counted in /metrics and traced as a `Writeback.run` span.
+      Layer.provide(RunTelemetry.instrument),
+      Layer.provide(Writeback.layer),
+      Layer.provide(
+        Layer.mergeAll(
+          PortalDirectory.layerMapped(all.ldap),
+          DfoEmployees.layer(all.dfo),
+          WritebackConfig.layerMapped(all.writeback)
+        ).pipe(Layer.provide(ConfiguredMapping.layer(all.mapping)))
       ),
-      MetricsServer.layer(all.metrics)
+      // /metrics answers before the server says it is listening (its exporter loads first).
+      Layer.provide(MetricsServer.layer(all.metrics))
     )
   ).pipe(
     Effect.tapError((error) => Effect.logError(`start-up failed: ${error.message}`)),
@@ -70,7 +70,7 @@ const reportConfigProblems = (problems: ReadonlyArray<string>) =>
   )
 
 const main = Effect.gen(function* () {
-  const all = yield* ConfigSource.read(settings, process.env).pipe(
+  const all = yield* ConfigSource.read(catalogue, settings, process.env).pipe(
     Effect.tapError((error) => reportConfigProblems(error.problems))
   )
   return yield* serve(all)
@@ -85,10 +85,10 @@ invalid configuration exits 2.
 usage: writeback-server [--help | --version]
 
 Settings come from the environment (and WRITEBACK_CONFIG). The server's own:
-${Settings.helpText((setting) => Settings.serverOnly.has(setting.name))}
+${Settings.helpText(catalogue, serverOwn)}
 
 Shared with the CLI (\`writeback config\` shows their values and sources):
-${Settings.helpText((setting) => !Settings.serverOnly.has(setting.name))}
+${Settings.helpText(catalogue, (setting) => !serverOwn(setting))}
 `
 
 const args = process.argv.slice(2)

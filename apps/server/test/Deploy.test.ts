@@ -6,7 +6,7 @@ import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
+import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
 import { WritebackConfig } from "@dfo-writeback/writeback"
 import { ChildProcess, ServiceLinks } from "@dfo-writeback/testkit"
 import { assert, describe, it, layer } from "@effect/vitest"
@@ -23,6 +23,7 @@ import {
   Option
 } from "effect"
 import { parseAllDocuments } from "yaml"
+import { catalogue } from "../src/Catalogue.js"
 import * as MetricsServer from "../src/MetricsServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import * as Fixture from "./utils/fixture.js"
@@ -177,10 +178,8 @@ describe("the settings catalogue", () => {
       const read = [...asked].filter(
         (name) => !name.startsWith("mapping") && name === name.toUpperCase()
       )
-      const catalogue = Settings.all
-        .map((s) => s.name)
-        .filter((name) => name !== "WRITEBACK_CONFIG")
-      assert.deepStrictEqual([...new Set(read)].sort(), [...catalogue].sort())
+      const names = catalogue.all.map((s) => s.name).filter((name) => name !== "WRITEBACK_CONFIG")
+      assert.deepStrictEqual([...new Set(read)].sort(), [...names].sort())
     })
   )
 })
@@ -191,7 +190,7 @@ describe("deploy/", () => {
       const { asked } = yield* inventory(serverSettings)
       const known = new Set([
         ...asked,
-        ...ConfigSource.secretSettings.map((name) => `${name}_FILE`),
+        ...catalogue.secrets.map((name) => `${name}_FILE`),
         "WRITEBACK_CONFIG"
       ])
       const files = filesUnder(deploy)
@@ -216,7 +215,7 @@ describe("deploy/", () => {
         const required = isServer ? [...server, "GRPC_AUTH_TOKENS"] : [...cli]
         const missing = required.filter((name) => !named.has(name) && !named.has(`${name}_FILE`))
         assert.deepStrictEqual(missing, [], `${unit} does not name every required setting`)
-        for (const secret of ConfigSource.secretSettings) {
+        for (const secret of catalogue.secrets) {
           assert.isFalse(named.has(secret), `${unit} gives ${secret} as a file, never inline`)
         }
       }
@@ -324,7 +323,7 @@ describe("deploy/kubernetes/", () => {
       )
       assert.isDefined(value, "the server sets no METRICS_LISTEN")
       // Read as the server reads it: a value it refuses would stop start-up.
-      const { listen } = yield* ConfigSource.read(MetricsServer.config, {
+      const { listen } = yield* ConfigSource.read(catalogue, MetricsServer.config, {
         METRICS_LISTEN: String(at(value, "value"))
       })
       const { host, port } = Option.getOrThrowWith(

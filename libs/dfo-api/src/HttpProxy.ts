@@ -4,8 +4,26 @@
  * `Config` like every other setting, so the library never looks at `process.env` and tests
  * give them explicitly.
  */
+import { Settings } from "@dfo-writeback/edge"
 import { Config, Option, Redacted } from "effect"
 import { isHttpUrl } from "./internal/HttpUrl.js"
+
+/** The proxy settings, each declared once (part of `DfoSettings`). */
+export const settings = {
+  httpsProxy: Settings.setting(
+    "HTTPS_PROXY",
+    "text",
+    undefined,
+    "egress proxy for DFØ requests over https (also https_proxy); LDAP is reached directly"
+  ),
+  httpProxy: Settings.setting(
+    "HTTP_PROXY",
+    "text",
+    undefined,
+    "egress proxy for DFØ requests over http"
+  ),
+  noProxy: Settings.setting("NO_PROXY", "text", undefined, "hosts reached without the proxy")
+}
 
 export interface ProxySettings {
   /** Proxy for `https:` DFØ URLs; without it, `httpProxy` is used for them too (undici's rule). */
@@ -33,10 +51,10 @@ const proxyUrl = (name: string) =>
 
 /** `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or `https_proxy`, `http_proxy`, `no_proxy`). */
 export const config: Config.Config<ProxySettings> = Config.all({
-  httpsProxy: proxyUrl("HTTPS_PROXY"),
-  httpProxy: proxyUrl("HTTP_PROXY"),
-  noProxy: Config.string("NO_PROXY").pipe(
-    Config.orElse(() => Config.string("no_proxy")),
+  httpsProxy: proxyUrl(settings.httpsProxy.name),
+  httpProxy: proxyUrl(settings.httpProxy.name),
+  noProxy: Config.string(settings.noProxy.name).pipe(
+    Config.orElse(() => Config.string(settings.noProxy.name.toLowerCase())),
     Config.option,
     Config.map(Option.getOrUndefined)
   )

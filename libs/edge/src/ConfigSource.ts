@@ -1,8 +1,8 @@
-import { mappingKinds } from "@dfo-writeback/domain"
 import { type Config, ConfigError, ConfigProvider, Effect, Either, Schema } from "effect"
 import * as fs from "node:fs"
 import { isServiceLink } from "./internal/serviceLinks.js"
 import { unknownName } from "./internal/suggest.js"
+import { settings } from "./EdgeSettings.js"
 import * as Settings from "./Settings.js"
 
 /** The largest `WRITEBACK_CONFIG` or `*_FILE` read: `/dev/zero` must not grow the process. */
@@ -152,13 +152,9 @@ const mappingValue = (
   }
 }
 
-const fileKeys = [
-  ...Settings.all.map((s) => s.name).filter((name) => name !== "WRITEBACK_CONFIG"),
-  "mapping"
-]
-
 /** The `WRITEBACK_CONFIG` file's entries, type-checked; keys the environment holds are left out. */
 const readConfigFile = (
+  catalogue: Settings.Catalogue,
   path: string,
   env: Readonly<Record<string, string | undefined>>,
   into: Gathered
@@ -180,10 +176,10 @@ const readConfigFile = (
         continue
       }
       for (const [field, sources] of Object.entries(value)) {
-        const kind = (mappingKinds as Record<string, "attribute" | "attributes" | "value">)[field]
+        const kind = catalogue.mapping[field]
         if (kind === undefined) {
           into.problems.push(
-            `${where}: ${unknownName("mapping key", field, Object.keys(mappingKinds))}`
+            `${where}: ${unknownName("mapping key", field, Object.keys(catalogue.mapping))}`
           )
           continue
         }
@@ -195,8 +191,12 @@ const readConfigFile = (
       }
       continue
     }
-    const setting = Settings.find(key)
-    if (setting === undefined || key === "WRITEBACK_CONFIG") {
+    const setting = catalogue.find(key)
+    if (setting === undefined || key === settings.config.name) {
+      const fileKeys = [
+        ...catalogue.all.map((s) => s.name).filter((name) => name !== settings.config.name),
+        "mapping"
+      ]
       into.problems.push(`${where}: ${unknownName("setting", key, fileKeys)}`)
       continue
     }
@@ -218,7 +218,10 @@ const environment: Source = { _tag: "environment" }
  * Problems found here (unknown names, empty values, unreadable or oversized files, values of
  * the wrong type) are all collected.
  */
-const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => {
+const gather = (
+  catalogue: Settings.Catalogue,
+  env: Readonly<Record<string, string | undefined>>
+): Gathered => {
   const gathered: Gathered = {
     values: new Map(),
     sources: new Map(),
@@ -227,9 +230,9 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
   }
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue
-    if (Settings.environmentNames.has(name)) {
+    if (catalogue.environmentNames.has(name)) {
       if (value.trim() === "") {
-        const fallback = Settings.find(name)?.default
+        const fallback = catalogue.find(name)?.default
         gathered.problems.push(
           fallback === undefined
             ? `${name} is set but empty`
@@ -241,12 +244,12 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
     } else if (Settings.ownPrefixes.some((prefix) => name.startsWith(prefix))) {
       // Kubernetes names a Service's variables after it: `sap-gateway` gives SAP_GATEWAY_….
       if (isServiceLink(name, value, env)) continue
-      gathered.problems.push(`${name}: ${unknownName("setting", name, Settings.environmentNames)}`)
+      gathered.problems.push(`${name}: ${unknownName("setting", name, catalogue.environmentNames)}`)
       continue
     }
     set(gathered, name, value, environment)
   }
-  for (const name of Settings.secrets) {
+  for (const name of catalogue.secrets) {
     const fileName = `${name}_FILE`
     const path = env[fileName]
     if (path === undefined) continue
@@ -271,8 +274,8 @@ const gather = (env: Readonly<Record<string, string | undefined>>): Gathered => 
       gathered.named.delete(name)
     }
   }
-  const file = env["WRITEBACK_CONFIG"]
-  if (file !== undefined && file.trim() !== "") readConfigFile(file, env, gathered)
+  const file = env[settings.config.name]
+  if (file !== undefined && file.trim() !== "") readConfigFile(catalogue, file, env, gathered)
   return gathered
 }
 
@@ -284,12 +287,13 @@ const toError = (problems: ReadonlyArray<string>) => {
   return first === undefined ? undefined : new ConfigFileError({ problems: [first, ...rest] })
 }
 
-/** The ConfigProvider over `env`, or every problem of its sources. */
+/** The ConfigProvider over `env` for `catalogue`, or every problem of its sources. */
 export const fromEnvironment = (
+  catalogue: Settings.Catalogue,
   env: Readonly<Record<string, string | undefined>>
 ): Effect.Effect<ConfigProvider.ConfigProvider, ConfigFileError> =>
   Effect.suspend(() => {
-    const { values, problems } = gather(env)
+    const { values, problems } = gather(catalogue, env)
     const error = toError(problems)
     return error === undefined ? Effect.succeed(provider(values)) : Effect.fail(error)
   })
@@ -307,11 +311,12 @@ export interface Sourced<A> {
  * and those of the values (`SAP_CONCURRENCY: expected an integer`) together.
  */
 export const readSourced = <A>(
+  catalogue: Settings.Catalogue,
   config: Config.Config<A>,
   env: Readonly<Record<string, string | undefined>>
 ): Effect.Effect<Sourced<A>, ConfigFileError> =>
   Effect.suspend(() => {
-    const { named, problems: sourceProblems, sources, values } = gather(env)
+    const { named, problems: sourceProblems, sources, values } = gather(catalogue, env)
     return Effect.withConfigProvider(Effect.either(config), provider(values)).pipe(
       Effect.flatMap((result) => {
         if (Either.isRight(result) && sourceProblems.length === 0) {
@@ -330,10 +335,11 @@ export const readSourced = <A>(
 
 /** Reads `config` from `env`; fails as `readSourced` does. */
 export const read = <A>(
+  catalogue: Settings.Catalogue,
   config: Config.Config<A>,
   env: Readonly<Record<string, string | undefined>>
 ): Effect.Effect<A, ConfigFileError> =>
-  Effect.map(readSourced(config, env), (sourced) => sourced.value)
+  Effect.map(readSourced(catalogue, config, env), (sourced) => sourced.value)
 
 /**
  * Every problem of a configuration error, one line each, named by setting. A missing
@@ -353,6 +359,3 @@ export const problems = (error: ConfigError.ConfigError): ReadonlyArray<string> 
   })
   return [...new Set(all)]
 }
-
-/** The secrets of CONTRACT §6, each also readable from `NAME_FILE`. */
-export const secretSettings = Settings.secrets

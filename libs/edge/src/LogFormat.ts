@@ -13,6 +13,7 @@ import {
   Option,
   Tracer
 } from "effect"
+import { settings } from "./EdgeSettings.js"
 
 /** `json`: one object a line, as the sector's Loki expects (CONTRACT §6); `text` for people. */
 export type Format = "json" | "text"
@@ -143,10 +144,13 @@ const levels: Record<string, LogLevel.LogLevel> = {
 /** `LOG_LEVEL` and `LOG_FORMAT` (CONTRACT §6). */
 export const OptionsConfig = (write: (line: string) => void): Config.Config<Options> =>
   Config.all({
-    level: Config.literal(...(Object.keys(levels) as [string, ...Array<string>]))("LOG_LEVEL").pipe(
-      Config.withDefault("info")
-    ),
-    format: Config.literal("json", "text")("LOG_FORMAT").pipe(Config.withDefault("json" as const))
+    level: Config.literal(...(Object.keys(levels) as [string, ...Array<string>]))(
+      settings.logLevel.name
+    ).pipe(Config.withDefault(settings.logLevel.default)),
+    format: Config.literal(
+      "json",
+      "text"
+    )(settings.logFormat.name).pipe(Config.withDefault(settings.logFormat.default))
   }).pipe(
     Config.map(({ level, format }) => ({ level: levels[level] ?? LogLevel.Info, format, write }))
   )

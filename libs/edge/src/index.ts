@@ -1,6 +1,6 @@
 export * as ConfigSource from "./ConfigSource.js"
 export * as Settings from "./Settings.js"
+export * as EdgeSettings from "./EdgeSettings.js"
 export * as LogFormat from "./LogFormat.js"
-export * as RunMetrics from "./RunMetrics.js"
 export * as Telemetry from "./Telemetry.js"
 export * as Suggest from "./Suggest.js"

@@ -1,32 +1,57 @@
+// How a process's catalogue is built from its libraries' declarations; the README's table
+// is checked against the apps' catalogues (apps/cli/test/Settings.test.ts).
 import { assert, describe, it } from "@effect/vitest"
-import * as fs from "node:fs"
 import { Settings } from "../src/index.js"
 
-const readme = fs.readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+const { setting } = Settings
 
-/** The names in the first column of the README's configuration table. */
-const readmeNames = () => {
-  const section = readme.slice(readme.indexOf("## Configuration"))
-  const table = section.slice(0, section.indexOf("\n\n", section.indexOf("| variable")))
-  return table
-    .split("\n")
-    .filter((line) => line.startsWith("| `"))
-    .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([A-Z0-9_]+)`/g)])
-    .map((match) => match[1] ?? "")
+const client = {
+  url: setting("X_URL", "text", undefined, "where"),
+  key: setting("X_KEY", "text", undefined, "the key", true),
+  timeoutMs: setting("X_TIMEOUT_MS", "integer", 10_000, "each request"),
+  roles: setting("X_ROLES", "list", ["a", "b"], "roles"),
+  strict: setting("X_STRICT", "boolean", false, "strict")
 }
+const server = { listen: setting("Y_LISTEN", "text", "127.0.0.1:1", "address") }
 
-describe("Settings", () => {
-  it("the README's configuration table lists exactly the catalogue, in its order", () => {
+const catalogue = Settings.catalogue({
+  declarations: [client, server],
+  elsewhere: [server],
+  mapping: { epost: "attributes" }
+})
+
+describe("Settings.catalogue", () => {
+  it("lists every declaration in order, each default as people read it", () => {
     assert.deepStrictEqual(
-      readmeNames(),
-      Settings.all.map((s) => s.name)
+      catalogue.all.map((s) => [s.name, s.default]),
+      [
+        ["X_URL", undefined],
+        ["X_KEY", undefined],
+        ["X_TIMEOUT_MS", "10000"],
+        ["X_ROLES", "a,b"],
+        ["X_STRICT", "false"],
+        ["Y_LISTEN", "127.0.0.1:1"]
+      ]
     )
   })
 
-  it("names are unique and every secret has a _FILE form", () => {
-    const names = Settings.all.map((s) => s.name)
-    assert.strictEqual(new Set(names).size, names.length)
-    for (const secret of Settings.secrets)
-      assert.isTrue(Settings.environmentNames.has(`${secret}_FILE`))
+  it("reads all but the other process's settings, which it still knows", () => {
+    assert.deepStrictEqual(
+      catalogue.read.map((s) => s.name),
+      ["X_URL", "X_KEY", "X_TIMEOUT_MS", "X_ROLES", "X_STRICT"]
+    )
+    assert.strictEqual(catalogue.find("Y_LISTEN")?.meaning, "address")
+    assert.isTrue(catalogue.environmentNames.has("Y_LISTEN"))
+  })
+
+  it("a secret is also known by its _FILE form; no other setting is", () => {
+    assert.deepStrictEqual(catalogue.secrets, ["X_KEY"])
+    assert.isTrue(catalogue.environmentNames.has("X_KEY_FILE"))
+    assert.isFalse(catalogue.environmentNames.has("X_URL_FILE"))
+  })
+
+  it("help shows each meaning, default and _FILE form", () => {
+    assert.include(Settings.helpText(catalogue), "X_TIMEOUT_MS  each request (default 10000)")
+    assert.include(Settings.helpText(catalogue), "the key; secret, also as X_KEY_FILE")
   })
 })

@@ -1,8 +1,6 @@
-import { emptyCounts, RunStarted, RunSummary } from "@dfo-writeback/domain"
-import { Writeback } from "@dfo-writeback/writeback"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Metric, Option, Stream } from "effect"
-import { RunMetrics, Telemetry } from "../src/index.js"
+import { ConfigProvider, Effect, Either, Option } from "effect"
+import { Telemetry } from "../src/index.js"
 
 const read = (env: Record<string, string>) =>
   Effect.either(
@@ -71,51 +69,6 @@ describe("Telemetry.config (the standard OTEL_* variables)", () => {
       const url = yield* read({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })
       assert.isTrue(Either.isLeft(url))
       if (Either.isLeft(url)) assert.include(String(url.left), "OTEL_EXPORTER_OTLP_ENDPOINT")
-    })
-  )
-})
-
-describe("Telemetry.instrument", () => {
-  it.effect("an applied plan counts as kind apply and never moves the full-run figures", () =>
-    Effect.gen(function* () {
-      const events = Stream.make(
-        new RunStarted({ runId: "r", logOnly: false, readOnly: false, processAll: true }),
-        new RunSummary({
-          runId: "r",
-          ...emptyCounts,
-          skippedByReason: {},
-          dfoRequests: 0,
-          dfoRetries: 0,
-          dfoRateLimited: 0,
-          logOnly: false,
-          aborted: false,
-          abortReason: "",
-          durationMs: 1,
-          caller: ""
-        })
-      )
-      // The program itself is not under test here: only how `instrument` observes it.
-      const program = Layer.succeed(
-        Writeback.Writeback,
-        Writeback.Writeback.of({ run: () => events, apply: () => events })
-      )
-      const applied = Metric.tagged(
-        Metric.tagged(RunMetrics.runs, "kind", "apply"),
-        "result",
-        "done"
-      )
-      const figures = Effect.all([
-        Metric.value(applied),
-        Metric.value(RunMetrics.lastSuccessfulFullRun),
-        Metric.value(RunMetrics.lastFullRunTimestamp)
-      ])
-      const [before, success, last] = yield* figures
-      yield* Effect.flatMap(Writeback.Writeback, (writeback) =>
-        Stream.runDrain(writeback.apply(undefined as never))
-      ).pipe(Effect.provide(Telemetry.instrument.pipe(Layer.provide(program))))
-      const [after, successAfter, lastAfter] = yield* figures
-      assert.strictEqual(after.count - before.count, 1)
-      assert.deepStrictEqual([successAfter, lastAfter], [success, last])
     })
   )
 })

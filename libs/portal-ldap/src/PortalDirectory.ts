@@ -49,6 +49,7 @@ import {
 } from "./internal/settings.js"
 import { makeShared } from "./internal/shared.js"
 import * as LdapMetrics from "./LdapMetrics.js"
+import { settings as declared } from "./LdapSettings.js"
 
 /** The Portal LDAP as the writeback reads it (CONTRACT §2). */
 export interface Service {
@@ -103,52 +104,54 @@ export interface Options {
   readonly url: string
   readonly bindDn: string
   readonly bindPassword: Redacted.Redacted<string>
-  /** Default `ou=Accounts,dc=meta`. */
+  /** Default as `LdapSettings` declares it, as for every option below. */
   readonly baseDn?: string
-  /** StartTLS on an `ldap://` URL (default false). */
+  /** StartTLS on an `ldap://` URL. */
   readonly startTls?: boolean
   /** PEM CA bundle trusted for TLS instead of the system's. */
   readonly caFile?: string | undefined
-  /** Paged-search page size (default 500). */
+  /** Paged-search page size. */
   readonly pageSize?: number
-  /** TCP connect and TLS handshake, each (default 5 000 ms). */
+  /** TCP connect and TLS handshake, each. */
   readonly connectTimeoutMs?: number
-  /** Each LDAP operation: bind, a lookup, one page (default 30 000 ms). */
+  /** Each LDAP operation: bind, a lookup, one page. */
   readonly timeoutMs?: number
   /** Default: the contract's RapidIdentity names. */
   readonly mapping?: AttributeMapping
 }
 
-export const defaultBaseDn = "ou=Accounts,dc=meta"
+export const defaultBaseDn = declared.baseDn.default
 
 /**
  * The `PORTAL_LDAP_*` settings of CONTRACT §6. Not the attribute mapping: the directory
  * takes that from `ConfiguredMapping`, the one the writeback's rules read too.
  */
 export const config: Config.Config<Omit<Options, "mapping">> = Config.all({
-  url: Config.string("PORTAL_LDAP_URL").pipe(
+  url: Config.string(declared.url.name).pipe(
     Config.validate({
       message: "must be an ldap://host[:port] or ldaps://host[:port] URL",
       validation: (url) => parseUrl(url) !== undefined
     })
   ),
-  bindDn: Config.string("PORTAL_LDAP_BIND_DN"),
-  bindPassword: secretConfig("PORTAL_LDAP_BIND_PASSWORD"),
-  baseDn: Config.string("PORTAL_LDAP_BASE_DN").pipe(Config.withDefault(defaultBaseDn)),
-  startTls: Config.boolean("PORTAL_LDAP_STARTTLS").pipe(Config.withDefault(false)),
+  bindDn: Config.string(declared.bindDn.name),
+  bindPassword: secretConfig(declared.bindPassword.name),
+  baseDn: Config.string(declared.baseDn.name).pipe(Config.withDefault(defaultBaseDn)),
+  startTls: Config.boolean(declared.startTls.name).pipe(
+    Config.withDefault(declared.startTls.default)
+  ),
   caFile: Config.option(
-    Config.string("PORTAL_LDAP_CA_FILE").pipe(
+    Config.string(declared.caFile.name).pipe(
       Config.mapOrFail((path) => {
         const problem = caBundleProblem(path)
         return problem === undefined
           ? Either.right(path)
-          : Either.left(ConfigError.InvalidData(["PORTAL_LDAP_CA_FILE"], problem))
+          : Either.left(ConfigError.InvalidData([declared.caFile.name], problem))
       })
     )
   ),
-  pageSize: positiveInteger("PORTAL_LDAP_PAGE_SIZE", 500),
-  connectTimeoutMs: timeout("PORTAL_LDAP_CONNECT_TIMEOUT_MS", 5000),
-  timeoutMs: timeout("PORTAL_LDAP_TIMEOUT_MS", 30_000)
+  pageSize: positiveInteger(declared.pageSize),
+  connectTimeoutMs: timeout(declared.connectTimeoutMs),
+  timeoutMs: timeout(declared.timeoutMs)
 }).pipe(
   Config.validate({
     message: "PORTAL_LDAP_STARTTLS applies to ldap:// URLs only (ldaps:// is TLS already)",
@@ -166,7 +169,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const settings = yield* settingsFrom(options)
     const mapping = options.mapping ?? defaultMapping
     const baseDn = options.baseDn ?? defaultBaseDn
-    const pageSize = options.pageSize ?? 500
+    const pageSize = options.pageSize ?? declared.pageSize.default
     const attributes = [...requestedAttributes(mapping)]
     const decodeEntry = ParseResult.decodeUnknownEither(PortalUserFromEntry(mapping))
     /** An entry as a `PortalUser`; one the rules cannot read fails the search. */

@@ -3,7 +3,9 @@ import {
   ConfiguredMapping,
   type WritebackRules
 } from "@dfo-writeback/domain"
+import type { Settings } from "@dfo-writeback/edge"
 import { Config, type ConfigError, Context, Effect, Layer } from "effect"
+import { settings } from "./WritebackSettings.js"
 
 /** The settings of the writeback program (CONTRACT §6). */
 export interface WritebackSettings {
@@ -20,7 +22,7 @@ export interface WritebackSettings {
   readonly maxUpdates: number
   /** `SAP_ABORT_AFTER_CONSECUTIVE_FAILURES`: stop starting users after this many failures in a row. */
   readonly abortAfterConsecutiveFailures: number
-  /** `WRITEBACK_PLAN_MAX_AGE_HOURS`: `apply` refuses older plans (default 24). */
+  /** `WRITEBACK_PLAN_MAX_AGE_HOURS`: `apply` refuses older plans (default `defaultPlanMaxAgeHours`). */
   readonly planMaxAgeHours?: number
 }
 
@@ -30,7 +32,7 @@ export class WritebackConfig extends Context.Tag("@dfo-writeback/writeback/Write
   WritebackSettings
 >() {}
 
-const positiveInt = (name: string, fallback: number) =>
+const positiveInt = ({ default: fallback, name }: Settings.Declared<"integer", number>) =>
   Config.integer(name).pipe(
     Config.withDefault(fallback),
     Config.validate({ message: `${name} must be at least 1`, validation: (n) => n >= 1 })
@@ -39,16 +41,15 @@ const positiveInt = (name: string, fallback: number) =>
 /** The settings as read from configuration: all but the mapping, which `ConfiguredMapping` holds. */
 export type ConfiguredSettings = Omit<WritebackSettings, "mapping">
 
-/** Reads the settings from the environment (or the app's ConfigProvider). */
 /** `apply` refuses plans older than this many hours unless told otherwise. */
-export const defaultPlanMaxAgeHours = 24
+export const defaultPlanMaxAgeHours = settings.planMaxAgeHours.default
 
+/** Reads the settings from the environment (or the app's ConfigProvider), as `WritebackSettings` declares them. */
 export const WritebackSettingsConfig: Config.Config<ConfiguredSettings> = Config.all({
-  writebackBrukerident: Config.boolean("SAP_WRITEBACK_BRUKERIDENT").pipe(Config.withDefault(false)),
-  businessRoleExceptions: Config.array(
-    Config.string(),
-    "SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION"
-  ).pipe(
+  writebackBrukerident: Config.boolean(settings.writebackBrukerident.name).pipe(
+    Config.withDefault(settings.writebackBrukerident.default)
+  ),
+  businessRoleExceptions: Config.array(Config.string(), settings.businessRoleExceptions.name).pipe(
     Config.withDefault([]),
     // The JSON file may give a list or, like the environment, one comma-separated string.
     Config.map((roles) =>
@@ -58,18 +59,22 @@ export const WritebackSettingsConfig: Config.Config<ConfiguredSettings> = Config
         .filter((role) => role !== "")
     )
   ),
-  readOnly: Config.boolean("SAP_READ_ONLY").pipe(Config.withDefault(false)),
-  concurrency: positiveInt("SAP_CONCURRENCY", 8),
-  bulkList: Config.boolean("SAP_BULK_LIST").pipe(Config.withDefault(true)),
-  maxUpdates: Config.integer("WRITEBACK_MAX_UPDATES").pipe(
-    Config.withDefault(1000),
+  readOnly: Config.boolean(settings.readOnly.name).pipe(
+    Config.withDefault(settings.readOnly.default)
+  ),
+  concurrency: positiveInt(settings.concurrency),
+  bulkList: Config.boolean(settings.bulkList.name).pipe(
+    Config.withDefault(settings.bulkList.default)
+  ),
+  maxUpdates: Config.integer(settings.maxUpdates.name).pipe(
+    Config.withDefault(settings.maxUpdates.default),
     Config.validate({
       message: "WRITEBACK_MAX_UPDATES must be 0 or more",
       validation: (n) => n >= 0
     })
   ),
-  abortAfterConsecutiveFailures: positiveInt("SAP_ABORT_AFTER_CONSECUTIVE_FAILURES", 25),
-  planMaxAgeHours: positiveInt("WRITEBACK_PLAN_MAX_AGE_HOURS", defaultPlanMaxAgeHours)
+  abortAfterConsecutiveFailures: positiveInt(settings.abortAfterConsecutiveFailures),
+  planMaxAgeHours: positiveInt(settings.planMaxAgeHours)
 }).pipe(
   Config.map(({ writebackBrukerident, businessRoleExceptions, ...rest }) => ({
     ...rest,

@@ -2,11 +2,13 @@ import { X509Certificate } from "node:crypto"
 import { readFileSync, statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import type { LdapConnectionError } from "@dfo-writeback/domain"
+import { Settings as Setting } from "@dfo-writeback/edge"
 import { Config, Effect } from "effect"
+import { settings as declared } from "../LdapSettings.js"
 import type { Options } from "../PortalDirectory.js"
 import { failure, type Settings } from "./connection.js"
 
-export const positiveInteger = (name: string, fallback: number) =>
+export const positiveInteger = ({ default: fallback, name }: Setting.Declared<"integer", number>) =>
   Config.integer(name).pipe(
     Config.withDefault(fallback),
     // A validation's error carries no path, so the message names the variable.
@@ -14,13 +16,11 @@ export const positiveInteger = (name: string, fallback: number) =>
   )
 
 /** Node.js timers overflow above 2^31 − 1 ms and then fire at once: every bind would time out. */
-const maxTimerMs = 2_147_483_647
-
-export const timeout = (name: string, fallback: number) =>
-  positiveInteger(name, fallback).pipe(
+export const timeout = (entry: Setting.Declared<"integer", number>) =>
+  positiveInteger(entry).pipe(
     Config.validate({
-      message: `${name} must be at most ${maxTimerMs} ms`,
-      validation: (n) => n <= maxTimerMs
+      message: `${entry.name} must be at most ${Setting.maxTimerMs} ms`,
+      validation: (n) => n <= Setting.maxTimerMs
     })
   )
 
@@ -64,8 +64,8 @@ export const settingsFrom = (options: Options): Effect.Effect<Settings, LdapConn
       ca: undefined,
       bindDn: options.bindDn,
       bindPassword: options.bindPassword,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      timeoutMs: options.timeoutMs ?? 30_000
+      connectTimeoutMs: options.connectTimeoutMs ?? declared.connectTimeoutMs.default,
+      timeoutMs: options.timeoutMs ?? declared.timeoutMs.default
     }
     if (parsed === undefined) {
       return yield* Effect.fail(

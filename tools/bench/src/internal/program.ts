@@ -1,8 +1,8 @@
-import { DfoEmployees } from "@dfo-writeback/dfo-api"
-import { ConfiguredMapping } from "@dfo-writeback/domain"
-import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { ConfigSource, LogFormat } from "@dfo-writeback/edge"
-import { Writeback, WritebackConfig } from "@dfo-writeback/writeback"
+import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
+import { ConfiguredMapping, mappingKinds } from "@dfo-writeback/domain"
+import { LdapSettings, PortalDirectory } from "@dfo-writeback/portal-ldap"
+import { ConfigSource, EdgeSettings, LogFormat, Settings } from "@dfo-writeback/edge"
+import { Writeback, WritebackConfig, WritebackSettings } from "@dfo-writeback/writeback"
 import { Effect, Layer, LogLevel } from "effect"
 import type { DfoBackend, LdapBackend } from "./protocol.js"
 
@@ -23,6 +23,17 @@ export const environment = (
   ...overrides
 })
 
+/** The settings the program reads, as the CLI's catalogue has them. */
+const catalogue = Settings.catalogue({
+  declarations: [
+    LdapSettings.settings,
+    DfoSettings.settings,
+    WritebackSettings.settings,
+    EdgeSettings.settings
+  ],
+  mapping: mappingKinds
+})
+
 /**
  * The writeback program built the way the CLI and the server build it: every setting read
  * from the environment map, defaults for the rest. The DFØ client is exposed too, for its
@@ -30,7 +41,7 @@ export const environment = (
  */
 export const programLayer = (env: Readonly<Record<string, string>>) =>
   Layer.unwrapEffect(
-    Effect.map(ConfigSource.fromEnvironment(env), (provider) =>
+    Effect.map(ConfigSource.fromEnvironment(catalogue, env), (provider) =>
       Layer.provideMerge(
         Writeback.layer,
         Layer.mergeAll(

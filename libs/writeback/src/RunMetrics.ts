@@ -11,7 +11,8 @@ import { Cause, Effect, Exit, Metric, MetricBoundaries, Option, Stream } from "e
 
 /**
  * Runs and users as `/metrics` and the CLI's textfile show them (issue #12), measured from
- * a run's event stream at the edge, so the program itself stays free of metrics.
+ * a run's event stream around the program (`RunTelemetry.instrument`), not inside it, as
+ * the clients' own metrics live beside them (`DfoMetrics`, `LdapMetrics`).
  * Process-wide Effect metrics: every run of a server adds to the same series. Every series
  * an alert reads exists at 0 from the start (`zeros`): `increase()` sees nothing of a
  * series whose first sample is already 1 (issue #20).

@@ -2,13 +2,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, Effect } from "effect"
 import { WritebackConfig } from "@dfo-writeback/writeback"
-import { ConfigSource } from "../src/index.js"
+import { ConfigSource } from "@dfo-writeback/edge"
+import { catalogue } from "../src/Catalogue.js"
 
 const settings = WritebackConfig.WritebackSettingsConfig
 
 /** The problems of reading the settings from `env`; none when it reads. */
 const problemsOf = (env: Record<string, string>) =>
-  ConfigSource.read(settings, env).pipe(
+  ConfigSource.read(catalogue, settings, env).pipe(
     Effect.match({ onFailure: (error) => [...error.problems], onSuccess: () => [] })
   )
 
@@ -109,7 +110,7 @@ describe("the unknown-setting rule and Kubernetes service links", () => {
 
   it.effect("a real setting is read as one even beside a Service's variables", () =>
     Effect.gen(function* () {
-      const read = yield* ConfigSource.read(Config.integer("SAP_TIMEOUT_MS"), {
+      const read = yield* ConfigSource.read(catalogue, Config.integer("SAP_TIMEOUT_MS"), {
         ...sapGateway("10.0.0.1"),
         SAP_TIMEOUT_MS: "1234"
       })

@@ -6,7 +6,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { WritebackConfig } from "@dfo-writeback/writeback"
-import { ConfigSource } from "../src/index.js"
+import { ConfigSource } from "@dfo-writeback/edge"
+import { catalogue } from "../src/Catalogue.js"
 
 /** A temp dir with the given files, removed when the test's scope closes. */
 const files = (contents: Readonly<Record<string, string>>) =>
@@ -22,7 +23,7 @@ const files = (contents: Readonly<Record<string, string>>) =>
   )
 
 const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-  ConfigSource.read(config, env)
+  ConfigSource.read(catalogue, config, env)
 
 /** The problems `read` fails with; the test fails when it succeeds. */
 const problemsOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
@@ -43,6 +44,7 @@ describe("ConfigSource", () => {
         })
       })
       const read = yield* ConfigSource.readSourced(
+        catalogue,
         Config.all({
           key: Config.string("SAP_API_KEY"),
           concurrency: Config.integer("SAP_CONCURRENCY"),
@@ -255,7 +257,7 @@ describe("ConfigSource", () => {
     Effect.gen(function* () {
       const at = yield* files({ "broken.json": "{ SAP_CONCURRENCY: 3" })
       const result = yield* Effect.either(
-        ConfigSource.fromEnvironment({ WRITEBACK_CONFIG: at("broken.json") })
+        ConfigSource.fromEnvironment(catalogue, { WRITEBACK_CONFIG: at("broken.json") })
       )
       assert.isTrue(Either.isLeft(result))
       if (Either.isLeft(result)) assert.include(result.left.message, at("broken.json"))

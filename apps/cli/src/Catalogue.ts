@@ -1,0 +1,22 @@
+import * as ServerSettings from "@dfo-writeback/contract/ServerSettings"
+import { DfoSettings } from "@dfo-writeback/dfo-api"
+import { mappingKinds } from "@dfo-writeback/domain"
+import { EdgeSettings, Settings } from "@dfo-writeback/edge"
+import { LdapSettings } from "@dfo-writeback/portal-ldap"
+import { WritebackSettings } from "@dfo-writeback/writeback"
+
+/**
+ * Every setting, as each library declares it: the CLI reads all but the server's, which it
+ * knows so that one environment or `WRITEBACK_CONFIG` file serves both processes.
+ */
+export const catalogue: Settings.Catalogue = Settings.catalogue({
+  declarations: [
+    LdapSettings.settings,
+    DfoSettings.settings,
+    WritebackSettings.settings,
+    ServerSettings.settings,
+    EdgeSettings.settings
+  ],
+  elsewhere: [ServerSettings.settings],
+  mapping: mappingKinds
+})

@@ -43,7 +43,7 @@ export interface Loaded {
   /** `SAP_TIMEOUT_MS`: how long a write in flight may still take after a signal. */
   readonly requestTimeoutMs: number
   /** The program over the real directory and DFØ; the logger is provided to it. */
-  readonly services: Layer.Layer<Writeback.Writeback, RunError>
+  readonly services: Layer.Layer<Writeback.Service, RunError>
   /** The settings a plan is made with and checked against, and its maximum age. */
   readonly plan: Plan.Review
 }
@@ -62,7 +62,7 @@ export interface Job {
   readonly stdoutForFinish?: boolean
   /** The run's events, once the configuration is loaded. */
   readonly events: (
-    writeback: Writeback.WritebackService,
+    writeback: Writeback.Shape,
     loaded: Loaded,
     options: Writeback.RunOptions
   ) => Stream.Stream<WritebackEvent, JobError>
@@ -233,7 +233,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
     const results: Array<UserResult> = []
     let summary: RunSummary | undefined
     const program = Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       yield* Stream.runForEach(
         job.events(writeback, loaded.right, { stop: Deferred.await(stop), caller: deps.caller }),
         (event) =>

@@ -96,8 +96,8 @@ describe("Telemetry.instrument", () => {
       )
       // The program itself is not under test here: only how `instrument` observes it.
       const program = Layer.succeed(
-        Writeback.Writeback,
-        Writeback.Writeback.of({ run: () => events, apply: () => events })
+        Writeback.Service,
+        Writeback.Service.of({ run: () => events, apply: () => events })
       )
       const applied = Metric.tagged(
         Metric.tagged(RunMetrics.runs, "kind", "apply"),
@@ -110,7 +110,7 @@ describe("Telemetry.instrument", () => {
         Metric.value(RunMetrics.lastFullRunTimestamp)
       ])
       const [before, success, last] = yield* figures
-      yield* Effect.flatMap(Writeback.Writeback, (writeback) =>
+      yield* Effect.flatMap(Writeback.Service, (writeback) =>
         Stream.runDrain(writeback.apply(undefined as never))
       ).pipe(Effect.provide(Telemetry.instrument.pipe(Layer.provide(program))))
       const [after, successAfter, lastAfter] = yield* figures

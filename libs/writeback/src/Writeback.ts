@@ -12,9 +12,9 @@ import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { Clock, Context, Effect, Either, Exit, Layer, Stream } from "effect"
 import * as Apply from "./internal/run/apply.js"
 import * as RunContext from "./internal/run/context.js"
+import * as Decide from "./internal/run/decide.js"
 import * as Guard from "./internal/run/guard.js"
 import * as Ledger from "./internal/run/ledger.js"
-import * as PlanStage from "./internal/run/plan.js"
 import * as Summary from "./internal/run/summary.js"
 import type * as Plan from "./Plan.js"
 import { WritebackConfig } from "./WritebackConfig.js"
@@ -32,7 +32,7 @@ export interface RunOptions {
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
-export interface WritebackService {
+export interface Shape {
   /**
    * Streams one `RunStarted`, a `UserResult` per examined entry, then a `RunSummary`.
    * Fails with a run-level error (LDAP, key not found or ambiguous, mass-update
@@ -66,17 +66,15 @@ type Source =
   | { readonly _tag: "Request"; readonly request: WritebackRequest }
   | { readonly _tag: "Plan"; readonly plan: Plan.Plan }
 
-export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")<
-  Writeback,
-  WritebackService
->() {}
+/** The writeback program's tag: `Writeback.Service`. */
+export class Service extends Context.Tag("@dfo-writeback/writeback/Writeback")<Service, Shape>() {}
 
-/** A full run: plan → guard → apply, results streaming out as each stage decides them. */
+/** A full run: decide → guard → apply, results streaming out as each stage decides them. */
 const allUsers = (
   run: RunContext.RunContext,
   request: AllUsersRequest
 ): Stream.Stream<UserResult, RunError> =>
-  PlanStage.all(run).pipe(
+  Decide.all(run).pipe(
     Guard.guard(Guard.limits(run.settings.maxUpdates, request.maxUpdates)),
     Stream.flatMap((cleared) =>
       cleared._tag === "Results"
@@ -95,7 +93,7 @@ const singleUser = (
   Stream.fromEffect(
     run.directory.findByKey(request.keyField, request.keyValue).pipe(
       Effect.flatMap((user) =>
-        PlanStage.one(run, user).pipe(
+        Decide.one(run, user).pipe(
           Effect.flatMap(
             Either.match({
               onLeft: Effect.succeed,
@@ -192,7 +190,7 @@ export const make = Effect.gen(function* () {
       })
     )
 
-  return Writeback.of({
+  return Service.of({
     run: (request, options) => execute({ _tag: "Request", request }, options),
     apply: (plan, options) => execute({ _tag: "Plan", plan }, options)
   })
@@ -200,7 +198,7 @@ export const make = Effect.gen(function* () {
 
 /** The program over the directory, DFØ and its settings. */
 export const layer: Layer.Layer<
-  Writeback,
+  Service,
   never,
   PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | WritebackConfig
-> = Layer.effect(Writeback, make)
+> = Layer.effect(Service, make)

@@ -14,12 +14,11 @@ import {
 } from "@dfo-writeback/domain"
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
-import type { Planned } from "./apply.js"
-import { othersClaiming } from "./apply.js"
 import type { RunContext } from "./context.js"
+import { othersClaiming, type Planned } from "./planned.js"
 
 /**
- * What the plan stage hands on, in order: results as they are decided, planned writes
+ * What the decide stage hands on, in order: results as they are decided, planned writes
  * (a real run's, held by the guard), a checkpoint after each page (where the guard may
  * trip), and last `Complete`.
  */
@@ -210,7 +209,7 @@ const employeeList = (
 }
 
 /**
- * The plan stage of a full run: the directory page by page through the pure
+ * The decide stage of a full run: the directory page by page through the pure
  * `PagePlanner` (checks 1–8), the DFØ list read alongside, results streamed as they
  * are decided. Memory is bounded by the read-ahead pages and the list's index.
  */
@@ -247,7 +246,7 @@ export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =
   )
 
 /**
- * The plan stage of a single-user run: checks 1–6, check 6a with one extra search,
+ * The decide stage of a single-user run: checks 1–6, check 6a with one extra search,
  * then step 7–8 (a planned write, or the user's result).
  */
 export const one = (

@@ -16,7 +16,7 @@ import * as Audit from "../audit.js"
 import { drift } from "../drift.js"
 import * as Results from "../results.js"
 import type * as Plan from "../../Plan.js"
-import type { RunContext } from "./context.js"
+import type { RunContext, UserContext } from "./context.js"
 import * as Next from "./nextWrite.js"
 import { othersClaiming, type Planned } from "./planned.js"
 
@@ -24,8 +24,8 @@ import { othersClaiming, type Planned } from "./planned.js"
  * An audit line that could not be written stops the run's writes at once: no user is
  * started, and a write whose intent line fails is not sent (CONTRACT §4 step 10).
  */
-const auditLost = (run: RunContext) => (error: Audit.AuditLogError) =>
-  run.ledger.abort(`${error.message}; no further writes were sent`)
+const auditLost = (run: UserContext) => (error: Audit.AuditLogError) =>
+  run.stop.abort(`${error.message}; no further writes were sent`)
 
 /** A write that failed, with what the write knew by then. */
 interface Attempted {
@@ -42,7 +42,7 @@ interface Attempted {
  * step 10). `reviewed`: a reviewed plan's user, written only while the plan holds.
  */
 export const write = (
-  run: RunContext,
+  run: UserContext,
   planned: Planned,
   reviewed?: Plan.PlannedUser
 ): Effect.Effect<UserResult> => {
@@ -162,7 +162,7 @@ export const write = (
     // run allow; any other failure, or the last, is the user's result.
     const retried = (attempted: Attempted): Effect.Effect<UserResult> =>
       Effect.flatMap(
-        attempted.error.transient ? run.ledger.running : Effect.succeed(false),
+        attempted.error.transient ? run.stop.running : Effect.succeed(false),
         (again) =>
           again
             ? driver.next(attempted.error).pipe(

@@ -1,7 +1,6 @@
 import {
   type Candidate,
   compare,
-  candidateOf,
   claimedEmployeeKeys,
   type Compared,
   DfoLookup,
@@ -9,13 +8,12 @@ import {
   type LdapConnectionError,
   type PageDecision,
   PagePlanner,
-  type PortalUser,
   type UserResult
 } from "@dfo-writeback/domain"
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
-import type { RunContext } from "./context.js"
-import { othersClaiming, type Planned } from "./planned.js"
+import type { RunContext, UserContext } from "./context.js"
+import type { Planned } from "./planned.js"
 
 /**
  * What the decide stage hands on, in order: results as they are decided, planned writes
@@ -42,7 +40,7 @@ const checkpoint: Step = { _tag: "Checkpoint" }
  * plan is held), else a planned write.
  */
 const settleCompared = (
-  run: RunContext,
+  run: UserContext,
   decision: Compared
 ): Either.Either<Planned, UserResult> => {
   const { candidate } = decision
@@ -56,7 +54,7 @@ const settleCompared = (
 
 /** Step 7 on its own: read the employee, then compare. */
 export const read = (
-  run: RunContext,
+  run: UserContext,
   candidate: Candidate
 ): Effect.Effect<Either.Either<Planned, UserResult>> =>
   run.counted(run.dfo.get(candidate.sapId)).pipe(
@@ -244,22 +242,3 @@ export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =
       return pages.pipe(Stream.concat(held), Stream.concat(Stream.make(complete)))
     })
   )
-
-/**
- * The decide stage of a single-user run: checks 1–6, check 6a with one extra search,
- * then step 7–8 (a planned write, or the user's result).
- */
-export const one = (
-  run: RunContext,
-  user: PortalUser
-): Effect.Effect<Either.Either<Planned, UserResult>, LdapConnectionError> =>
-  Either.match(candidateOf(user, run.settings.rules, run.settings.mapping), {
-    onLeft: ({ reason, message }) =>
-      Effect.succeed(Either.left(Results.skipped(user, reason, message))),
-    onRight: (candidate) =>
-      Effect.flatMap(othersClaiming(run, candidate), (others) =>
-        others.length > 0
-          ? Effect.succeed(Either.left(Results.duplicate(user, candidate.sapId, others)))
-          : read(run, candidate)
-      )
-  })

@@ -1,6 +1,6 @@
 import { type Candidate, claimedKeys, type DfoEmployee } from "@dfo-writeback/domain"
 import { Effect } from "effect"
-import type { RunContext } from "./context.js"
+import type { UserContext } from "./context.js"
 
 /** A candidate whose comparison found something to write, and what DFØ held then. */
 export interface Planned {
@@ -13,7 +13,7 @@ export interface Planned {
  * passing checks 1–6, and those whose id alone is malformed), found with one extra search
  * as broad as a full run's claim pass.
  */
-export const othersClaiming = (run: RunContext, candidate: Candidate) =>
+export const othersClaiming = (run: UserContext, candidate: Candidate) =>
   run.directory.findByEmployeeId(candidate.sapId).pipe(
     Effect.map((entries) =>
       entries

@@ -138,10 +138,10 @@ const stoppable = <A, E>(
 ): Effect.Effect<A, E> =>
   signal === undefined
     ? effect
-    : Effect.acquireUseRelease(
-        Effect.fork(Effect.zipRight(signal, stop.abort("interrupted"))),
-        () => effect,
-        Fiber.interrupt
+    : // Forked here, not in an acquire (uninterruptible): its interruption must not wait
+      // for a signal that never comes.
+      Effect.flatMap(Effect.fork(Effect.zipRight(signal, stop.abort("interrupted"))), (watcher) =>
+        Effect.ensuring(effect, Fiber.interrupt(watcher))
       )
 
 export const make = Effect.gen(function* () {

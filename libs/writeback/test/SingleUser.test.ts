@@ -48,6 +48,16 @@ describe("Writeback: a single-user run without the full run's stages (issue #21)
         })
       )
 
+      it.effect("a stop signal that never comes does not hold the run", () =>
+        Effect.gen(function* () {
+          const emulator = yield* DfoEmulator
+          emulator.reset()
+          const events = yield* runOne({}, { stop: Effect.never })
+          assert.strictEqual(F.users(events)[0]?.outcome, "UPDATED")
+          assert.isFalse(F.summaryOf(events).aborted)
+        })
+      )
+
       it.effect("stopped while its write is in flight: the write ends, no retry is sent", () =>
         Effect.gen(function* () {
           const emulator = yield* DfoEmulator

@@ -48,7 +48,7 @@ export interface Loaded {
   /** `SAP_TIMEOUT_MS`: how long a write in flight may still take after a signal. */
   readonly requestTimeoutMs: number
   /** The program over the real directory and DFØ; the logger is provided to it. */
-  readonly services: Layer.Layer<Writeback.Writeback, RunError>
+  readonly services: Layer.Layer<Writeback.Service, RunError>
   /** The settings a plan is made with and checked against, and its maximum age. */
   readonly plan: Plan.Review
 }
@@ -67,7 +67,7 @@ export interface Job {
   readonly stdoutForFinish?: boolean
   /** The run's events, once the configuration is loaded. */
   readonly events: (
-    writeback: Writeback.WritebackService,
+    writeback: Writeback.Shape,
     loaded: Loaded,
     options: Writeback.RunOptions
   ) => Stream.Stream<WritebackEvent, JobError>
@@ -257,7 +257,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
             )
 
       const program = Effect.gen(function* () {
-        const writeback = yield* Writeback.Writeback
+        const writeback = yield* Writeback.Service
         const options: Writeback.RunOptions = {
           stop: Deferred.await(first),
           caller: deps.caller,

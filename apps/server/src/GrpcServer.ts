@@ -148,7 +148,7 @@ export const make = (
 ): Effect.Effect<
   GrpcServerService,
   GrpcServerError,
-  Writeback.Writeback | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | Scope.Scope
+  Writeback.Service | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | Scope.Scope
 > =>
   Effect.gen(function* () {
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
@@ -253,5 +253,5 @@ export const layer = (
 ): Layer.Layer<
   GrpcServer,
   GrpcServerError,
-  Writeback.Writeback | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees
+  Writeback.Service | PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees
 > => Layer.scoped(GrpcServer, make(settings))

@@ -125,9 +125,9 @@ export interface Limits extends PlanCheck {
   readonly maxRunMs: number
 }
 
-export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Writeback.Writeback> =>
+export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Writeback.Service> =>
   Effect.gen(function* () {
-    const writeback = yield* Writeback.Writeback
+    const writeback = yield* Writeback.Service
     const gate = yield* RunGate.make
 
     const stream = Effect.fn("WritebackService.Writeback")(function* (call: Call) {

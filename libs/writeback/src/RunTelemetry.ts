@@ -39,21 +39,20 @@ export const observe =
  * present at 0 from the start (`RunMetrics.zeros`): provide it over `Writeback.layer` in the
  * apps.
  */
-export const instrument: Layer.Layer<Writeback.Writeback, never, Writeback.Writeback> =
-  Layer.effect(
-    Writeback.Writeback,
-    Effect.zipRight(
-      RunMetrics.zeros,
-      Effect.map(Writeback.Writeback, (inner) =>
-        Writeback.Writeback.of({
-          run: (request, options) => inner.run(request, options).pipe(observe(request)),
-          // Applying a plan writes, but a few reviewed users are no full run: kind `apply`
-          // never moves the full-run figures, so it cannot hide a failed night.
-          apply: (plan, options) =>
-            inner
-              .apply(plan, options)
-              .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), "apply"))
-        })
-      )
+export const instrument: Layer.Layer<Writeback.Service, never, Writeback.Service> = Layer.effect(
+  Writeback.Service,
+  Effect.zipRight(
+    RunMetrics.zeros,
+    Effect.map(Writeback.Service, (inner) =>
+      Writeback.Service.of({
+        run: (request, options) => inner.run(request, options).pipe(observe(request)),
+        // Applying a plan writes, but a few reviewed users are no full run: kind `apply`
+        // never moves the full-run figures, so it cannot hide a failed night.
+        apply: (plan, options) =>
+          inner
+            .apply(plan, options)
+            .pipe(observe(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), "apply"))
+      })
     )
   )
+)

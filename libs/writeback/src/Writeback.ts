@@ -9,12 +9,13 @@ import {
   type WritebackRequest
 } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { Chunk, Clock, Context, Effect, Either, Exit, Layer, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import * as Apply from "./internal/run/apply.js"
 import * as RunContext from "./internal/run/context.js"
+import * as Decide from "./internal/run/decide.js"
 import * as Guard from "./internal/run/guard.js"
 import * as Ledger from "./internal/run/ledger.js"
-import * as PlanStage from "./internal/run/plan.js"
+import * as Single from "./internal/run/single.js"
 import * as Summary from "./internal/run/summary.js"
 import type * as Plan from "./Plan.js"
 import { WritebackConfig } from "./WritebackConfig.js"
@@ -38,7 +39,7 @@ export interface RunOptions {
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
-export interface WritebackService {
+export interface Shape {
   /**
    * Streams one `RunStarted`, a `UserResult` per examined entry, then a `RunSummary`.
    * Fails with a run-level error (LDAP, key not found or ambiguous, mass-update
@@ -67,23 +68,21 @@ export interface ApplyOptions extends RunOptions {
   readonly maxUpdates?: number
 }
 
-/** What a run examines: a request's users, or a plan's. */
+/** What a full run examines: every entry (or those changed lately), or a plan's users. */
 type Source =
-  | { readonly _tag: "Request"; readonly request: WritebackRequest }
+  | { readonly _tag: "Request"; readonly request: AllUsersRequest }
   | { readonly _tag: "Plan"; readonly plan: Plan.Plan }
 
-export class Writeback extends Context.Tag("@dfo-writeback/writeback/Writeback")<
-  Writeback,
-  WritebackService
->() {}
+/** The writeback program's tag: `Writeback.Service`. */
+export class Service extends Context.Tag("@dfo-writeback/writeback/Writeback")<Service, Shape>() {}
 
-/** A full run: plan → guard → apply, results streaming out as each stage decides them. */
+/** A full run: decide → guard → apply, results streaming out as each stage decides them. */
 const allUsers = (
   run: RunContext.RunContext,
   request: AllUsersRequest,
   onTotal: NonNullable<RunOptions["onTotal"]>
 ): Stream.Stream<UserResult, RunError> =>
-  PlanStage.all(run).pipe(
+  Decide.all(run).pipe(
     Guard.guard(Guard.limits(run.settings.maxUpdates, request.maxUpdates)),
     Stream.flatMap((cleared) =>
       cleared._tag === "Results"
@@ -100,28 +99,6 @@ const allUsers = (
           )
     )
   )
-
-/** A single-user run: the same stages for one entry, with no guard. */
-const singleUser = (
-  run: RunContext.RunContext,
-  request: SingleUserRequest
-): Stream.Stream<UserResult, RunError> =>
-  Stream.fromEffect(
-    run.directory.findByKey(request.keyField, request.keyValue).pipe(
-      Effect.flatMap((user) =>
-        PlanStage.one(run, user).pipe(
-          Effect.flatMap(
-            Either.match({
-              onLeft: Effect.succeed,
-              onRight: (planned) => Apply.write(run, planned)
-            })
-          ),
-          run.userSpan(user, "single")
-        )
-      ),
-      Effect.flatMap((result) => run.settle([result]))
-    )
-  ).pipe(Stream.flattenChunks)
 
 /** A reviewed plan: its guard, then each planned user re-read and written while it holds. */
 const reviewedPlan = (
@@ -149,11 +126,97 @@ const logRunError = (error: RunError) =>
       : Effect.logError(error.message)
   ).pipe(Effect.annotateLogs("code", error.code))
 
+/** Why a run writes nothing (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
+const dryRunOf = (logOnly: boolean, readOnly: boolean) =>
+  logOnly ? "log-only request" : readOnly ? "SAP_READ_ONLY" : undefined
+
+/** The run's first log line, with what kind of run it is. */
+const logStarted = (
+  run: RunContext.UserContext,
+  flags: { readonly processAll: boolean; readonly logOnly: boolean }
+) =>
+  run.annotate(
+    Effect.logInfo("run started").pipe(
+      Effect.annotateLogs({
+        process_all: flags.processAll,
+        log_only: flags.logOnly,
+        read_only: run.settings.readOnly,
+        ...(run.plan === undefined ? {} : { plan_digest: run.plan.digest })
+      })
+    )
+  )
+
+const logCancelled = (runId: string) =>
+  Effect.logWarning("run cancelled: no new users are started").pipe(
+    Effect.annotateLogs("run_id", runId)
+  )
+
+/** `effect`, stopped as `options.stop` asks: no further retry, the summary says why. */
+const stoppable = <A, E>(
+  effect: Effect.Effect<A, E>,
+  signal: Effect.Effect<void> | undefined,
+  stop: Ledger.Stop
+): Effect.Effect<A, E> =>
+  signal === undefined
+    ? effect
+    : // Forked here, not in an acquire (uninterruptible): its interruption must not wait
+      // for a signal that never comes.
+      Effect.flatMap(Effect.fork(Effect.zipRight(signal, stop.abort("interrupted"))), (watcher) =>
+        Effect.ensuring(effect, Fiber.interrupt(watcher))
+      )
+
 export const make = Effect.gen(function* () {
   const directory = yield* PortalDirectory.PortalDirectory
   const dfo = yield* DfoEmployees.DfoEmployees
   const settings = yield* WritebackConfig
 
+  /**
+   * A single-user run (CONTRACT §4 for one entry) as one effect after its `RunStarted`:
+   * the same events, rules, audit lines and summary as a full run, without its stream of
+   * stages, ledger or settling.
+   */
+  const singleUser = (
+    request: SingleUserRequest,
+    options: RunOptions
+  ): Stream.Stream<WritebackEvent, RunError> =>
+    Stream.suspend(() => {
+      const runId = crypto.randomUUID()
+      const { logOnly } = request
+      const identity = {
+        runId,
+        caller: options.caller ?? "",
+        plan: undefined,
+        dryRun: dryRunOf(logOnly, settings.readOnly)
+      }
+      const events = Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        const stop = yield* Ledger.makeStop
+        const run = yield* RunContext.makeUser(identity, { settings, directory, dfo, stop })
+        yield* logStarted(run, { processAll: false, logOnly })
+        const result = yield* directory.findByKey(request.keyField, request.keyValue).pipe(
+          Effect.flatMap((user) => stoppable(Single.one(run, user), options.stop, stop)),
+          Effect.tapError((error) => run.annotate(logRunError(error)))
+        )
+        // The ledger's rules for one result: its counts, and a failure streak of one.
+        const [state, failure] = Ledger.record(
+          { ...Ledger.emptyLedger, abortReason: yield* stop.reason },
+          result,
+          settings.abortAfterConsecutiveFailures
+        )
+        yield* run.logResults([result], failure === undefined ? [] : [failure])
+        const summary = yield* Summary.summarize(run, state, { startedAt, logOnly })
+        return [result, summary]
+      }).pipe(Effect.onInterrupt(() => logCancelled(runId)))
+      const started = new RunStarted({
+        runId,
+        logOnly,
+        readOnly: settings.readOnly,
+        processAll: false
+      })
+      return Stream.concat(Stream.succeed(started), Stream.fromIterableEffect(events))
+    })
+
+  /** A full run or a reviewed plan: the stages as one stream, counted by the ledger. */
   const execute = (
     source: Source,
     options: ApplyOptions = {}
@@ -161,9 +224,7 @@ export const make = Effect.gen(function* () {
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
-        const request = source._tag === "Request" ? source.request : undefined
-        const processAll = request === undefined || request._tag === "AllUsers"
-        const logOnly = request?.logOnly ?? false
+        const logOnly = source._tag === "Request" ? source.request.logOnly : false
         const ledger = yield* Ledger.make(settings.abortAfterConsecutiveFailures)
         const run = yield* RunContext.make(
           {
@@ -177,7 +238,7 @@ export const make = Effect.gen(function* () {
                     comment: source.plan.comment
                   }
                 : undefined,
-            dryRun: logOnly ? "log-only request" : settings.readOnly ? "SAP_READ_ONLY" : undefined
+            dryRun: dryRunOf(logOnly, settings.readOnly)
           },
           { settings, directory, dfo, ledger }
         )
@@ -186,51 +247,47 @@ export const make = Effect.gen(function* () {
           yield* Effect.forkScoped(Effect.zipRight(options.stop, ledger.abort("interrupted")))
         }
         yield* Effect.addFinalizer((exit) =>
-          Exit.isInterrupted(exit)
-            ? run.annotate(Effect.logWarning("run cancelled: no new users are started"))
-            : Effect.void
+          Exit.isInterrupted(exit) ? logCancelled(run.runId) : Effect.void
         )
-        yield* run.annotate(
-          Effect.logInfo("run started").pipe(
-            Effect.annotateLogs({
-              process_all: processAll,
-              log_only: logOnly,
-              read_only: settings.readOnly,
-              ...(run.plan === undefined ? {} : { plan_digest: run.plan.digest })
-            })
-          )
-        )
+        yield* logStarted(run, { processAll: true, logOnly })
 
         const onTotal = options.onTotal ?? (() => Effect.void)
         const users =
           source._tag === "Plan"
             ? reviewedPlan(run, source.plan, options.maxUpdates ?? 0, onTotal)
-            : source.request._tag === "SingleUser"
-              ? singleUser(run, source.request)
-              : allUsers(run, source.request, onTotal)
+            : allUsers(run, source.request, onTotal)
         const started = new RunStarted({
           runId: run.runId,
           logOnly,
           readOnly: settings.readOnly,
-          processAll
+          processAll: true
         })
         return Stream.make<Array<WritebackEvent>>(started).pipe(
           Stream.concat(users),
-          Stream.concat(Stream.fromEffect(Summary.summarize(run, { startedAt, logOnly }))),
+          Stream.concat(
+            Stream.fromEffect(
+              Effect.flatMap(ledger.state, (state) =>
+                Summary.summarize(run, state, { startedAt, logOnly })
+              )
+            )
+          ),
           Stream.tapError((error) => run.annotate(logRunError(error)))
         )
       })
     )
 
-  return Writeback.of({
-    run: (request, options) => execute({ _tag: "Request", request }, options),
+  return Service.of({
+    run: (request, options = {}) =>
+      request._tag === "SingleUser"
+        ? singleUser(request, options)
+        : execute({ _tag: "Request", request }, options),
     apply: (plan, options) => execute({ _tag: "Plan", plan }, options)
   })
 })
 
 /** The program over the directory, DFØ and its settings. */
 export const layer: Layer.Layer<
-  Writeback,
+  Service,
   never,
   PortalDirectory.PortalDirectory | DfoEmployees.DfoEmployees | WritebackConfig
-> = Layer.effect(Writeback, make)
+> = Layer.effect(Service, make)

@@ -42,13 +42,11 @@ const services = Layer.mergeAll(
   DfoEmulator.layer({ employees: [...claimed, "00400005"].map(stale) })
 )
 
-const collect = (
-  events: (writeback: Writeback.WritebackService) => Stream.Stream<WritebackEvent, RunError>
-) =>
+const collect = (events: (writeback: Writeback.Shape) => Stream.Stream<WritebackEvent, RunError>) =>
   Effect.gen(function* () {
     const program = yield* F.program()
     return yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(yield* Stream.runCollect(events(writeback)))
     }).pipe(Effect.provide(program))
   })

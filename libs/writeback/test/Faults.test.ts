@@ -41,7 +41,7 @@ const runAll = (
     const events: Array<WritebackEvent> = []
     let finished = 0
     const ended = yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       yield* Stream.runForEach(writeback.run(full), (event) => {
         events.push(event)
         return event._tag === "UserResult" ? onUser(++finished) : Effect.void

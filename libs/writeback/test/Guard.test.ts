@@ -1,9 +1,9 @@
 import { type Candidate, type DfoEmployee, MassUpdateGuard } from "@dfo-writeback/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
-import type { Planned } from "../src/internal/run/apply.js"
+import type { Planned } from "../src/internal/run/planned.js"
 import * as Guard from "../src/internal/run/guard.js"
-import type { Step } from "../src/internal/run/plan.js"
+import type { Step } from "../src/internal/run/decide.js"
 
 const planned = (i: number): Planned => {
   const sapId = String(100000 + i)

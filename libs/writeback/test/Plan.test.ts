@@ -38,7 +38,7 @@ const makePlan = (now = new Date()) =>
     const emulator = yield* DfoEmulator
     const program = yield* F.program()
     const events = yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(
         yield* Stream.runCollect(
           writeback.run(new AllUsersRequest({ logOnly: true, maxUpdates: 0 }))
@@ -70,7 +70,7 @@ const applyText = (
     if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
     const program = yield* F.program(overrides)
     const events = yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(
         yield* Stream.runCollect(writeback.apply(decoded.right, options))
       )
@@ -260,7 +260,7 @@ describe("Plan", () => {
             })
           )
           const first = yield* Effect.gen(function* () {
-            const writeback = yield* Writeback.Writeback
+            const writeback = yield* Writeback.Service
             return Chunk.toReadonlyArray(
               yield* Stream.runCollect(
                 writeback

@@ -26,8 +26,8 @@ describe("RunTelemetry.instrument", () => {
       )
       // The program itself is not under test here: only how `instrument` observes it.
       const program = Layer.succeed(
-        Writeback.Writeback,
-        Writeback.Writeback.of({ run: () => events, apply: () => events })
+        Writeback.Service,
+        Writeback.Service.of({ run: () => events, apply: () => events })
       )
       const applied = Metric.tagged(
         Metric.tagged(RunMetrics.runs, "kind", "apply"),
@@ -40,7 +40,7 @@ describe("RunTelemetry.instrument", () => {
         Metric.value(RunMetrics.lastFullRunTimestamp)
       ])
       const [before, success, last] = yield* figures
-      yield* Effect.flatMap(Writeback.Writeback, (writeback) =>
+      yield* Effect.flatMap(Writeback.Service, (writeback) =>
         Stream.runDrain(writeback.apply(undefined as never))
       ).pipe(Effect.provide(RunTelemetry.instrument.pipe(Layer.provide(program))))
       const [after, successAfter, lastAfter] = yield* figures

@@ -40,7 +40,7 @@ const run = (
     })
     const program = yield* F.program(overrides, clients)
     const events = yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(
         yield* Stream.runCollect(writeback.run(request, { caller: "tests" }))
       )

@@ -28,7 +28,7 @@ const run = (
   Effect.gen(function* () {
     const program = yield* F.program(overrides, { directory: { pageSize } })
     return yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request)))
     }).pipe(Effect.provide(program))
   })

@@ -35,7 +35,7 @@ const told = (request: AllUsersRequest | SingleUserRequest) =>
     const seen = yield* Ref.make(0)
     const totals = yield* Ref.make<ReadonlyArray<{ users: number; seen: number }>>([])
     yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       yield* Stream.runForEach(
         writeback.run(request, {
           onTotal: (users) =>

@@ -32,7 +32,7 @@ const run = (
   Effect.gen(function* () {
     const layer = yield* F.program(overrides)
     return yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Writeback
+      const writeback = yield* Writeback.Service
       return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request)))
     }).pipe(Effect.provide(layer))
   })
@@ -395,7 +395,7 @@ describe("Writeback", () => {
             // How many employee reads DFØ had answered when each result arrived.
             const answeredAt: Array<number> = []
             yield* Effect.gen(function* () {
-              const writeback = yield* Writeback.Writeback
+              const writeback = yield* Writeback.Service
               yield* Stream.runForEach(writeback.run(all(true)), (event) =>
                 Effect.sync(() => {
                   if (event._tag === "UserResult" && event.skipReason !== "DUPLICATE_EMPLOYEE_ID")
@@ -492,7 +492,7 @@ describe("Writeback", () => {
       )
       const result = yield* Effect.either(
         Effect.gen(function* () {
-          const writeback = yield* Writeback.Writeback
+          const writeback = yield* Writeback.Service
           return yield* Stream.runCollect(writeback.run(all()))
         }).pipe(Effect.provide(layer))
       )

@@ -33,6 +33,10 @@ export const skipped = (user: PortalUser, skipReason: SkipReason, message: strin
 export const notInSap = (user: PortalUser, sapId: string, faultText: string) =>
   skipped(user, "NOT_IN_SAP", `DFØ has no employee ${sapId}: ${faultText}`)
 
+/** A reviewed plan's user for whom the plan no longer holds (CONTRACT §7): nothing written. */
+export const stale = (user: PortalUser, what: string) =>
+  skipped(user, "PLAN_STALE", `the plan no longer holds: ${what}; nothing written`)
+
 export const duplicate = (user: PortalUser, sapId: string, others: ReadonlyArray<string>) =>
   skipped(
     user,

@@ -17,7 +17,7 @@ export const fullRun = (
 ): Effect.Effect<Measured, unknown> => {
   const logs = silentJsonLogs()
   return Effect.gen(function* () {
-    const writeback = yield* Writeback.Writeback
+    const writeback = yield* Writeback.Service
     let summary: RunSummary | undefined
     const [elapsed] = yield* timed(
       Stream.runForEach(

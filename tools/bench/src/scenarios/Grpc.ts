@@ -139,7 +139,7 @@ export const grpcSingleUser = (
 
       const logs = silentJsonLogs()
       const inProcess = yield* Effect.gen(function* () {
-        const writeback = yield* Writeback.Writeback
+        const writeback = yield* Writeback.Service
         const one = (i: number) =>
           Stream.runDrain(
             writeback.run(

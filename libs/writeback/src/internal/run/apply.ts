@@ -1,8 +1,6 @@
 import {
   type Candidate,
-  type ChangeSet,
   candidateOf,
-  claimedKeys,
   type DfoEmployee,
   DfoLookup,
   diff,
@@ -11,56 +9,42 @@ import {
   type LdapConnectionError,
   type PortalUser,
   SapUpdateError,
-  unheldFields,
   type UserResult
 } from "@dfo-writeback/domain"
-import { Effect, Either, Option, Ref, Stream } from "effect"
+import { Effect, Either, Schedule, Stream } from "effect"
 import * as Audit from "../audit.js"
 import { drift } from "../drift.js"
 import * as Results from "../results.js"
 import type * as Plan from "../../Plan.js"
-import type { RunContext } from "./context.js"
-
-/** A candidate whose comparison found something to write, and what DFØ held then. */
-export interface Planned {
-  readonly candidate: Candidate
-  readonly employee: DfoEmployee
-}
-
-/**
- * Whether a write may still go, given what DFØ holds now (a reviewed plan's drift check,
- * run again on every re-read); a result instead when it may not.
- */
-type StillHolds = (current: DfoEmployee, changeSet: ChangeSet) => Option.Option<UserResult>
-
-const alwaysHolds: StillHolds = () => Option.none()
-
-/** How one user's write has gone so far, across its retries. */
-interface WriteState {
-  readonly attempts: number
-  /** A write of this user got no answer (timeout, reset): DFØ may have applied it. */
-  readonly unanswered: boolean
-  readonly last: ChangeSet | undefined
-}
+import type { RunContext, UserContext } from "./context.js"
+import * as Next from "./nextWrite.js"
+import { othersClaiming, type Planned } from "./planned.js"
 
 /**
  * An audit line that could not be written stops the run's writes at once: no user is
  * started, and a write whose intent line fails is not sent (CONTRACT §4 step 10).
  */
-const auditLost = (run: RunContext) => (error: Audit.AuditLogError) =>
-  run.ledger.abort(`${error.message}; no further writes were sent`)
+const auditLost = (run: UserContext) => (error: Audit.AuditLogError) =>
+  run.stop.abort(`${error.message}; no further writes were sent`)
+
+/** A write that failed, with what the write knew by then. */
+interface Attempted {
+  readonly error: SapUpdateError
+  readonly state: Next.WriteState
+}
 
 /**
- * Steps 9–10 for a planned update. A dry run reports it; otherwise one write of what
- * differs from `employee`, between an audit `intent` and `done` line. A transient failure
- * is retried with the client's schedule, each retry re-reading the employee and
- * recomputing the change first, so a value set meanwhile is kept, never overwritten
- * (CONTRACT §4 step 10).
+ * Steps 9–10 for a planned update. A dry run reports it; otherwise the pure `nextWrite`
+ * decides from what DFØ holds (unchanged, stale, or send these fields) and this loop
+ * carries it out: one write between an audit `intent` and `done` line. A transient
+ * failure is retried with the client's schedule, each retry re-reading the employee and
+ * deciding again, so a value set meanwhile is kept, never overwritten (CONTRACT §4
+ * step 10). `reviewed`: a reviewed plan's user, written only while the plan holds.
  */
 export const write = (
-  run: RunContext,
+  run: UserContext,
   planned: Planned,
-  stillHolds: StillHolds = alwaysHolds
+  reviewed?: Plan.PlannedUser
 ): Effect.Effect<UserResult> => {
   const { user, sapId, record: wanted } = planned.candidate
   if (run.dryRun !== undefined) {
@@ -76,120 +60,126 @@ export const write = (
   const lost = auditLost(run)
   // A `done` line lost after the write: the result stands, but nothing more is sent.
   const audited = (line: Effect.Effect<void, Audit.AuditLogError>) => Effect.catchAll(line, lost)
-  return Effect.gen(function* () {
-    const state = yield* Ref.make<WriteState>({ attempts: 0, unanswered: false, last: undefined })
 
-    const attempt = (current: DfoEmployee) =>
-      Effect.gen(function* () {
-        const changeSet = diff(wanted, current)
-        const { attempts, unanswered } = yield* Ref.updateAndGet(state, (s) => ({
-          ...s,
-          last: changeSet
-        }))
-        if (isUnchanged(changeSet)) return Results.unchanged(user, changeSet, unanswered)
-        const refused = stillHolds(current, changeSet)
-        if (Option.isSome(refused)) return refused.value
-        const n = attempts + 1
-        // No write is sent unless its intent line is in the log (CONTRACT §4 step 10).
-        const intended = yield* Effect.either(Audit.intent(subject, changeSet, n))
-        if (Either.isLeft(intended)) {
-          yield* lost(intended.left)
-          return Results.failed(
-            user,
-            new SapUpdateError({
-              sapId,
-              attempts,
-              reason: `not sent: ${intended.left.message}`
-            }),
-            changeSet
-          )
-        }
-        yield* Ref.update(state, (s) => ({ ...s, attempts: n }))
-        const answer = yield* run.counted(run.dfo.write(sapId, changeSet.patch)).pipe(
-          Effect.onInterrupt(() =>
-            audited(Audit.done(subject, changeSet, n, "unknown", { reason: "interrupted" }))
-          ),
-          Effect.tapError((error) =>
-            Effect.zipRight(
-              error.status === undefined
-                ? Ref.update(state, (s) => ({ ...s, unanswered: true }))
-                : Effect.void,
-              audited(
-                Audit.done(
-                  subject,
-                  changeSet,
-                  n,
-                  error.status === undefined ? "unknown" : "rejected",
-                  { status: error.status, reason: error.reason }
-                )
-              )
-            )
-          )
-        )
-        const unheld = Option.match(answer, {
-          onNone: () => [],
-          onSome: (after) => unheldFields(changeSet.patch, after)
-        })
-        yield* audited(Audit.done(subject, changeSet, n, "written", { unheld }))
-        if (unheld.length > 0) {
-          return Results.failed(
-            user,
-            new SapUpdateError({
-              sapId,
-              status: 200,
-              attempts: n,
-              reason: `DFØ accepted the write, but afterwards ${unheld.join(", ")} ${unheld.length === 1 ? "does" : "do"} not hold the written value`
-            }),
-            changeSet
-          )
-        }
-        return Results.updated(user, changeSet, Option.isSome(answer))
-      })
-
-    const reread = (attempts: number) =>
-      run.counted(run.dfo.get(sapId)).pipe(
-        Effect.mapError(
-          (error) =>
-            new SapUpdateError({
-              sapId,
-              status: error.status,
-              faultText: error.faultText,
-              attempts,
-              reason: `the write was not confirmed, and re-reading the employee before retrying failed: ${error.reason}`
-            })
-        ),
-        Effect.flatMap(
-          DfoLookup.$match({
-            NotFound: ({ faultText }) => Effect.succeed(Results.notInSap(user, sapId, faultText)),
-            Found: ({ employee: current }) => attempt(current)
-          })
-        )
-      )
-
-    return yield* Ref.get(state).pipe(
-      Effect.flatMap(({ attempts }) =>
-        attempts === 0 ? attempt(planned.employee) : reread(attempts)
-      ),
-      Effect.retry({
-        schedule: run.dfo.retrySchedule,
-        while: (error) => (error.transient ? run.ledger.running : false)
+  const failed = ({ error, state }: Attempted) =>
+    run.failed(
+      user,
+      new SapUpdateError({
+        sapId,
+        status: error.status,
+        faultText: error.faultText,
+        attempts: Math.max(state.sent, error.attempts),
+        reason: error.reason
       }),
-      Effect.catchAll((error) =>
-        Effect.flatMap(Ref.get(state), ({ attempts, last }) =>
-          run.failed(
-            user,
-            new SapUpdateError({
-              sapId,
-              status: error.status,
-              faultText: error.faultText,
-              attempts: Math.max(attempts, error.attempts),
-              reason: error.reason
-            }),
-            last
-          )
+      state.last
+    )
+
+  /** One write of `changeSet`, between its audit lines. */
+  const send = (
+    state: Next.WriteState,
+    changeSet: Next.WriteDecision & { readonly _tag: "Send" }
+  ): Effect.Effect<UserResult, Attempted> =>
+    Effect.gen(function* () {
+      const n = changeSet.attempt
+      const change = changeSet.changeSet
+      // No write is sent unless its intent line is in the log (CONTRACT §4 step 10).
+      const intended = yield* Effect.either(Audit.intent(subject, change, n))
+      if (Either.isLeft(intended)) {
+        yield* lost(intended.left)
+        return Results.failed(
+          user,
+          new SapUpdateError({
+            sapId,
+            attempts: n - 1,
+            reason: `not sent: ${intended.left.message}`
+          }),
+          change
         )
+      }
+      const answer = yield* run.counted(run.dfo.write(sapId, change.patch)).pipe(
+        Effect.onInterrupt(() =>
+          audited(Audit.done(subject, change, n, "unknown", { reason: "interrupted" }))
+        ),
+        Effect.tapError((error) =>
+          audited(
+            Audit.done(subject, change, n, error.status === undefined ? "unknown" : "rejected", {
+              status: error.status,
+              reason: error.reason
+            })
+          )
+        ),
+        Effect.mapError((error) => ({ error, state: Next.failedWith(state, error.status) }))
+      )
+      const outcome = Next.written(change, answer)
+      const unheld = outcome._tag === "Unheld" ? outcome.fields : []
+      yield* audited(Audit.done(subject, change, n, "written", { unheld }))
+      if (outcome._tag === "Updated") return Results.updated(user, change, outcome.verified)
+      return Results.failed(
+        user,
+        new SapUpdateError({
+          sapId,
+          status: 200,
+          attempts: n,
+          reason: `DFØ accepted the write, but afterwards ${unheld.join(", ")} ${unheld.length === 1 ? "does" : "do"} not hold the written value`
+        }),
+        change
+      )
+    })
+
+  /** What DFØ holds now → the next step of the write. */
+  const step = (
+    state: Next.WriteState,
+    current: DfoEmployee
+  ): Effect.Effect<UserResult, Attempted> => {
+    const [decision, next] = Next.nextWrite(state, current)
+    switch (decision._tag) {
+      case "Unchanged":
+        return Effect.succeed(Results.unchanged(user, decision.changeSet, decision.afterUnanswered))
+      case "Stale":
+        return Effect.succeed(Results.stale(user, decision.drifted.join("; ")))
+      case "Send":
+        return send(next, decision)
+    }
+  }
+
+  /** Before a retried write, the employee as DFØ holds it now. */
+  const reread = (state: Next.WriteState): Effect.Effect<UserResult, Attempted> =>
+    run.counted(run.dfo.get(sapId)).pipe(
+      Effect.mapError((error): Attempted => ({
+        state,
+        error: new SapUpdateError({
+          sapId,
+          status: error.status,
+          faultText: error.faultText,
+          attempts: state.sent,
+          reason: `the write was not confirmed, and re-reading the employee before retrying failed: ${error.reason}`
+        })
+      })),
+      Effect.flatMap(
+        DfoLookup.$match({
+          NotFound: ({ faultText }) => Effect.succeed(Results.notInSap(user, sapId, faultText)),
+          Found: ({ employee }) => step(state, employee)
+        })
       )
     )
+
+  return Effect.flatMap(Schedule.driver(run.dfo.retrySchedule), (driver) => {
+    // A transient failure goes round again (re-read, decide) while the schedule and the
+    // run allow; any other failure, or the last, is the user's result.
+    const retried = (attempted: Attempted): Effect.Effect<UserResult> =>
+      Effect.flatMap(
+        attempted.error.transient ? run.stop.running : Effect.succeed(false),
+        (again) =>
+          again
+            ? driver.next(attempted.error).pipe(
+                Effect.matchEffect({
+                  onFailure: () => failed(attempted),
+                  onSuccess: () => Effect.catchAll(reread(attempted.state), retried)
+                })
+              )
+            : failed(attempted)
+      )
+    return Effect.catchAll(step(Next.start(wanted, reviewed), planned.employee), retried)
   })
 }
 
@@ -230,26 +220,6 @@ const absent = (planned: Plan.PlannedUser): PortalUser => ({
   multiValued: []
 })
 
-const stale = (user: PortalUser, what: string) =>
-  Results.skipped(user, "PLAN_STALE", `the plan no longer holds: ${what}; nothing written`)
-
-/**
- * Check 6a for one user: the other entries that claim its employee (`claimedKeys`: those
- * passing checks 1–6, and those whose id alone is malformed), found with one extra search
- * as broad as a full run's claim pass.
- */
-export const othersClaiming = (run: RunContext, candidate: Candidate) =>
-  run.directory.findByEmployeeId(candidate.sapId).pipe(
-    Effect.map((entries) =>
-      entries
-        .filter((other) => other.dn !== candidate.user.dn)
-        .filter((other) =>
-          claimedKeys(other, run.settings.rules, run.settings.mapping).includes(candidate.key)
-        )
-        .map((other) => other.idautoId ?? other.dn)
-    )
-  )
-
 /**
  * One user of a reviewed plan: re-read by idautoID in the directory and in DFØ, then
  * written only while the plan still holds (CONTRACT §7).
@@ -263,10 +233,14 @@ export const applyReviewed = (
       Effect.map(Either.right),
       Effect.catchTags({
         UserNotFound: () =>
-          Effect.succeed(Either.left(stale(absent(planned), "the entry is no longer in LDAP"))),
+          Effect.succeed(
+            Either.left(Results.stale(absent(planned), "the entry is no longer in LDAP"))
+          ),
         AmbiguousKey: () =>
           Effect.succeed(
-            Either.left(stale(absent(planned), "several LDAP entries now have this idautoID"))
+            Either.left(
+              Results.stale(absent(planned), "several LDAP entries now have this idautoID")
+            )
           )
       })
     )
@@ -275,11 +249,14 @@ export const applyReviewed = (
     const candidate = candidateOf(user, run.settings.rules, run.settings.mapping)
     if (Either.isLeft(candidate)) {
       const { reason, message } = candidate.left
-      return stale(user, `LDAP entry is now skipped as ${reason} (${message})`)
+      return Results.stale(user, `LDAP entry is now skipped as ${reason} (${message})`)
     }
     const c = candidate.right
     if (c.key !== employeeKey(planned.sap_id)) {
-      return stale(user, `LDAP's employee id is now ${c.sapId}, the plan has ${planned.sap_id}`)
+      return Results.stale(
+        user,
+        `LDAP's employee id is now ${c.sapId}, the plan has ${planned.sap_id}`
+      )
     }
     const others = yield* othersClaiming(run, c)
     if (others.length > 0) return Results.duplicate(user, c.sapId, others)
@@ -290,15 +267,11 @@ export const applyReviewed = (
           Found: ({ employee }) => {
             const changeSet = diff(c.record, employee)
             const drifted = drift(planned, c.record, changeSet)
-            if (drifted.length > 0) return Effect.succeed(stale(user, drifted.join("; ")))
+            if (drifted.length > 0) return Effect.succeed(Results.stale(user, drifted.join("; ")))
             // A retried write re-reads DFØ: the plan must still hold then, too.
-            const stillHolds: StillHolds = (_, now) => {
-              const since = drift(planned, c.record, now)
-              return since.length === 0 ? Option.none() : Option.some(stale(user, since.join("; ")))
-            }
             return isUnchanged(changeSet)
               ? Effect.succeed(Results.unchanged(user, changeSet))
-              : write(run, { candidate: c, employee }, stillHolds)
+              : write(run, { candidate: c, employee }, planned)
           }
         })
       ),

@@ -12,10 +12,10 @@ import { Chunk, Effect, FiberRef, LogLevel } from "effect"
 import type { AuditPlan } from "../audit.js"
 import * as Results from "../results.js"
 import type { WritebackSettings } from "../../WritebackConfig.js"
-import type { Ledger } from "./ledger.js"
+import type { Failure, Ledger, Stop } from "./ledger.js"
 
-/** What every stage of one run shares: its identity, its services, its ledger. */
-export interface RunContext {
+/** What one user's work shares with its run: its identity, its services, how it stops. */
+export interface UserContext {
   readonly runId: string
   readonly caller: string
   /** The reviewed plan this run applies, for its audit lines. */
@@ -23,7 +23,8 @@ export interface RunContext {
   readonly settings: WritebackSettings
   readonly directory: PortalDirectory.Service
   readonly dfo: DfoEmployees.DfoEmployeesService
-  readonly ledger: Ledger
+  /** The run's ledger in a full run; a single-user run's own stop. */
+  readonly stop: Stop
   /** Why nothing is written (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
   readonly dryRun: string | undefined
   /** What this run asked of DFØ, for its summary. */
@@ -54,6 +55,16 @@ export interface RunContext {
     error: SapFetchError | SapUpdateError,
     what: string
   ) => Effect.Effect<void>
+  /** The log lines of finished users: an error line per failure, and at debug level each. */
+  readonly logResults: (
+    results: ReadonlyArray<UserResult>,
+    failures: ReadonlyArray<Failure>
+  ) => Effect.Effect<void>
+}
+
+/** What every stage of a full run shares: a user's context, the ledger, the settling. */
+export interface RunContext extends UserContext {
+  readonly ledger: Ledger
   /** Counts and logs finished users, as one chunk. */
   readonly settle: (results: ReadonlyArray<UserResult>) => Effect.Effect<Chunk.Chunk<UserResult>>
 }
@@ -65,28 +76,28 @@ export interface RunIdentity {
   readonly dryRun: string | undefined
 }
 
-export const make = (
+interface Services {
+  readonly settings: WritebackSettings
+  readonly directory: PortalDirectory.Service
+  readonly dfo: DfoEmployees.DfoEmployeesService
+}
+
+/** A single-user run's context: no ledger, no settling, only `stop`. */
+export const makeUser = (
   identity: RunIdentity,
-  services: {
-    readonly settings: WritebackSettings
-    readonly directory: PortalDirectory.Service
-    readonly dfo: DfoEmployees.DfoEmployeesService
-    readonly ledger: Ledger
-  }
-): Effect.Effect<RunContext> =>
-  Effect.gen(function* () {
+  services: Services & { readonly stop: Stop }
+): Effect.Effect<UserContext> =>
+  Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) => {
     const { runId } = identity
-    const { ledger } = services
+    const { stop } = services
+    const debug = LogLevel.lessThanEqual(level, LogLevel.Debug)
     const tally = RequestTally.empty()
     const annotate = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.annotateLogs(effect, "run_id", runId)
-    const debug = yield* FiberRef.get(FiberRef.currentMinimumLogLevel).pipe(
-      Effect.map((level) => LogLevel.lessThanEqual(level, LogLevel.Debug))
-    )
 
     const stopOnRefusedKey = (error: SapFetchError | SapUpdateError, what: string) =>
       error.keyRefused
-        ? ledger.abort(
+        ? stop.abort(
             `DFØ refused ${what} with HTTP ${error.status}: ${keyRefusalAdvice(error.status ?? 0)}; ` +
               `no further users are started`
           )
@@ -119,37 +130,35 @@ export const make = (
         { discard: true }
       )
 
-    const settle = (results: ReadonlyArray<UserResult>) =>
-      Effect.flatMap(ledger.record(results), (failures) => {
-        const chunk = Chunk.unsafeFromArray(results)
-        if (failures.length === 0 && !debug) return Effect.succeed(chunk)
-        const failing = new Set(failures.map((f) => f.result))
-        return annotate(
-          Effect.zipRight(
-            Effect.forEach(
-              failures,
-              ({ result, tripped }) =>
-                Effect.logError(result.message).pipe(
-                  Effect.annotateLogs({
-                    code: result.errorCode,
-                    sap_id: result.sapId,
-                    idauto_id: result.idautoId
-                  }),
-                  Effect.zipRight(
-                    // The summary's "run aborted" is the abort's one error-level line.
-                    tripped === undefined
-                      ? Effect.void
-                      : Effect.logWarning(tripped).pipe(
-                          Effect.annotateLogs("idauto_id", result.idautoId)
-                        )
-                  )
-                ),
-              { discard: true }
-            ),
-            debug ? debugLines(results.filter((r) => !failing.has(r))) : Effect.void
-          )
-        ).pipe(Effect.as(chunk))
-      })
+    const logResults = (results: ReadonlyArray<UserResult>, failures: ReadonlyArray<Failure>) => {
+      if (failures.length === 0 && !debug) return Effect.void
+      const failing = new Set(failures.map((f) => f.result))
+      return annotate(
+        Effect.zipRight(
+          Effect.forEach(
+            failures,
+            ({ result, tripped }) =>
+              Effect.logError(result.message).pipe(
+                Effect.annotateLogs({
+                  code: result.errorCode,
+                  sap_id: result.sapId,
+                  idauto_id: result.idautoId
+                }),
+                Effect.zipRight(
+                  // The summary's "run aborted" is the abort's one error-level line.
+                  tripped === undefined
+                    ? Effect.void
+                    : Effect.logWarning(tripped).pipe(
+                        Effect.annotateLogs("idauto_id", result.idautoId)
+                      )
+                )
+              ),
+            { discard: true }
+          ),
+          debug ? debugLines(results.filter((r) => !failing.has(r))) : Effect.void
+        )
+      )
+    }
 
     return {
       ...identity,
@@ -170,6 +179,20 @@ export const make = (
           }),
       failed,
       stopOnRefusedKey,
-      settle
+      logResults
     }
   })
+
+/** A full run's context: the ledger is its stop, and settling counts through it. */
+export const make = (
+  identity: RunIdentity,
+  services: Services & { readonly ledger: Ledger }
+): Effect.Effect<RunContext> =>
+  Effect.map(makeUser(identity, { ...services, stop: services.ledger }), (user) => ({
+    ...user,
+    ledger: services.ledger,
+    settle: (results) =>
+      Effect.flatMap(services.ledger.record(results), (failures) =>
+        Effect.as(user.logResults(results, failures), Chunk.unsafeFromArray(results))
+      )
+  }))

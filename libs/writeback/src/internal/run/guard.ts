@@ -1,7 +1,7 @@
 import { type Candidate, MassUpdateGuard, type UserResult } from "@dfo-writeback/domain"
 import { Chunk, Effect, Option, Ref, Stream } from "effect"
-import type { Planned } from "./apply.js"
-import type { Step } from "./plan.js"
+import type { Step } from "./decide.js"
+import type { Planned } from "./planned.js"
 
 /** The mass-update guard's limits (CONTRACT §4): the lower of the two when both are set. */
 export interface Limits {

@@ -76,14 +76,32 @@ export const record = (
     abortAfter
   )
 
+/** What one user's work may ask of its run: stop it, or whether it still runs. */
+export interface Stop {
+  /** Stops the run: no new users are started, no write is retried. The first reason wins. */
+  readonly abort: (reason: string) => Effect.Effect<void>
+  readonly running: Effect.Effect<boolean>
+}
+
+/** A single-user run's stop: why it stopped, if it did; nothing to count but one user. */
+export interface StopCell extends Stop {
+  readonly reason: Effect.Effect<string | undefined>
+}
+
+export const makeStop: Effect.Effect<StopCell> = Effect.map(
+  Ref.make<string | undefined>(undefined),
+  (ref) => ({
+    abort: (reason) => Ref.update(ref, (first) => first ?? reason),
+    running: Effect.map(Ref.get(ref), (reason) => reason === undefined),
+    reason: Ref.get(ref)
+  })
+)
+
 /** The run's ledger, one `Ref` every stage writes through. */
-export interface Ledger {
+export interface Ledger extends Stop {
   /** Counts finished users; the failures among them, for their log lines. */
   readonly record: (results: Iterable<UserResult>) => Effect.Effect<ReadonlyArray<Failure>>
-  /** Stops the run: no new users are started. The first reason wins. */
-  readonly abort: (reason: string) => Effect.Effect<void>
   readonly aborted: Effect.Effect<boolean>
-  readonly running: Effect.Effect<boolean>
   readonly state: Effect.Effect<LedgerState>
 }
 

@@ -1,17 +1,18 @@
 import { RunSummary } from "@dfo-writeback/domain"
 import { Clock, Effect } from "effect"
-import type { RunContext } from "./context.js"
+import type { UserContext } from "./context.js"
+import type { LedgerState } from "./ledger.js"
 
 /**
- * The summary stage: the ledger's counts as the run's last event, and one `summary` log
- * line with the same figures: at error level when the run aborted or a user failed.
+ * The summary stage: the run's counts as its last event, and one `summary` log line with
+ * the same figures: at error level when the run aborted or a user failed.
  */
 export const summarize = (
-  run: RunContext,
+  run: UserContext,
+  { counts, skips, abortReason }: LedgerState,
   { startedAt, logOnly }: { readonly startedAt: number; readonly logOnly: boolean }
 ): Effect.Effect<RunSummary> =>
   Effect.gen(function* () {
-    const { counts, skips, abortReason } = yield* run.ledger.state
     const durationMs = (yield* Clock.currentTimeMillis) - startedAt
     const { tally, caller } = run
     const summary = new RunSummary({

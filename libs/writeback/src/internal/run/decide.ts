@@ -1,7 +1,6 @@
 import {
   type Candidate,
   compare,
-  candidateOf,
   claimedEmployeeKeys,
   type Compared,
   DfoLookup,
@@ -9,17 +8,15 @@ import {
   type LdapConnectionError,
   type PageDecision,
   PagePlanner,
-  type PortalUser,
   type UserResult
 } from "@dfo-writeback/domain"
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
-import type { Planned } from "./apply.js"
-import { othersClaiming } from "./apply.js"
-import type { RunContext } from "./context.js"
+import type { RunContext, UserContext } from "./context.js"
+import type { Planned } from "./planned.js"
 
 /**
- * What the plan stage hands on, in order: results as they are decided, planned writes
+ * What the decide stage hands on, in order: results as they are decided, planned writes
  * (a real run's, held by the guard), a checkpoint after each page (where the guard may
  * trip), and last `Complete`.
  */
@@ -43,7 +40,7 @@ const checkpoint: Step = { _tag: "Checkpoint" }
  * plan is held), else a planned write.
  */
 const settleCompared = (
-  run: RunContext,
+  run: UserContext,
   decision: Compared
 ): Either.Either<Planned, UserResult> => {
   const { candidate } = decision
@@ -57,7 +54,7 @@ const settleCompared = (
 
 /** Step 7 on its own: read the employee, then compare. */
 export const read = (
-  run: RunContext,
+  run: UserContext,
   candidate: Candidate
 ): Effect.Effect<Either.Either<Planned, UserResult>> =>
   run.counted(run.dfo.get(candidate.sapId)).pipe(
@@ -210,7 +207,7 @@ const employeeList = (
 }
 
 /**
- * The plan stage of a full run: the directory page by page through the pure
+ * The decide stage of a full run: the directory page by page through the pure
  * `PagePlanner` (checks 1–8), the DFØ list read alongside, results streamed as they
  * are decided. Memory is bounded by the read-ahead pages and the list's index.
  */
@@ -245,22 +242,3 @@ export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =
       return pages.pipe(Stream.concat(held), Stream.concat(Stream.make(complete)))
     })
   )
-
-/**
- * The plan stage of a single-user run: checks 1–6, check 6a with one extra search,
- * then step 7–8 (a planned write, or the user's result).
- */
-export const one = (
-  run: RunContext,
-  user: PortalUser
-): Effect.Effect<Either.Either<Planned, UserResult>, LdapConnectionError> =>
-  Either.match(candidateOf(user, run.settings.rules, run.settings.mapping), {
-    onLeft: ({ reason, message }) =>
-      Effect.succeed(Either.left(Results.skipped(user, reason, message))),
-    onRight: (candidate) =>
-      Effect.flatMap(othersClaiming(run, candidate), (others) =>
-        others.length > 0
-          ? Effect.succeed(Either.left(Results.duplicate(user, candidate.sapId, others)))
-          : read(run, candidate)
-      )
-  })

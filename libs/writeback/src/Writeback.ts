@@ -29,6 +29,12 @@ export interface RunOptions {
    * (a CLI's SIGINT/SIGTERM).
    */
   readonly stop?: Effect.Effect<void>
+  /**
+   * `emit` (default): a `UserResult` for every examined entry. `count`: UNCHANGED users
+   * are only counted in the summary, no result of theirs is built, kept or streamed
+   * (for a caller that shows none).
+   */
+  readonly unchangedResults?: "emit" | "count"
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
@@ -149,7 +155,8 @@ export const make = Effect.gen(function* () {
           {
             runId: crypto.randomUUID(),
             caller: options.caller ?? "",
-            dryRun: logOnly ? "log-only request" : settings.readOnly ? "SAP_READ_ONLY" : undefined
+            dryRun: logOnly ? "log-only request" : settings.readOnly ? "SAP_READ_ONLY" : undefined,
+            unchangedResults: options.unchangedResults ?? "emit"
           },
           { settings, directory, dfo, ledger }
         )

@@ -23,6 +23,10 @@ export interface RunContext {
   readonly ledger: Ledger
   /** Why nothing is written (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
   readonly dryRun: string | undefined
+  /** `count`: UNCHANGED users are counted, and no result of theirs is streamed or kept. */
+  readonly unchangedResults: UnchangedResults
+  /** An UNCHANGED user may be counted without building its result (no debug line wants it). */
+  readonly unchangedAsCount: boolean
   /** What this run asked of DFØ, for its summary. */
   readonly tally: RequestTally.RequestTally
   /** `effect` with its DFØ calls counted into this run's tally. */
@@ -51,14 +55,18 @@ export interface RunContext {
     error: SapFetchError | SapUpdateError,
     what: string
   ) => Effect.Effect<void>
-  /** Counts and logs finished users, as one chunk. */
+  /** Counts and logs finished users, as one chunk (without UNCHANGED ones under `count`). */
   readonly settle: (results: ReadonlyArray<UserResult>) => Effect.Effect<Chunk.Chunk<UserResult>>
 }
+
+/** What becomes of UNCHANGED users' results: streamed (`emit`), or only counted (`count`). */
+export type UnchangedResults = "emit" | "count"
 
 export interface RunIdentity {
   readonly runId: string
   readonly caller: string
   readonly dryRun: string | undefined
+  readonly unchangedResults: UnchangedResults
 }
 
 export const make = (
@@ -115,9 +123,12 @@ export const make = (
         { discard: true }
       )
 
+    const counting = identity.unchangedResults === "count"
     const settle = (results: ReadonlyArray<UserResult>) =>
       Effect.flatMap(ledger.record(results), (failures) => {
-        const chunk = Chunk.unsafeFromArray(results)
+        const chunk = counting
+          ? Chunk.unsafeFromArray(results.filter((r) => r.outcome !== "UNCHANGED"))
+          : Chunk.unsafeFromArray(results)
         if (failures.length === 0 && !debug) return Effect.succeed(chunk)
         const failing = new Set(failures.map((f) => f.result))
         return annotate(
@@ -150,6 +161,7 @@ export const make = (
     return {
       ...identity,
       ...services,
+      unchangedAsCount: counting && !debug,
       tally,
       counted: RequestTally.into(tally),
       annotate,

@@ -56,7 +56,7 @@ export const decidedUser = (decision: PageDecision): PortalUser =>
   decision._tag === "Ineligible" ? decision.user : decision.candidate.user
 
 /** How an entry names itself to other entries' messages. */
-const nameOf = (user: Pick<PortalUser, "idautoId" | "dn">) => user.idautoId ?? user.dn
+const nameOf = (user: Claimant["user"]) => user.idautoId ?? user.dn ?? ""
 
 /** Checks 1–6 for one entry, keeping its employee key. */
 export const candidateOf = (
@@ -89,10 +89,13 @@ export interface PlannerSettings {
   readonly claimedBySeveral: ReadonlySet<string>
 }
 
-/** A decided candidate as `claimedLater` reads it: its key and its name. */
+/**
+ * A decided candidate as `claimedLater` reads it: its key and its name (a candidate
+ * always has an idautoID: check 3), from its entry or its result.
+ */
 export interface Claimant {
   readonly key: string
-  readonly user: Pick<PortalUser, "idautoId" | "dn">
+  readonly user: { readonly idautoId?: string | undefined; readonly dn?: string | undefined }
 }
 
 /**

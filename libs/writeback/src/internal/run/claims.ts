@@ -1,4 +1,4 @@
-import type { Candidate, Counted, PagePlanner, PortalUser, UserResult } from "@dfo-writeback/domain"
+import type { Candidate, Counted, PagePlanner, UserResult } from "@dfo-writeback/domain"
 import { Chunk, Effect } from "effect"
 import * as Results from "../results.js"
 import type { Planned } from "./apply.js"
@@ -23,32 +23,17 @@ export interface Decided {
 }
 
 /**
- * A held claimant: its result (`undefined`: UNCHANGED, only counted; or a write that
- * never reached the guard), and what the ledger counted for it (`undefined`: nothing).
+ * A held claimant, one per candidate of a real run, so no more than a result: who it is
+ * (its result, or its identity when it has none), its result (`undefined`:
+ * UNCHANGED, only counted; or a write that never reached the guard), and what the ledger
+ * counted for it (`undefined`: nothing).
  */
 interface Held {
   readonly key: string
-  /** The entry's identity only, for a DUPLICATE result: the entry itself is not kept. */
-  readonly user: PortalUser
-  readonly sapId: string
+  readonly user: Results.Identity
   readonly result: UserResult | undefined
   readonly counted: Counted | undefined
 }
-
-const none: ReadonlyArray<never> = []
-
-const identityOf = (user: PortalUser): PortalUser => ({
-  dn: user.dn,
-  ...(user.idautoId === undefined ? {} : { idautoId: user.idautoId }),
-  ...(user.username === undefined ? {} : { username: user.username }),
-  ...(user.uhUsername === undefined ? {} : { uhUsername: user.uhUsername }),
-  ...(user.sapId === undefined ? {} : { sapId: user.sapId }),
-  disabled: false,
-  deleted: false,
-  entitlements: none,
-  businessRoles: none,
-  multiValued: none
-})
 
 export interface Claims {
   /**
@@ -88,14 +73,14 @@ export const make = (run: RunContext, planner: PagePlanner | undefined): Claims 
     result: UserResult | undefined,
     counted: Counted | undefined
   ) => {
-    const onlyCounted = counting && result?.outcome === "UNCHANGED"
-    held.push({
-      key: candidate.key,
-      user: identityOf(candidate.user),
-      sapId: candidate.sapId,
-      result: onlyCounted ? undefined : result,
-      counted: onlyCounted ? Ledger.unchanged : counted
-    })
+    if (result === undefined || (counting && result.outcome === "UNCHANGED")) {
+      held.push({
+        key: candidate.key,
+        user: Results.identity(candidate.user),
+        result: undefined,
+        counted: result === undefined ? counted : Ledger.unchanged
+      })
+    } else held.push({ key: candidate.key, user: result, result, counted })
   }
 
   const settle: Claims["settle"] = (final, decided, unchanged) =>
@@ -143,7 +128,7 @@ export const make = (run: RunContext, planner: PagePlanner | undefined): Claims 
         if (entry.result !== undefined) results.push(entry.result)
         continue
       }
-      const duplicate = Results.duplicate(entry.user, entry.sapId, others ?? [])
+      const duplicate = Results.duplicateOf(entry.user, entry.user.sapId, others ?? [])
       if (entry.counted === undefined) fresh.push(duplicate)
       else {
         moves.push([entry.counted, duplicate])

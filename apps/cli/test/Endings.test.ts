@@ -245,7 +245,7 @@ describe("how a run ends (the CLI as a process)", () => {
           assert.strictEqual(forced.code, 0, forced.stderr)
           assert.strictEqual(
             (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>)["version"],
-            1
+            2
           )
           assert.deepStrictEqual(fs.readdirSync(dir), ["plan.json"])
         }).pipe(Effect.scoped)

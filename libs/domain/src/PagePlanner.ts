@@ -56,7 +56,7 @@ export const decidedUser = (decision: PageDecision): PortalUser =>
   decision._tag === "Ineligible" ? decision.user : decision.candidate.user
 
 /** How an entry names itself to other entries' messages. */
-const nameOf = (user: PortalUser) => user.idautoId ?? user.dn
+const nameOf = (user: Claimant["user"]) => user.idautoId ?? user.dn ?? ""
 
 /** Checks 1–6 for one entry, keeping its employee key. */
 export const candidateOf = (
@@ -82,21 +82,37 @@ export const compare = (candidate: Candidate, employee: DfoEmployee): Compared =
 export interface PlannerSettings {
   readonly rules: WritebackRules
   readonly mapping: AttributeMapping
-  /** Employee keys pass 1 found claimed by several entries (CONTRACT §4 check 6a). */
+  /**
+   * Employee keys pass 1 found claimed by several entries (CONTRACT §4 check 6a); empty
+   * in a run of one pass, which learns of a second claim only when it comes.
+   */
   readonly claimedBySeveral: ReadonlySet<string>
+}
+
+/**
+ * A decided candidate as `claimedLater` reads it: its key and its name (a candidate
+ * always has an idautoID: check 3), from its entry or its result.
+ */
+export interface Claimant {
+  readonly key: string
+  readonly user: { readonly idautoId?: string | undefined; readonly dn?: string | undefined }
 }
 
 /**
  * Decides a full run one page at a time, with no effect and no I/O. Its only state is
  * what check 6a must remember across pages: the key of every candidate decided so far,
- * the keys claimed again after pass 1 (the directory changed between passes), and the
- * held candidates of ids pass 1 found claimed by several entries. The decisions do not
- * depend on where the pages split.
+ * the keys claimed again after they were first decided, and the held candidates of ids
+ * pass 1 found claimed by several entries. The decisions do not depend on where the
+ * pages split.
+ *
+ * Without pass 1 (one pass) every candidate is decided as it comes: a later claimant of
+ * a decided key is a `Duplicate` at once, and once every page is read, `claimedLater`
+ * is check 6a's verdict for the first claimant, naming every other one.
  */
 export class PagePlanner {
   /** The name of each candidate decided so far, by employee key. */
   private readonly seen = new Map<string, string>()
-  /** Keys a later entry claimed again after pass 1: never written. */
+  /** Keys a later entry claimed again, with every claimant in order: never written. */
   private readonly lateClaims = new Map<string, Array<string>>()
   private held: Array<Candidate> = []
   /** Names of entries that claim a held key without being candidates (a malformed id). */
@@ -156,10 +172,11 @@ export class PagePlanner {
   }
 
   /**
-   * The other entries that claimed this candidate's id after it was planned (the
-   * directory changed between passes), or `undefined`: its write must not go then.
+   * Every other entry that claims this candidate's id, when one claimed it after the
+   * candidate was first decided (one pass; or the directory changed between passes), or
+   * `undefined`: its write must not go then, and it is a duplicate.
    */
-  claimedLater(candidate: Candidate): ReadonlyArray<string> | undefined {
+  claimedLater(candidate: Claimant): ReadonlyArray<string> | undefined {
     const claims = this.lateClaims.get(candidate.key)
     if (claims === undefined) return undefined
     const self = nameOf(candidate.user)

@@ -13,8 +13,11 @@ export const emptyCounts: RunCounts = {
   fetchFailed: 0
 }
 
+/** What counting reads of a result. */
+export type Counted = Pick<UserResult, "outcome" | "errorCode" | "skipReason">
+
 /** The counter a result lands in; a FAILED user counts by its error code. */
-const counterOf = (result: UserResult): Exclude<keyof RunCounts, "total"> => {
+const counterOf = (result: Counted): Exclude<keyof RunCounts, "total"> => {
   switch (result.outcome) {
     case "SKIPPED":
       return "skipped"
@@ -29,18 +32,33 @@ const counterOf = (result: UserResult): Exclude<keyof RunCounts, "total"> => {
   }
 }
 
-/** Counts one more result. */
-export const countResult = (counts: RunCounts, result: UserResult): RunCounts => {
+const addResult = (counts: RunCounts, result: Counted, n: 1 | -1): RunCounts => {
   const counter = counterOf(result)
-  return { ...counts, total: counts.total + 1, [counter]: counts[counter] + 1 }
+  return { ...counts, total: counts.total + n, [counter]: counts[counter] + n }
 }
+
+/** Counts one more result. */
+export const countResult = (counts: RunCounts, result: Counted): RunCounts =>
+  addResult(counts, result, 1)
+
+/** Takes back a result counted before: a full run's result that a later claim made a duplicate. */
+export const uncountResult = (counts: RunCounts, result: Counted): RunCounts =>
+  addResult(counts, result, -1)
 
 /** `total = skipped + unchanged + updated + would_update + update_failed + fetch_failed`. */
 export const countsAddUp = (c: RunCounts): boolean =>
   c.total === c.skipped + c.unchanged + c.updated + c.wouldUpdate + c.updateFailed + c.fetchFailed
 
 /** Counts one more result by its skip reason; other outcomes leave the counts as they are. */
-export const countSkip = (counts: SkipCounts, result: UserResult): SkipCounts =>
+export const countSkip = (counts: SkipCounts, result: Counted): SkipCounts =>
   result.skipReason === undefined
     ? counts
     : { ...counts, [result.skipReason]: (counts[result.skipReason] ?? 0) + 1 }
+
+/** Takes back a skip counted before; a reason left with none is absent again. */
+export const uncountSkip = (counts: SkipCounts, result: Counted): SkipCounts => {
+  const reason = result.skipReason
+  if (reason === undefined) return counts
+  const { [reason]: n = 0, ...rest } = counts
+  return n > 1 ? { ...rest, [reason]: n - 1 } : rest
+}

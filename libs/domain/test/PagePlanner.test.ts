@@ -151,6 +151,25 @@ const candidatesByKey = (final: ReadonlyArray<PageDecision>, rules: WritebackRul
   return byKey
 }
 
+/**
+ * Check 6a's verdict for each entry, as a run reports it: a planning's final decision,
+ * except that a candidate claimed again later (`claimedLater`) is a duplicate naming
+ * every other claimant; by idautoID, the others sorted.
+ */
+const verdicts = (planned: Planned): ReadonlyMap<string | undefined, string> =>
+  new Map(
+    planned.final.map((d) => {
+      const id = decidedUser(d).idautoId
+      if (d._tag === "Ineligible") return [id, show(d)]
+      const others =
+        planned.planner.claimedLater(d.candidate) ?? (d._tag === "Duplicate" ? d.others : undefined)
+      return [
+        id,
+        others === undefined ? show(d) : `Duplicate|${id}|${[...others].sort().join(",")}`
+      ]
+    })
+  )
+
 /** An eligible entry claiming employee 1, unless `fields` say otherwise. */
 const user = (i: number, fields: Partial<PortalUser> = {}): PortalUser => ({
   dn: `idautoID=u${i}`,
@@ -257,6 +276,61 @@ describe("PagePlanner (CONTRACT §4 checks 1–8 without I/O)", () => {
       assert.deepStrictEqual(whole.settled.map(show), paged.settled.map(show))
     }
   )
+
+  it.prop(
+    "one pass reaches the verdicts of two: the same decision for every entry, duplicates naming the same others",
+    [someUsers, anIndex, someRules, someCuts],
+    ([users, index, rules, cuts]) => {
+      const two = verdicts(planAll(users, { rules, index }))
+      const one = verdicts(planAll(users, { rules, index, cuts, claimed: new Set() }))
+      assert.deepStrictEqual(one, two)
+    }
+  )
+
+  it.prop(
+    "one pass, each entry on its own page: every claimant of an id claimed several times (a malformed id claiming its digits) is a duplicate naming all the others",
+    [someUsers, anIndex, someRules],
+    ([users, index, rules]) => {
+      const cuts = users.map((_, i) => i)
+      const planned = planAll(users, { rules, index, cuts, claimed: new Set() })
+      const claims = candidatesByKey(planned.final, rules)
+      const byId = verdicts(planned)
+      for (const d of planned.final) {
+        if (d._tag === "Ineligible") continue
+        const count = claims.get(d.candidate.key) ?? 0
+        const verdict = byId.get(d.candidate.user.idautoId) ?? ""
+        if (count > 1) {
+          assert.match(verdict, /^Duplicate\|/)
+          assert.strictEqual(verdict.split("|")[2]?.split(",").length, count - 1)
+        } else assert.notMatch(verdict, /^Duplicate\|/)
+      }
+    }
+  )
+
+  it("one pass: claimants pages apart are duplicates, the first one naming every later one", () => {
+    const rules = { writebackBrukerident: false, businessRoleExceptions: [] }
+    const users = [
+      user(0),
+      user(1, { sapId: "2" }),
+      user(2, { sapId: "001" }),
+      user(3, { sapId: "3" }),
+      user(4, { sapId: "1 x", disabled: false })
+    ]
+    const planned = planAll(users, {
+      rules,
+      index: undefined,
+      cuts: [1, 2, 3, 4],
+      claimed: new Set()
+    })
+    assert.deepStrictEqual(
+      planned.pages.flat().map((d) => d._tag),
+      ["Read", "Read", "Duplicate", "Read", "Ineligible"]
+    )
+    const byId = verdicts(planned)
+    assert.strictEqual(byId.get("u0"), "Duplicate|u0|u2,u4")
+    assert.strictEqual(byId.get("u2"), "Duplicate|u2|u0,u4")
+    assert.strictEqual(byId.get("u1"), "Read|u1||")
+  })
 
   it("an id claimed by two eligible entries and one skipped one: both candidates are duplicates", () => {
     const users = [user(0), user(1, { sapId: "1" }), user(2, { disabled: true })]

@@ -9,7 +9,9 @@ import {
   type ErrorCode,
   type Outcome,
   SkipReason,
-  type SkipCounts
+  type SkipCounts,
+  uncountResult,
+  uncountSkip
 } from "../src/index.js"
 
 const result = (outcome: Outcome, errorCode?: ErrorCode, skipReason?: SkipReason) =>
@@ -104,6 +106,22 @@ describe("run counters", () => {
         assert.strictEqual(n, results.filter((r) => r.skipReason === reason).length)
         assert.isAbove(n ?? 0, 0)
       }
+    }
+  )
+
+  it.prop(
+    "taking back a counted result leaves the counts as if it had never been counted",
+    [fc.array(aResult), fc.array(aResult), aResult],
+    ([before, after, taken]) => {
+      const count = (results: ReadonlyArray<UserResult>) => ({
+        counts: results.reduce(countResult, emptyCounts),
+        skips: results.reduce(countSkip, {} as SkipCounts)
+      })
+      const counted = count([...before, taken, ...after])
+      const without = count([...before, ...after])
+      assert.deepStrictEqual(uncountResult(counted.counts, taken), without.counts)
+      assert.deepStrictEqual(uncountSkip(counted.skips, taken), without.skips)
+      assert.isTrue(countsAddUp(uncountResult(counted.counts, taken)))
     }
   )
 })

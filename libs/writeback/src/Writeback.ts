@@ -36,6 +36,12 @@ export interface RunOptions {
    * plan at its start. A CLI's progress shows the total and an estimate from it.
    */
   readonly onTotal?: (users: number) => Effect.Effect<void>
+  /**
+   * `emit` (default): a `UserResult` for every examined entry. `count`: UNCHANGED users
+   * are only counted in the summary, no result of theirs is built, kept or streamed
+   * (for a caller that shows none).
+   */
+  readonly unchangedResults?: "emit" | "count"
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
@@ -186,7 +192,9 @@ export const make = Effect.gen(function* () {
         runId,
         caller: options.caller ?? "",
         plan: undefined,
-        dryRun: dryRunOf(logOnly, settings.readOnly)
+        dryRun: dryRunOf(logOnly, settings.readOnly),
+        // One user, one result: the caller asked for it.
+        unchangedResults: "emit" as const
       }
       const events = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
@@ -238,7 +246,8 @@ export const make = Effect.gen(function* () {
                     comment: source.plan.comment
                   }
                 : undefined,
-            dryRun: dryRunOf(logOnly, settings.readOnly)
+            dryRun: dryRunOf(logOnly, settings.readOnly),
+            unchangedResults: options.unchangedResults ?? "emit"
           },
           { settings, directory, dfo, ledger }
         )

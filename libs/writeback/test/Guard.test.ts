@@ -73,6 +73,32 @@ describe("the mass-update guard", () => {
     })
   )
 
+  it.effect(
+    "a write a later claim withdrew is not counted: a plan back at the limit is cleared",
+    () =>
+      Effect.gen(function* () {
+        const plan = (i: number): Step => ({ _tag: "Planned", planned: planned(i) })
+        const out = yield* Stream.runCollect(
+          Guard.guard(Guard.limits(1000, 3))(
+            Stream.fromIterable<Step>([
+              plan(0),
+              plan(1),
+              plan(2),
+              { _tag: "Checkpoint" },
+              { _tag: "Withdrawn", count: 1 },
+              plan(3),
+              { _tag: "Checkpoint" },
+              complete
+            ])
+          )
+        )
+        const [cleared] = Chunk.toReadonlyArray(out)
+        assert.strictEqual(cleared?._tag, "Plan")
+        // The withdrawn write stays in the plan: apply reports it a duplicate, unwritten.
+        if (cleared?._tag === "Plan") assert.strictEqual(Chunk.size(cleared.planned), 4)
+      })
+  )
+
   it.effect("a reviewed plan over maxUpdates is refused; without maxUpdates, any size goes", () =>
     Effect.gen(function* () {
       const refused = yield* Effect.either(Guard.reviewed(5, 4, 1000))

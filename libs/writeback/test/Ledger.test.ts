@@ -78,6 +78,40 @@ describe("the run ledger", () => {
     assert.strictEqual(Ledger.record(two, unchanged, 25)[0].consecutiveFailures, 0)
   })
 
+  it("UNCHANGED users counted without results count as their results would", () => {
+    const two = [failure("a"), failure("b")].reduce(
+      (s, r) => Ledger.record(s, r, 25)[0],
+      Ledger.emptyLedger
+    )
+    const byResults = [unchanged, unchanged].reduce((s, r) => Ledger.record(s, r, 25)[0], two)
+    assert.deepStrictEqual(Ledger.recordUnchanged(two, 2), byResults)
+    assert.strictEqual(Ledger.recordUnchanged(two, 0), two)
+  })
+
+  it("a result recounted as a duplicate moves the counters, not the failure streak", () => {
+    const duplicate = Results.duplicate(user("n"), "00100001", ["other"])
+    const counted = Ledger.recordUnchanged(
+      [failure("a"), notInSap, failure("b")].reduce(
+        (s, r) => Ledger.record(s, r, 25)[0],
+        Ledger.emptyLedger
+      ),
+      1
+    )
+    const streak = Ledger.record(counted, failure("c"), 25)[0]
+    const moved = Ledger.reclassify(
+      Ledger.reclassify(streak, notInSap, duplicate),
+      Ledger.unchanged,
+      duplicate
+    )
+    assert.deepStrictEqual(moved.skips, { DUPLICATE_EMPLOYEE_ID: 2 })
+    assert.strictEqual(moved.counts.total, 5)
+    assert.strictEqual(moved.counts.skipped, 2)
+    assert.strictEqual(moved.counts.unchanged, 0)
+    assert.strictEqual(moved.counts.fetchFailed, 3)
+    assert.strictEqual(moved.consecutiveFailures, 1)
+    assert.isTrue(countsAddUp(moved.counts))
+  })
+
   it("the first abort reason wins", () => {
     const state = Ledger.abort(Ledger.abort(Ledger.emptyLedger, "interrupted"), "later")
     assert.strictEqual(state.abortReason, "interrupted")

@@ -11,8 +11,16 @@ import {
 /** Built from typed values only, so the class's own validation would only repeat the compiler's. */
 const result = (fields: ConstructorParameters<typeof UserResult>[0]) => new UserResult(fields, true)
 
+/** Who a result is about: a result's identity fields. */
+export interface Identity {
+  readonly idautoId: string
+  readonly username: string
+  readonly uhUsername: string
+  readonly sapId: string
+}
+
 /** Who a result is about, as far as the entry tells. */
-const identity = (user: PortalUser) => ({
+export const identity = (user: PortalUser): Identity => ({
   idautoId: user.idautoId ?? "",
   username: user.username ?? "",
   uhUsername: user.uhUsername ?? "",
@@ -37,13 +45,24 @@ export const notInSap = (user: PortalUser, sapId: string, faultText: string) =>
 export const stale = (user: PortalUser, what: string) =>
   skipped(user, "PLAN_STALE", `the plan no longer holds: ${what}; nothing written`)
 
-export const duplicate = (user: PortalUser, sapId: string, others: ReadonlyArray<string>) =>
-  skipped(
-    user,
-    "DUPLICATE_EMPLOYEE_ID",
-    `employee id ${sapId} is also claimed by idautoID ${others.join(", ")}; ` +
+/** DUPLICATE_EMPLOYEE_ID for `who`, by identity (a held claimant keeps no entry). */
+export const duplicateOf = (who: Identity, sapId: string, others: ReadonlyArray<string>) =>
+  result({
+    idautoId: who.idautoId,
+    username: who.username,
+    uhUsername: who.uhUsername,
+    sapId: who.sapId,
+    outcome: "SKIPPED",
+    skipReason: "DUPLICATE_EMPLOYEE_ID",
+    changes: [],
+    keptFields: [],
+    message:
+      `employee id ${sapId} is also claimed by idautoID ${others.join(", ")}; ` +
       `nothing is written for this employee while several entries claim it`
-  )
+  })
+
+export const duplicate = (user: PortalUser, sapId: string, others: ReadonlyArray<string>) =>
+  duplicateOf(identity(user), sapId, others)
 
 export const failed = (
   user: PortalUser,

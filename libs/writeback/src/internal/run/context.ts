@@ -27,6 +27,10 @@ export interface UserContext {
   readonly stop: Stop
   /** Why nothing is written (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
   readonly dryRun: string | undefined
+  /** `count`: UNCHANGED users are counted, and no result of theirs is streamed or kept. */
+  readonly unchangedResults: UnchangedResults
+  /** An UNCHANGED user may be counted without building its result (no debug line wants it). */
+  readonly unchangedAsCount: boolean
   /** What this run asked of DFØ, for its summary. */
   readonly tally: RequestTally.RequestTally
   /** `effect` with its DFØ calls counted into this run's tally. */
@@ -65,15 +69,19 @@ export interface UserContext {
 /** What every stage of a full run shares: a user's context, the ledger, the settling. */
 export interface RunContext extends UserContext {
   readonly ledger: Ledger
-  /** Counts and logs finished users, as one chunk. */
+  /** Counts and logs finished users, as one chunk (without UNCHANGED ones under `count`). */
   readonly settle: (results: ReadonlyArray<UserResult>) => Effect.Effect<Chunk.Chunk<UserResult>>
 }
+
+/** What becomes of UNCHANGED users' results: streamed (`emit`), or only counted (`count`). */
+export type UnchangedResults = "emit" | "count"
 
 export interface RunIdentity {
   readonly runId: string
   readonly caller: string
   readonly plan: AuditPlan | undefined
   readonly dryRun: string | undefined
+  readonly unchangedResults: UnchangedResults
 }
 
 interface Services {
@@ -130,6 +138,7 @@ export const makeUser = (
         { discard: true }
       )
 
+    const counting = identity.unchangedResults === "count"
     const logResults = (results: ReadonlyArray<UserResult>, failures: ReadonlyArray<Failure>) => {
       if (failures.length === 0 && !debug) return Effect.void
       const failing = new Set(failures.map((f) => f.result))
@@ -163,6 +172,7 @@ export const makeUser = (
     return {
       ...identity,
       ...services,
+      unchangedAsCount: counting && !debug,
       tally,
       counted: RequestTally.into(tally),
       annotate,
@@ -193,6 +203,13 @@ export const make = (
     ledger: services.ledger,
     settle: (results) =>
       Effect.flatMap(services.ledger.record(results), (failures) =>
-        Effect.as(user.logResults(results, failures), Chunk.unsafeFromArray(results))
+        Effect.as(
+          user.logResults(results, failures),
+          Chunk.unsafeFromArray(
+            identity.unchangedResults === "count"
+              ? results.filter((result) => result.outcome !== "UNCHANGED")
+              : results
+          )
+        )
       )
   }))

@@ -12,6 +12,7 @@ import {
 } from "@dfo-writeback/domain"
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
+import * as Claims from "./claims.js"
 import type { RunContext, UserContext } from "./context.js"
 import type { Planned } from "./planned.js"
 
@@ -23,6 +24,8 @@ import type { Planned } from "./planned.js"
 export type Step =
   | { readonly _tag: "Results"; readonly results: Chunk.Chunk<UserResult> }
   | { readonly _tag: "Planned"; readonly planned: Planned }
+  /** Planned writes a later claim has stopped: the guard no longer counts them. */
+  | { readonly _tag: "Withdrawn"; readonly count: number }
   | { readonly _tag: "Checkpoint" }
   | {
       readonly _tag: "Complete"
@@ -70,13 +73,21 @@ export const read = (
   )
 
 /**
- * Steps 7–8 for a page's decisions: those DFØ's list answered are counted and streamed
- * as one chunk (a nightly run is mostly unchanged users); the rest are read on their
- * own, `SAP_CONCURRENCY` at a time, each streamed as it ends; then a checkpoint.
+ * Steps 7–8 for a page's decisions: those DFØ's list answered are counted as one chunk
+ * (a nightly run is mostly unchanged users); the rest are read on their own,
+ * `SAP_CONCURRENCY` at a time, each counted as it ends; then a checkpoint. `Claims`
+ * says which results stream now.
  */
-const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream.Stream<Step> => {
+const decide = (
+  run: RunContext,
+  claims: Claims.Claims,
+  decisions: ReadonlyArray<PageDecision>
+): Stream.Stream<Step> => {
   const results: Array<UserResult> = []
-  const planned: Array<Step> = []
+  const decided: Array<Claims.Decided> = []
+  const unchanged: Array<Candidate> = []
+  const withdrawn = claims.withdrawn()
+  const planned: Array<Step> = withdrawn === 0 ? [] : [{ _tag: "Withdrawn", count: withdrawn }]
   const reads: Array<Candidate> = []
   for (const decision of decisions) {
     switch (decision._tag) {
@@ -85,16 +96,26 @@ const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream
           Results.skipped(decision.user, decision.ineligible.reason, decision.ineligible.message)
         )
         break
-      case "Duplicate":
-        results.push(
-          Results.duplicate(decision.candidate.user, decision.candidate.sapId, decision.others)
-        )
+      case "Duplicate": {
+        const { candidate, others } = decision
+        decided.push({
+          candidate,
+          result: Results.duplicate(candidate.user, candidate.sapId, others)
+        })
         break
+      }
       case "Unchanged":
       case "Change":
+        // The nightly run's common case: with no one listening, a count, not an object.
+        if (decision._tag === "Unchanged" && run.unchangedAsCount) {
+          unchanged.push(decision.candidate)
+          break
+        }
         Either.match(settleCompared(run, decision), {
-          onLeft: (result) => results.push(result),
-          onRight: (p) => planned.push({ _tag: "Planned", planned: p })
+          onLeft: (result) => decided.push({ candidate: decision.candidate, result }),
+          onRight: (p) => {
+            if (claims.plan(p)) planned.push({ _tag: "Planned", planned: p })
+          }
         })
         break
       case "Read":
@@ -105,17 +126,24 @@ const decide = (run: RunContext, decisions: ReadonlyArray<PageDecision>): Stream
     }
   }
   const settled = Stream.fromEffect(
-    Effect.map(run.settle(results), (chunk): Step => ({ _tag: "Results", results: chunk }))
+    Effect.map(claims.settle(results, decided, unchanged), (chunk): Step => ({
+      _tag: "Results",
+      results: chunk
+    }))
   )
   return settled.pipe(
     Stream.concat(Stream.fromIterable(planned)),
-    Stream.concat(reads.length === 0 ? Stream.empty : readEach(run, reads)),
+    Stream.concat(reads.length === 0 ? Stream.empty : readEach(run, claims, reads)),
     Stream.concat(Stream.make(checkpoint))
   )
 }
 
 /** Candidates the list does not answer for, read on their own, each streamed as it ends. */
-const readEach = (run: RunContext, reads: ReadonlyArray<Candidate>): Stream.Stream<Step> =>
+const readEach = (
+  run: RunContext,
+  claims: Claims.Claims,
+  reads: ReadonlyArray<Candidate>
+): Stream.Stream<Step> =>
   Stream.fromIterable(reads).pipe(
     Stream.mapEffect(
       (candidate) =>
@@ -123,9 +151,14 @@ const readEach = (run: RunContext, reads: ReadonlyArray<Candidate>): Stream.Stre
           running
             ? Effect.flatMap(read(run, candidate), (outcome) =>
                 Either.isRight(outcome)
-                  ? Effect.succeedSome<Step>({ _tag: "Planned", planned: outcome.right })
-                  : Effect.map(run.settle([outcome.left]), (chunk) =>
-                      Option.some<Step>({ _tag: "Results", results: chunk })
+                  ? Effect.succeed(
+                      claims.plan(outcome.right)
+                        ? Option.some<Step>({ _tag: "Planned", planned: outcome.right })
+                        : Option.none()
+                    )
+                  : Effect.map(
+                      claims.settle([], [{ candidate, result: outcome.left }], []),
+                      (chunk) => Option.some<Step>({ _tag: "Results", results: chunk })
                     )
               )
             : Effect.succeedNone
@@ -148,9 +181,10 @@ const whileRunning =
     )
 
 /**
- * Pass 1 of a full run: the employee keys that several entries claim, from a search
+ * A dry run's pass 1: the employee keys that several entries claim, from a search
  * asking only for the ids. Their candidates are held until the directory has been
- * read, so each is decided knowing every claim (CONTRACT §4 check 6a).
+ * read, so each is decided knowing every claim (CONTRACT §4 check 6a) while the rest
+ * stream as decided. A real run does without it (`Claims`).
  */
 const claimedIds = (run: RunContext) =>
   run.directory.streamEmployeeIds().pipe(
@@ -208,18 +242,22 @@ const employeeList = (
 
 /**
  * The decide stage of a full run: the directory page by page through the pure
- * `PagePlanner` (checks 1–8), the DFØ list read alongside, results streamed as they
- * are decided. Memory is bounded by the read-ahead pages and the list's index.
+ * `PagePlanner` (checks 1–8), the DFØ list read alongside; a dry run's results
+ * stream as they are decided, a real run's once every claim is known (`Claims`).
+ * Memory is bounded by the read-ahead pages, the list's index and a real run's held
+ * results.
  */
 export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
       const listed = yield* employeeList(run)
+      const onePass = run.dryRun === undefined
       const planner = new PagePlanner({
         rules: run.settings.rules,
         mapping: run.settings.mapping,
-        claimedBySeveral: yield* claimedIds(run)
+        claimedBySeveral: onePass ? new Set() : yield* claimedIds(run)
       })
+      const claims = Claims.make(run, onePass ? planner : undefined)
       const pages = run.directory.streamAll().pipe(
         // The directory reads ahead while the DFØ list is still arriving: a bounded
         // buffer of pages, so memory stays independent of the directory's size.
@@ -227,18 +265,27 @@ export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =
         Stream.mapChunks((page) => Chunk.of(page)),
         whileRunning(run),
         Stream.flatMap((page) =>
-          Stream.unwrap(Effect.map(listed, (index) => decide(run, planner.page(page, index))))
+          Stream.unwrap(
+            Effect.map(listed, (index) => decide(run, claims, planner.page(page, index)))
+          )
         )
       )
       const held = Stream.unwrap(
         Effect.zipWith(listed, run.ledger.running, (index, running) =>
-          running ? decide(run, planner.settleHeld(index)) : Stream.empty
+          running ? decide(run, claims, planner.settleHeld(index)) : Stream.empty
         )
+      )
+      const released = Stream.fromEffect(
+        Effect.map(claims.release, (results): Step => ({ _tag: "Results", results }))
       )
       const complete: Step = {
         _tag: "Complete",
         claimedLater: (candidate) => planner.claimedLater(candidate)
       }
-      return pages.pipe(Stream.concat(held), Stream.concat(Stream.make(complete)))
+      return pages.pipe(
+        Stream.concat(held),
+        Stream.concat(released),
+        Stream.concat(Stream.make(complete))
+      )
     })
   )

@@ -73,6 +73,11 @@ export const guard =
                   Ref.update(held, (plan) => hold(plan, step.planned, bounds.limit)),
                   Option.none()
                 )
+              case "Withdrawn":
+                return Effect.as(
+                  Ref.update(held, (plan) => ({ ...plan, count: plan.count - step.count })),
+                  Option.none()
+                )
               case "Checkpoint":
                 return Effect.flatMap(Ref.get(held), ({ count }) =>
                   count > bounds.limit ? tripped(count, bounds) : Effect.succeedNone

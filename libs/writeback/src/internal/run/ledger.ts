@@ -1,9 +1,12 @@
 import {
+  type Counted,
   countResult,
   countSkip,
   emptyCounts,
   type RunCounts,
   type SkipCounts,
+  uncountResult,
+  uncountSkip,
   type UserResult
 } from "@dfo-writeback/domain"
 import { Effect, Ref } from "effect"
@@ -97,10 +100,44 @@ export const makeStop: Effect.Effect<StopCell> = Effect.map(
   })
 )
 
+/** An UNCHANGED user counted without a result (`unchangedResults: "count"`). */
+export const unchanged: Counted = { outcome: "UNCHANGED" }
+
+/** Counts `n` UNCHANGED users as `record` would count their results. */
+export const recordUnchanged = (state: LedgerState, n: number): LedgerState =>
+  n === 0
+    ? state
+    : {
+        ...state,
+        counts: {
+          ...state.counts,
+          total: state.counts.total + n,
+          unchanged: state.counts.unchanged + n
+        },
+        // An UNCHANGED user proves DFØ answered (`reachedDfo`).
+        consecutiveFailures: 0
+      }
+
+/**
+ * A result counted before that turned out to be `to` (a full run's claimant of an id
+ * claimed again later): the counters move, the failure streak stays as it was.
+ */
+export const reclassify = (state: LedgerState, from: Counted, to: UserResult): LedgerState => ({
+  ...state,
+  counts: countResult(uncountResult(state.counts, from), to),
+  skips: countSkip(uncountSkip(state.skips, from), to)
+})
+
 /** The run's ledger, one `Ref` every stage writes through. */
 export interface Ledger extends Stop {
   /** Counts finished users; the failures among them, for their log lines. */
   readonly record: (results: Iterable<UserResult>) => Effect.Effect<ReadonlyArray<Failure>>
+  /** Counts `n` UNCHANGED users that have no result object. */
+  readonly recordUnchanged: (n: number) => Effect.Effect<void>
+  /** Recounts results counted before as others (`reclassify`), in one step. */
+  readonly reclassify: (
+    changes: ReadonlyArray<readonly [from: Counted, to: UserResult]>
+  ) => Effect.Effect<void>
   readonly aborted: Effect.Effect<boolean>
   readonly state: Effect.Effect<LedgerState>
 }
@@ -119,6 +156,11 @@ export const make = (abortAfter: number): Effect.Effect<Ledger> =>
         }
         return [failures, next]
       }),
+    recordUnchanged: (n) => Ref.update(ref, (state) => recordUnchanged(state, n)),
+    reclassify: (changes) =>
+      Ref.update(ref, (state) =>
+        changes.reduce((next, [from, to]) => reclassify(next, from, to), state)
+      ),
     abort: (reason) => Ref.update(ref, (state) => abort(state, reason)),
     aborted: Effect.map(Ref.get(ref), (state) => state.abortReason !== undefined),
     running: Effect.map(Ref.get(ref), (state) => state.abortReason === undefined),

@@ -15,6 +15,7 @@ import * as Fixture from "./utils/fixture.js"
 import { client, unary } from "./utils/grpc.js"
 import * as LdapTap from "./utils/LdapTap.js"
 import * as ServerProcess from "./utils/ServerProcess.js"
+import { get, parsePrometheus } from "./utils/telemetry.js"
 
 const { SERVING, NOT_SERVING } = HealthV1.HealthCheckResponse_ServingStatus
 const eventsHealth = "dfo.writeback.v1.Events"
@@ -79,7 +80,8 @@ const services = Layer.scoped(
         EVENTS_AMQP_URL: broker.url,
         EVENTS_SCIM_QUEUE: queues.scim,
         EVENTS_DFO_QUEUE: queues.dfo,
-        EVENTS_DEBOUNCE_MS: "0"
+        EVENTS_DEBOUNCE_MS: "0",
+        METRICS_LISTEN: "127.0.0.1:0"
       })
     )
     return {
@@ -168,6 +170,35 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
             .filter((line) => line["message"] === "run finished" && line["caller"] === "events:dfo")
           assert.strictEqual(finished.at(-1)?.["unchanged"], 1)
           assert.strictEqual(puts(fixture, eve.sapId).length, 1)
+
+          // The run is traced inside its message's span: one trace from message to write.
+          const scimRun = fixture.server
+            .logs()
+            .find((line) => line["message"] === "run finished" && line["caller"] === "events:scim")
+          const scimMessage = linesOf(fixture, "event run").find(
+            (line) => line["source"] === "scim"
+          )
+          assert.isString(scimRun?.["trace_id"])
+          assert.strictEqual(scimRun?.["trace_id"], scimMessage?.["trace_id"])
+
+          // Counted on /metrics, every source and result from 0.
+          const listening = linesOf(fixture, "metrics listening")[0]
+          const samples = parsePrometheus(
+            (yield* get(`http://${String(listening?.["address"])}/metrics`)).body
+          )
+          const events = (source: string, result: string) =>
+            samples.find(
+              (sample) =>
+                sample.name === "dfo_writeback_events_total" &&
+                sample.labels["source"] === source &&
+                sample.labels["result"] === result
+            )?.value
+          assert.strictEqual(events("scim", "run"), 1)
+          assert.strictEqual(events("dfo", "run"), 1)
+          assert.strictEqual(events("dfo", "dead_lettered"), 0)
+          assert.isDefined(
+            samples.find((sample) => sample.name === "dfo_writeback_event_lag_seconds_count")
+          )
         })
     )
 

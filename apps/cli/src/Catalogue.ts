@@ -2,12 +2,14 @@ import * as ServerSettings from "@dfo-writeback/contract/ServerSettings"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"
+import * as EventsSettings from "@dfo-writeback/events/EventsSettings"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 
 /**
- * Every setting, as each library declares it: the CLI reads all but the server's, which it
- * knows so that one environment or `WRITEBACK_CONFIG` file serves both processes.
+ * Every setting, as each library declares it: the CLI reads all but the server's (its own
+ * and the event consumer's), which it knows so that one environment or `WRITEBACK_CONFIG`
+ * file serves both processes.
  */
 export const catalogue: Settings.Catalogue = Settings.catalogue({
   declarations: [
@@ -15,8 +17,9 @@ export const catalogue: Settings.Catalogue = Settings.catalogue({
     DfoSettings.settings,
     WritebackSettings.settings,
     ServerSettings.settings,
-    EdgeSettings.settings
+    EdgeSettings.settings,
+    EventsSettings.settings
   ],
-  elsewhere: [ServerSettings.settings],
+  elsewhere: [ServerSettings.settings, EventsSettings.settings],
   mapping: mappingKinds
 })

@@ -209,6 +209,21 @@ describe("ConfigSource", () => {
     })
   )
 
+  it.scoped(
+    "the event consumer's settings are accepted in a shared environment, never read; an unknown EVENTS_ one is an error",
+    () =>
+      Effect.gen(function* () {
+        const at = yield* files({ url: "amqp://writeback:pw@mq.example.no/\n" })
+        // Only the server reads them: even one the server would refuse (no queue) is fine here.
+        const shared = { EVENTS_AMQP_URL_FILE: at("url"), EVENTS_DEBOUNCE_MS: "500" }
+        assert.isTrue(Either.isRight(yield* Effect.either(read(settings, shared))))
+        const problems = yield* problemsOf(settings, { ...shared, EVENTS_DEBOUNCE: "500" })
+        assert.deepStrictEqual(problems, [
+          `EVENTS_DEBOUNCE: unknown setting "EVENTS_DEBOUNCE" (did you mean EVENTS_DEBOUNCE_MS?)`
+        ])
+      })
+  )
+
   it.scoped("file values are type-checked; a mapping entry is a non-empty list of names", () =>
     Effect.gen(function* () {
       const at = yield* files({

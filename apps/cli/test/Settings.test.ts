@@ -3,6 +3,7 @@
 import { ServerSettings } from "@dfo-writeback/contract"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { EdgeSettings } from "@dfo-writeback/edge"
+import * as EventsSettings from "@dfo-writeback/events/EventsSettings"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 import { assert, describe, it } from "@effect/vitest"
@@ -40,15 +41,20 @@ describe("the settings catalogue", () => {
       DfoSettings.settings,
       WritebackSettings.settings,
       ServerSettings.settings,
-      EdgeSettings.settings
+      EdgeSettings.settings,
+      EventsSettings.settings
     ].flatMap((table) => Object.values(table).map((s) => s.name))
     const names = catalogue.all.map((s) => s.name)
     assert.deepStrictEqual(names, declared)
     assert.strictEqual(new Set(names).size, names.length)
   })
 
-  it("the CLI reads all but the server's own settings", () => {
-    const server = new Set(Object.values(ServerSettings.settings).map((s) => s.name))
+  it("the CLI reads all but the server's own settings and the event consumer's", () => {
+    const server = new Set(
+      [ServerSettings.settings, EventsSettings.settings].flatMap((table) =>
+        Object.values(table).map((s) => s.name)
+      )
+    )
     assert.deepStrictEqual(
       catalogue.read.map((s) => s.name),
       catalogue.all.map((s) => s.name).filter((name) => !server.has(name))

@@ -1,6 +1,7 @@
 import { ServerSettings } from "@dfo-writeback/contract"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
+import { EventsSettings } from "@dfo-writeback/events"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
@@ -12,12 +13,17 @@ export const catalogue: Settings.Catalogue = Settings.catalogue({
     DfoSettings.settings,
     WritebackSettings.settings,
     ServerSettings.settings,
-    EdgeSettings.settings
+    EdgeSettings.settings,
+    EventsSettings.settings
   ],
   mapping: mappingKinds
 })
 
-const ownNames = new Set(Object.values(ServerSettings.settings).map((setting) => setting.name))
+const ownNames = new Set(
+  [ServerSettings.settings, EventsSettings.settings].flatMap((declared) =>
+    Object.values(declared).map((setting) => setting.name)
+  )
+)
 
-/** The server's own settings (`GRPC_*`, `METRICS_LISTEN`, …), listed first in its help. */
+/** The server's own settings (`GRPC_*`, `METRICS_LISTEN`, `EVENTS_*`, …), listed first in its help. */
 export const serverOwn = (setting: Settings.Setting): boolean => ownNames.has(setting.name)

@@ -12,6 +12,7 @@ import {
   WritebackService
 } from "@dfo-writeback/contract"
 import type { DfoEmployees } from "@dfo-writeback/dfo-api"
+import { EventConsumer } from "@dfo-writeback/events"
 import type { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import type { Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
@@ -35,6 +36,7 @@ import * as Callers from "./Callers.js"
 import * as CallLog from "./CallLog.js"
 import * as GrpcLog from "./GrpcLog.js"
 import * as DrainGate from "./DrainGate.js"
+import * as EventsHealth from "./EventsHealth.js"
 import * as HealthMonitor from "./HealthMonitor.js"
 import * as ListenAddress from "./ListenAddress.js"
 import { PermissionDenied } from "./ServerError.js"
@@ -166,6 +168,9 @@ export const make = (
       service: WritebackService.typeName,
       intervalMs: settings.healthCheckIntervalMs
     })
+    // Present only when events are on (EVENTS_AMQP_URL): then their health is served too.
+    const events = yield* Effect.serviceOption(EventConsumer.EventConsumer)
+    if (Option.isSome(events)) yield* EventsHealth.make(health, events.value)
     const gate = DrainGate.make([HealthV1.Health.typeName])
 
     const server = new grpc.Server({

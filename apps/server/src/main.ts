@@ -1,17 +1,19 @@
 /**
  * `writeback-server`: reads every setting at once, builds the writeback program over the
- * Portal LDAP and DFØ, and serves it over gRPC until SIGTERM/SIGINT, which drains the
- * server and exits 0. Invalid configuration exits 2 with one line listing every problem.
+ * Portal LDAP and DFØ, and serves it over gRPC (and, with `EVENTS_AMQP_URL`, to the event
+ * consumer) until SIGTERM/SIGINT, which drains the server and exits 0. Invalid configuration exits 2 with one line listing every problem.
  */
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain"
+import { EventsConfig } from "@dfo-writeback/events"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
 import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
+import { Cause, Config, Effect, Exit, Layer, LogLevel, Option } from "effect"
 import { createRequire } from "node:module"
 import { catalogue, serverOwn } from "./Catalogue.js"
+import * as EventRun from "./EventRun.js"
 import * as GrpcServer from "./GrpcServer.js"
 import * as MetricsServer from "./MetricsServer.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -28,8 +30,15 @@ const settings = Config.all({
   mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
-  dfo: DfoEmployees.config
+  dfo: DfoEmployees.config,
+  events: EventsConfig.config
 })
+
+/** The event consumer when `EVENTS_AMQP_URL` is set (CONTRACT §8), over the same program. */
+const events = (
+  all: Config.Config.Success<typeof settings>
+): Layer.Layer<never, never, Writeback.Service> =>
+  Option.match(all.events, { onNone: () => Layer.empty, onSome: EventRun.layer })
 
 const serve = (all: Config.Config.Success<typeof settings>) =>
   Layer.launch(
@@ -42,6 +51,7 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         maxAgeHours: all.writeback.planMaxAgeHours
       })
     }).pipe(
+      Layer.provide(events(all)),
       // Every run counted in /metrics and traced as a `Writeback.run` span.
       Layer.provide(RunTelemetry.instrument),
       Layer.provide(Writeback.layer),

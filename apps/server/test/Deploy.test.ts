@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig } from "@dfo-writeback/domain"
+import { EventsConfig } from "@dfo-writeback/events"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
 import { WritebackConfig } from "@dfo-writeback/writeback"
@@ -146,6 +147,7 @@ const cliSettings = Config.all({
 const serverSettings = Config.all({
   server: ServerConfig.config,
   metrics: MetricsServer.config,
+  events: EventsConfig.config,
   rest: cliSettings
 })
 

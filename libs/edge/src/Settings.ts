@@ -115,7 +115,7 @@ export const catalogue = (parts: {
  * typo of a safety setting (`SAP_READONLY=true`) must not be silently ignored. `GRPC_` is
  * not among them: grpc-js reads `GRPC_TRACE`, `GRPC_VERBOSITY` and others of its own.
  */
-export const ownPrefixes: ReadonlyArray<string> = ["PORTAL_LDAP_", "SAP_", "WRITEBACK_"]
+export const ownPrefixes: ReadonlyArray<string> = ["PORTAL_LDAP_", "SAP_", "WRITEBACK_", "EVENTS_"]
 
 /** Largest integer a Node.js timer accepts (2^31 − 1 ms, about 24.8 days). */
 export const maxTimerMs = 2_147_483_647

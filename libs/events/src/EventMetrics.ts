@@ -1,4 +1,4 @@
-import { Metric, MetricBoundaries } from "effect"
+import { Effect, Metric, MetricBoundaries } from "effect"
 import type { EventSource } from "./EventMessage.js"
 
 /**
@@ -39,3 +39,17 @@ export const counted = (
 }
 
 export const lagOf = (source: EventSource) => Metric.tagged(lag, "source", source)
+
+/** Every source and result. */
+const sources: ReadonlyArray<EventSource> = ["scim", "dfo"]
+const results: ReadonlyArray<EventResult> = ["run", "ignored", "requeued", "dead_lettered"]
+
+/**
+ * Every `events_total` series at 0, run once when events are on: an alert's `increase()`
+ * sees the first dead letter of a process as a rise from 0 (as `RunMetrics.zeros`).
+ */
+export const zeros: Effect.Effect<void> = Effect.sync(() => {
+  for (const source of sources) {
+    for (const result of results) counted(source, result).unsafeUpdate(0, [])
+  }
+})

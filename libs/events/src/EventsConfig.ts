@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs"
 import { secretConfig } from "@dfo-writeback/domain"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
+import { settings as declared } from "./EventsSettings.js"
 
 export interface EventsOptions {
   /** `amqp://` or `amqps://` with credentials (EVENTS_AMQP_URL): a secret. */
@@ -17,12 +18,12 @@ export interface EventsOptions {
   readonly maxAttempts: number
 }
 
-/** The defaults of CONTRACT §8, one place. */
+/** The defaults of CONTRACT §8, as `EventsSettings` declares them. */
 export const defaults = {
-  scimAttributes: ["userName", "emails", "employeeNumber", "active", "roles"],
-  debounceMs: 2000,
-  prefetch: 32,
-  maxAttempts: 5
+  scimAttributes: declared.scimAttributes.default,
+  debounceMs: declared.debounceMs.default,
+  prefetch: declared.prefetch.default,
+  maxAttempts: declared.maxAttempts.default
 } as const
 
 const bounded = (name: string, fallback: number, min: number, max: number) =>
@@ -48,24 +49,24 @@ const invalid = (name: string, message: string) =>
   Either.left(ConfigError.InvalidData([name], message))
 
 /** Never echoes the URL: it carries the broker's password. */
-const brokerUrl = secretConfig("EVENTS_AMQP_URL").pipe(
+const brokerUrl = secretConfig(declared.amqpUrl.name).pipe(
   Config.mapOrFail((url) => {
     const parsed = URL.canParse(Redacted.value(url)) ? new URL(Redacted.value(url)) : undefined
     if (parsed === undefined || !["amqp:", "amqps:"].includes(parsed.protocol)) {
-      return invalid("EVENTS_AMQP_URL", "must be an amqp:// or amqps:// URL")
+      return invalid(declared.amqpUrl.name, "must be an amqp:// or amqps:// URL")
     }
     return Either.right(url)
   })
 )
 
 const caFile = Config.option(
-  Config.string("EVENTS_AMQP_CA_FILE").pipe(
+  Config.string(declared.amqpCaFile.name).pipe(
     Config.mapOrFail((path) =>
       Either.try({
         try: () => readFileSync(path, "utf8"),
         catch: (error) =>
           ConfigError.InvalidData(
-            ["EVENTS_AMQP_CA_FILE"],
+            [declared.amqpCaFile.name],
             `cannot be read: ${error instanceof Error ? error.message : String(error)}`
           )
       }).pipe(
@@ -73,7 +74,7 @@ const caFile = Config.option(
           pem.includes("-----BEGIN CERTIFICATE-----")
             ? Either.right(pem)
             : Either.left(
-                ConfigError.InvalidData(["EVENTS_AMQP_CA_FILE"], "holds no PEM certificate")
+                ConfigError.InvalidData([declared.amqpCaFile.name], "holds no PEM certificate")
               )
         )
       )
@@ -81,7 +82,7 @@ const caFile = Config.option(
   )
 )
 
-const attributes = Config.array(Config.string(), "EVENTS_SCIM_ATTRIBUTES").pipe(
+const attributes = Config.array(Config.string(), declared.scimAttributes.name).pipe(
   Config.map((names) => names.map((name) => name.trim()).filter((name) => name !== "")),
   Config.validate({
     message: "must name at least one SCIM attribute",
@@ -98,19 +99,19 @@ const attributes = Config.array(Config.string(), "EVENTS_SCIM_ATTRIBUTES").pipe(
 export const config: Config.Config<Option.Option<EventsOptions>> = Config.all({
   url: Config.option(brokerUrl),
   ca: caFile,
-  scimQueue: queueName("EVENTS_SCIM_QUEUE"),
-  dfoQueue: queueName("EVENTS_DFO_QUEUE"),
+  scimQueue: queueName(declared.scimQueue.name),
+  dfoQueue: queueName(declared.dfoQueue.name),
   attributes,
-  debounceMs: bounded("EVENTS_DEBOUNCE_MS", defaults.debounceMs, 0, 600_000),
-  prefetch: bounded("EVENTS_PREFETCH", defaults.prefetch, 1, 1000),
-  maxAttempts: bounded("EVENTS_MAX_ATTEMPTS", defaults.maxAttempts, 1, 100)
+  debounceMs: bounded(declared.debounceMs.name, defaults.debounceMs, 0, 600_000),
+  prefetch: bounded(declared.prefetch.name, defaults.prefetch, 1, 1000),
+  maxAttempts: bounded(declared.maxAttempts.name, defaults.maxAttempts, 1, 100)
 }).pipe(
   Config.mapOrFail((settings) => {
     if (Option.isNone(settings.url)) return Either.right(Option.none())
     if (Option.isNone(settings.scimQueue) && Option.isNone(settings.dfoQueue)) {
       return invalid(
-        "EVENTS_SCIM_QUEUE",
-        "with EVENTS_AMQP_URL set, name EVENTS_SCIM_QUEUE, EVENTS_DFO_QUEUE or both"
+        declared.scimQueue.name,
+        `with ${declared.amqpUrl.name} set, name ${declared.scimQueue.name}, ${declared.dfoQueue.name} or both`
       )
     }
     return Either.right(

@@ -1,4 +1,4 @@
-import { BrokerTestbed } from "@dfo-writeback/broker-testbed"
+import { BrokerTestbed, Topology } from "@dfo-writeback/broker-testbed"
 import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Redacted, Ref } from "effect"
@@ -27,21 +27,9 @@ const client = Effect.gen(function* () {
   )
 })
 
-/**
- * The institution's topology (README): a durable queue whose rejected messages go to a
- * dead-letter exchange and queue. Names are unique per test.
- */
+/** The institution's topology (README): names are unique per test. */
 const topology = (connection: Connection, queue: string) =>
-  Effect.promise(async () => {
-    await connection.exchangeDeclare({ exchange: `${queue}.dlx`, type: "fanout", durable: true })
-    await connection.queueDeclare({ queue: `${queue}.dead`, durable: true })
-    await connection.queueBind({ queue: `${queue}.dead`, exchange: `${queue}.dlx` })
-    await connection.queueDeclare({
-      queue,
-      durable: true,
-      arguments: { "x-dead-letter-exchange": `${queue}.dlx` }
-    })
-  })
+  Effect.promise(() => Topology.declareQueue(connection, queue))
 
 const publish = (connection: Connection, queue: string, bodies: ReadonlyArray<unknown>) =>
   Effect.promise(async () => {

@@ -1,1 +1,2 @@
 export * as BrokerTestbed from "./BrokerTestbed.js"
+export * as Topology from "./Topology.js"

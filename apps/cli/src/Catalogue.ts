@@ -2,6 +2,7 @@ import * as ServerSettings from "@dfo-writeback/contract/ServerSettings"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"
+import { LeaseSettings } from "@dfo-writeback/lease"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 
@@ -14,6 +15,7 @@ export const catalogue: Settings.Catalogue = Settings.catalogue({
     LdapSettings.settings,
     DfoSettings.settings,
     WritebackSettings.settings,
+    LeaseSettings.settings,
     ServerSettings.settings,
     EdgeSettings.settings
   ],

@@ -2,6 +2,7 @@ import { ServerSettings } from "@dfo-writeback/contract"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"
+import { LeaseSettings } from "@dfo-writeback/lease"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 
@@ -11,6 +12,7 @@ export const catalogue: Settings.Catalogue = Settings.catalogue({
     LdapSettings.settings,
     DfoSettings.settings,
     WritebackSettings.settings,
+    LeaseSettings.settings,
     ServerSettings.settings,
     EdgeSettings.settings
   ],

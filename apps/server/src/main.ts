@@ -7,6 +7,7 @@ import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
+import { Lease, LeaseConfig } from "@dfo-writeback/lease"
 import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Config, Effect, Exit, Layer, LogLevel } from "effect"
@@ -28,7 +29,8 @@ const settings = Config.all({
   mapping: AttributeMappingConfig,
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
-  dfo: DfoEmployees.config
+  dfo: DfoEmployees.config,
+  lease: LeaseConfig.config
 })
 
 const serve = (all: Config.Config.Success<typeof settings>) =>
@@ -40,7 +42,14 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         mapping: all.mapping,
         rules: all.writeback.rules,
         maxAgeHours: all.writeback.planMaxAgeHours
-      })
+      }),
+      // Kubernetes only as a pod reaches it (CONTRACT §8): no setting points it elsewhere.
+      lease: Lease.fromSettings(
+        all.lease,
+        Lease.defaultIdentity(process.env),
+        Lease.inCluster(process.env)
+      ),
+      readOnly: all.writeback.readOnly
     }).pipe(
       // Every run counted in /metrics and traced as a `Writeback.run` span.
       Layer.provide(RunTelemetry.instrument),

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { generateEmployees, LdapTestbed } from "@dfo-writeback/ldap-testbed"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { LockHolder } from "@dfo-writeback/testkit"
 import { assert, describe, layer } from "@effect/vitest"
 import { Deferred, Effect, Layer } from "effect"
 import { backendEnvironment, runCli, startCli } from "./CliProcess.js"
@@ -92,11 +92,7 @@ describe("WRITEBACK_LEASE=file: (the CLI as two processes)", () => {
           const release = yield* Deferred.make<void>()
           const run = yield* heldRun({ ...env, SAP_CONCURRENCY: "1" }, release)
           // The flock(1) child holding the lock ends: the kernel frees the lock.
-          const flock = yield* ChildProcess.run("pgrep", [
-            "-f",
-            `flock --exclusive --nonblock -E 75 ${path}`
-          ]).pipe(Effect.provide(ChildProcess.layer))
-          process.kill(Number(flock.stdout.trim().split("\n")[0]), "SIGKILL")
+          yield* LockHolder.kill(path)
           // Real time (it.effect's clock is a test clock) for the CLI to see its child end.
           yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
           yield* Deferred.succeed(release, undefined)

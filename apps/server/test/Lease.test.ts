@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { WritebackService } from "@dfo-writeback/contract"
 import { Lease } from "@dfo-writeback/lease"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { LockHolder } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
 import { status } from "@grpc/grpc-js"
 import { Deferred, Effect, Exit, Scope } from "effect"
@@ -67,11 +67,7 @@ layer(Fixture.layer({ WRITEBACK_LEASE: `file:${path}` }), {
       })
       const run = start(fixture.client, { processAll: true })
       yield* Deferred.await(writing)
-      const flock = yield* ChildProcess.run("pgrep", [
-        "-f",
-        `flock --exclusive --nonblock -E 75 ${path}`
-      ]).pipe(Effect.provide(ChildProcess.layer))
-      process.kill(Number(flock.stdout.trim().split("\n")[0]), "SIGKILL")
+      yield* LockHolder.kill(path)
       // Real time for the server to see its flock(1) child end.
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
       yield* Deferred.succeed(release, undefined)

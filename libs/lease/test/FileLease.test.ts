@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { ChildProcess, LockHolder } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { Lease } from "../src/index.js"
@@ -70,13 +70,7 @@ describe("a lock-file lease (two real processes)", () => {
     Effect.gen(function* () {
       const path = lockFile()
       const held = yield* Lease.make(settings(path), "me", Lease.inCluster({})).acquire
-      const flock = yield* ChildProcess.run("pgrep", [
-        "-f",
-        `flock --exclusive --nonblock -E 75 ${path}`
-      ])
-      const pid = Number(flock.stdout.trim().split("\n")[0])
-      assert.isAbove(pid, 0)
-      process.kill(pid, "SIGKILL")
+      yield* LockHolder.kill(path)
       assert.match(
         yield* held.lost.pipe(Effect.timeout("5 seconds")),
         /^LEASE_LOST: the flock\(1\) child holding file:.* ended$/

@@ -159,6 +159,7 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           tick()
           return
         case "Cut":
+        case "Counted":
           return
       }
     },
@@ -175,7 +176,7 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
 /** `--json`: one WritebackEvent a line in protobuf canonical JSON; nothing else on stdout. */
 export const json = ({ out, err }: Streams, encode: (event: WritebackEvent) => string): Output => ({
   event: (event) => {
-    if (event._tag === "Total" || event._tag === "Cut") return
+    if (event._tag === "Total" || event._tag === "Cut" || event._tag === "Counted") return
     out.write(`${encode(event)}\n`)
   },
   progress: () => undefined,

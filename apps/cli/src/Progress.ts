@@ -1,4 +1,4 @@
-import type { View } from "./RunView.js"
+import { countsOf, type View } from "./RunView.js"
 
 /** Where a run stands at `now`: counts, pace, and with a known total an estimate. */
 export interface Progress {
@@ -18,7 +18,8 @@ export interface Progress {
 const minimumPaceMs = 1_000
 
 export const at = (view: View, startedAt: number, now: number): Progress => {
-  const { counts, total } = view
+  const { total } = view
+  const { counts } = countsOf(view)
   const examined = counts.total
   const since = total === undefined ? 0 : now - total.at
   const done = total === undefined ? 0 : examined - total.examinedThen

@@ -1,4 +1,3 @@
-import { DfoMetrics } from "@dfo-writeback/dfo-api"
 import {
   type RawWritebackRequest,
   type RunError,
@@ -20,13 +19,13 @@ import {
   Exit,
   Layer,
   Logger,
-  LogLevel,
   MutableRef,
   type Option,
   Queue,
   Schedule,
   Stream
 } from "effect"
+import * as CutShort from "./CutShort.js"
 import * as CutWrites from "./CutWrites.js"
 import * as Delivery from "./Delivery.js"
 import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
@@ -181,9 +180,10 @@ const progressLogEvery = Duration.seconds(10)
 /** On a terminal, the progress line is redrawn this often between results (its estimate). */
 const progressDrawEvery = Duration.seconds(1)
 
-/** A tick of the progress clock, beside the run's events. */
+/** A tick of the progress clock, beside the run's events: what the run has counted then. */
 interface Tick {
   readonly _tag: "Tick"
+  readonly counted: Writeback.Counted | undefined
 }
 
 /**
@@ -253,9 +253,12 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       )
       const step = RunView.step(job.keep ?? RunView.keepNone)
       const terminal = !flags.json && process.stderr.isTTY === true
+      // How to read what a full run has counted, once it says (`RunOptions.onCounts`).
+      const counter = MutableRef.make<Effect.Effect<Writeback.Counted> | undefined>(undefined)
+      const counted = Effect.suspend(() => MutableRef.get(counter) ?? Effect.succeed(undefined))
       const ticks: Stream.Stream<Tick> = flags.processAll
         ? Stream.repeatEffectWithSchedule(
-            Effect.succeed<Tick>({ _tag: "Tick" }),
+            Effect.map(counted, (now): Tick => ({ _tag: "Tick", counted: now })),
             Schedule.spaced(terminal ? progressDrawEvery : progressLogEvery)
           ).pipe(Stream.drop(1))
         : Stream.empty
@@ -276,9 +279,13 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         const options: Writeback.RunOptions = {
           stop: Effect.asVoid(Deferred.await(first)),
           caller: deps.caller,
+          // A job that keeps results (`plan`, `report`) or streams them (`--json`) gets every
+          // one; `run` and `apply` show no UNCHANGED user, so they build none, only count.
+          unchangedResults: flags.json || job.keep !== undefined ? "emit" : "count",
+          onCounts: (read) => Effect.sync(() => MutableRef.set(counter, read)),
           onTotal: (users) =>
-            Effect.flatMap(Clock.currentTimeMillis, (at) =>
-              Deferred.succeed(total, { _tag: "Total", users, at })
+            Effect.flatMap(Effect.zip(Clock.currentTimeMillis, counted), ([at, now]) =>
+              Deferred.succeed(total, { _tag: "Total", users, at, counted: now })
             )
         }
         const mayWrite = job.leased === true && !flags.logOnly && !loaded.right.readOnly
@@ -297,7 +304,13 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         )
         return yield* Stream.runFoldEffect(seen, RunView.initial, (view, event) =>
           event._tag === "Tick"
-            ? Effect.as(onTick(view), view)
+            ? Effect.suspend(() => {
+                const next =
+                  event.counted === undefined
+                    ? view
+                    : step(view, { _tag: "Counted", counted: event.counted })
+                return Effect.as(onTick(next), next)
+              })
             : Effect.sync(() => {
                 const next = step(view, event)
                 output.event(event, next)
@@ -317,7 +330,8 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         Either.isRight(exit.value) &&
         exit.value.right.summary === undefined &&
         (yield* Deferred.isDone(cut))
-          ? yield* cutShort(exit.value.right, {
+          ? yield* CutShort.summarize(exit.value.right, {
+              counted: yield* counted,
               writes: CutWrites.unknown(MutableRef.get(writes)),
               output,
               logger,
@@ -360,58 +374,3 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       return code
     })
   )
-
-/**
- * A run cut short sent no summary: each write in flight is listed on stderr and in the
- * log (no log level silences it) as "outcome unknown, check DFØ", counted as a failed
- * update, and the summary says what is known, DFØ's requests included.
- */
-const cutShort = (
-  view: RunView.View,
-  context: {
-    readonly writes: ReadonlyArray<CutWrites.Write>
-    readonly output: Output.Output
-    readonly logger: Layer.Layer<never>
-    readonly startedAt: number
-    readonly logOnly: boolean
-    readonly caller: string
-  }
-): Effect.Effect<RunView.View> =>
-  Effect.gen(function* () {
-    const { output, writes } = context
-    const after = RunView.step(RunView.keepNone)(view, { _tag: "Cut", writes })
-    for (const write of writes) {
-      output.error(
-        `writeback: outcome unknown, check DFØ: employee ${LogFormat.escapeControl(write.sapId)} ` +
-          `(idautoID ${LogFormat.escapeControl(write.idautoId)}): its write was cut mid-request`
-      )
-    }
-    yield* Effect.forEach(
-      writes,
-      (write) =>
-        Effect.logWarning("outcome unknown, check DFØ: the write was cut mid-request").pipe(
-          Effect.annotateLogs({
-            outcome_unknown: true,
-            run_id: view.runId,
-            sap_id: write.sapId,
-            idauto_id: write.idautoId
-          }),
-          Logger.withMinimumLogLevel(LogLevel.Info),
-          Effect.catchAllDefect(() => Effect.void)
-        ),
-      { discard: true }
-    ).pipe(Effect.provide(context.logger))
-    // One run a process: the client's process-wide counters are this run's requests.
-    const dfo = yield* DfoMetrics.totals
-    const summary = RunView.cutSummary(after, {
-      dfoRequests: dfo.requests.GET + dfo.requests.PUT + dfo.requests.PATCH,
-      dfoRetries: dfo.retries,
-      dfoRateLimited: dfo.rateLimited,
-      logOnly: context.logOnly,
-      durationMs: (yield* Clock.currentTimeMillis) - context.startedAt,
-      caller: context.caller
-    })
-    const summarized = RunView.step(RunView.keepNone)(after, summary)
-    output.event(summary, summarized)
-    return summarized
-  })

@@ -9,6 +9,7 @@ import {
   type UserResult,
   type WritebackEvent
 } from "@dfo-writeback/domain"
+import type { Writeback } from "@dfo-writeback/writeback"
 import { Chunk } from "effect"
 import type * as CutWrites from "./CutWrites.js"
 
@@ -18,8 +19,15 @@ import type * as CutWrites from "./CutWrites.js"
  */
 export type Event =
   | WritebackEvent
-  /** The run examines `users` users; told at `at` (epoch ms). */
-  | { readonly _tag: "Total"; readonly users: number; readonly at: number }
+  /** The run examines `users` users; told at `at` (epoch ms), with its counts then. */
+  | {
+      readonly _tag: "Total"
+      readonly users: number
+      readonly at: number
+      readonly counted: Writeback.Counted | undefined
+    }
+  /** What a full run has counted so far, read from it (`RunOptions.onCounts`). */
+  | { readonly _tag: "Counted"; readonly counted: Writeback.Counted }
   /** The run was cut short with these writes in flight. */
   | { readonly _tag: "Cut"; readonly writes: ReadonlyArray<CutWrites.Write> }
 
@@ -32,8 +40,15 @@ export interface Total {
 
 export interface View {
   readonly runId: string
+  /** Counted from the results seen. */
   readonly counts: RunCounts
   readonly skips: SkipCounts
+  /**
+   * A full run's own counts as last read: they also count the users that sent no result
+   * (UNCHANGED ones under `count`, results held back), so progress and a cut summary
+   * take them over those of the results seen.
+   */
+  readonly counted: Writeback.Counted | undefined
   readonly total: Total | undefined
   readonly summary: RunSummary | undefined
   /** The results a command shows at its end (`plan`, `report`); no other is kept. */
@@ -46,11 +61,16 @@ export const initial: View = {
   runId: "",
   counts: emptyCounts,
   skips: {},
+  counted: undefined,
   total: undefined,
   summary: undefined,
   kept: Chunk.empty(),
   unknown: []
 }
+
+/** What the run has counted: its own counts once read, else those of the results seen. */
+export const countsOf = (view: View): Writeback.Counted =>
+  view.counted ?? { counts: view.counts, skips: view.skips }
 
 /** Keeps no result: `run` and `apply` show each as it comes. */
 export const keepNone = (_result: UserResult): boolean => false
@@ -71,23 +91,30 @@ export const step =
         }
       case "RunSummary":
         return { ...view, summary: event }
-      case "Total":
-        return view.total === undefined
-          ? {
-              ...view,
-              total: { users: event.users, at: event.at, examinedThen: view.counts.total }
-            }
-          : view
-      case "Cut":
+      case "Counted":
+        return { ...view, counted: event.counted }
+      case "Total": {
+        if (view.total !== undefined) return view
+        const counted = event.counted ?? view.counted
+        const examinedThen = countsOf({ ...view, counted }).counts.total
+        return { ...view, counted, total: { users: event.users, at: event.at, examinedThen } }
+      }
+      case "Cut": {
+        const cut = (counts: RunCounts): RunCounts => ({
+          ...counts,
+          total: counts.total + event.writes.length,
+          updateFailed: counts.updateFailed + event.writes.length
+        })
         return {
           ...view,
-          counts: {
-            ...view.counts,
-            total: view.counts.total + event.writes.length,
-            updateFailed: view.counts.updateFailed + event.writes.length
-          },
+          counts: cut(view.counts),
+          counted:
+            view.counted === undefined
+              ? undefined
+              : { ...view.counted, counts: cut(view.counted.counts) },
           unknown: [...view.unknown, ...event.writes]
         }
+      }
     }
   }
 
@@ -110,11 +137,12 @@ export const cutSummary = (
     readonly durationMs: number
     readonly caller: string
   }
-): RunSummary =>
-  new RunSummary({
+): RunSummary => {
+  const { counts, skips } = countsOf(view)
+  return new RunSummary({
     runId: view.runId,
-    ...view.counts,
-    skippedByReason: view.skips,
+    ...counts,
+    skippedByReason: skips,
     dfoRequests: run.dfoRequests,
     dfoRetries: run.dfoRetries,
     dfoRateLimited: run.dfoRateLimited,
@@ -124,3 +152,4 @@ export const cutSummary = (
     durationMs: run.durationMs,
     caller: run.caller
   })
+}

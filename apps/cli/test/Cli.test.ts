@@ -6,7 +6,13 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { backendEnvironment, type Finished, jsonLines, runCli } from "./CliProcess.js"
+import {
+  backendEnvironment,
+  type Finished,
+  jsonLines,
+  logLinesSaying,
+  runCli
+} from "./CliProcess.js"
 
 const people = generateEmployees({ count: 40, seed: 5 })
 
@@ -130,6 +136,51 @@ describe("writeback (the CLI as a process)", () => {
           assert.isAbove(Number(summaryOf(run)["wouldUpdate"]), 20)
           assert.strictEqual(emulator.stats().byMethod["PUT"] ?? 0, 0)
         })
+      )
+
+      it.effect(
+        "a human full run only counts UNCHANGED users, yet its progress and summary count them; --json streams each",
+        () =>
+          Effect.gen(function* () {
+            const { env, emulator } = yield* environment
+            // A first run writes every eligible person's values: after it they are UNCHANGED.
+            const first = yield* cli(["run", "--process-all"], env)
+            assert.strictEqual(first.code, 0, first.stderr)
+            assert.match(first.stdout, /^ +updated +\d\d$/m)
+            const json = yield* cli(["run", "--process-all", "--json"], env)
+            assert.strictEqual(json.code, 0, json.stderr)
+            const users = jsonLines(json.stdout).flatMap((line) =>
+              line["user"] === undefined ? [] : [line["user"] as Record<string, unknown>]
+            )
+            assert.strictEqual(users.length, directorySize)
+            const unchanged = users.filter((u) => u["outcome"] === "OUTCOME_UNCHANGED").length
+            assert.isAbove(unchanged, 20)
+            assert.strictEqual(summaryOf(json)["unchanged"], unchanged)
+            // Each user read on its own, two at a time, 0.8 s a read (32 reads, about 13 s):
+            // the first progress line (at 10 s) comes while the users are still being
+            // decided, before any result is reported.
+            emulator.setFaults({ latencyMs: 800 })
+            const human = yield* cli(["run", "--process-all"], {
+              ...env,
+              SAP_BULK_LIST: "false",
+              SAP_CONCURRENCY: "2"
+            }).pipe(Effect.ensuring(Effect.sync(() => emulator.setFaults({ latencyMs: 0 }))))
+            assert.strictEqual(human.code, 0, human.stderr)
+            const row = (name: string) =>
+              human.stdout.split("\n").find((line) => line.trim().startsWith(`${name} `))
+            assert.match(row("unchanged") ?? "", new RegExp(`^ +unchanged +${unchanged}$`))
+            assert.match(row("total") ?? "", new RegExp(`^ +total +${directorySize}$`))
+            assert.notInclude(human.stdout, "UNCHANGED")
+            const progress = logLinesSaying(human.stderr, "progress")
+            assert.isAtLeast(progress.length, 1, human.stderr)
+            const line = progress[0] ?? {}
+            assert.isAbove(Number(line["unchanged"]), 0, JSON.stringify(line))
+            assert.strictEqual(
+              line["examined"],
+              Number(line["unchanged"]) + Number(line["skipped"]) + Number(line["changed"]),
+              JSON.stringify(line)
+            )
+          })
       )
 
       it.effect("one user by each key field", () =>

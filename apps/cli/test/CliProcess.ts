@@ -104,6 +104,18 @@ export const jsonLines = (text: string): ReadonlyArray<Record<string, unknown>> 
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>)
 
+/** The JSON log lines saying `message` among a process's stderr (its other lines skipped). */
+export const logLinesSaying = (
+  stderr: string,
+  message: string
+): ReadonlyArray<Record<string, unknown>> =>
+  jsonLines(
+    stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .join("\n")
+  ).filter((line) => line["message"] === message)
+
 /**
  * Runs `writeback` with its stdout (`1`) or stderr (`2`) sent to `file` (`/dev/full`) by the
  * shell, as an operator's redirection does; that stream of the result is empty.

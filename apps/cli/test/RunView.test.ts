@@ -1,5 +1,5 @@
 // The CLI's view of a run: a pure fold over its events, tested without processes.
-import { countsAddUp, RunStarted, UserResult } from "@dfo-writeback/domain"
+import { countsAddUp, emptyCounts, RunStarted, UserResult } from "@dfo-writeback/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, FastCheck as fc } from "effect"
 import * as CutWrites from "../src/CutWrites.js"
@@ -82,9 +82,19 @@ describe("RunView", () => {
 
   it("the first total counts; the pace is read from the users examined since", () => {
     const before = fold([started, resultOf("UNCHANGED", 1), resultOf("UNCHANGED", 2)])
-    const told = RunView.step(RunView.keepNone)(before, { _tag: "Total", users: 10, at: 1_000 })
+    const told = RunView.step(RunView.keepNone)(before, {
+      _tag: "Total",
+      users: 10,
+      at: 1_000,
+      counted: undefined
+    })
     assert.deepStrictEqual(told.total, { users: 10, at: 1_000, examinedThen: 2 })
-    const again = RunView.step(RunView.keepNone)(told, { _tag: "Total", users: 99, at: 5_000 })
+    const again = RunView.step(RunView.keepNone)(told, {
+      _tag: "Total",
+      users: 99,
+      at: 5_000,
+      counted: undefined
+    })
     assert.deepStrictEqual(again.total, told.total)
     // Two more users in 2 s: 1 a second, 6 left, about 6 s.
     const view = [resultOf("UPDATED", 3), resultOf("UPDATED", 4)].reduce(
@@ -100,6 +110,48 @@ describe("RunView", () => {
     assert.isUndefined(Progress.at(view, 0, 1_500).etaSeconds)
     assert.isUndefined(Progress.at(told, 0, 9_000).etaSeconds)
     assert.include(Progress.line(Progress.at(told, 0, 9_000)), "estimating")
+  })
+
+  it("a full run's own counts take over: UNCHANGED users it only counted advance progress", () => {
+    // Under `count` the run sends no result for its 40 UNCHANGED users; it counts them.
+    const counted = (unchanged: number, skipped: number) => ({
+      counts: {
+        ...emptyCounts,
+        total: unchanged + skipped,
+        unchanged,
+        skipped
+      },
+      skips: { DISABLED: skipped }
+    })
+    const seen = fold([started, resultOf("SKIPPED", 1), resultOf("SKIPPED", 2)])
+    assert.strictEqual(Progress.at(seen, 0, 1_000).examined, 2)
+    const step = RunView.step(RunView.keepNone)
+    const read = step(seen, { _tag: "Counted", counted: counted(40, 2) })
+    const progress = Progress.at(read, 0, 1_000)
+    assert.strictEqual(progress.examined, 42)
+    assert.strictEqual(progress.unchanged, 40)
+    assert.include(Progress.line(progress), "examined 42 · changed 0 · unchanged 40 · skipped 2")
+    // The total's pace counts from the counts it came with.
+    const told = step(read, { _tag: "Total", users: 100, at: 1_000, counted: counted(50, 2) })
+    assert.deepStrictEqual(told.total, { users: 100, at: 1_000, examinedThen: 52 })
+    const later = step(told, { _tag: "Counted", counted: counted(60, 2) })
+    // 10 more in 2 s: 5 a second, 38 left.
+    assert.strictEqual(Progress.at(later, 0, 3_000).etaSeconds, 7.6)
+    // A cut: the summary says what the run counted, the writes cut as failed updates.
+    const cut = step(later, { _tag: "Cut", writes: [write(7)] })
+    const summary = RunView.cutSummary(cut, {
+      dfoRequests: 1,
+      dfoRetries: 0,
+      dfoRateLimited: 0,
+      logOnly: false,
+      durationMs: 5,
+      caller: "ops"
+    })
+    assert.strictEqual(summary.total, 63)
+    assert.strictEqual(summary.unchanged, 60)
+    assert.strictEqual(summary.updateFailed, 1)
+    assert.deepStrictEqual(summary.skippedByReason, { DISABLED: 2 })
+    assert.isTrue(countsAddUp(summary))
   })
 })
 

@@ -8,7 +8,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { backendEnvironment, bin, jsonLines, runCli } from "./CliProcess.js"
+import { backendEnvironment, bin, jsonLines, logLinesSaying, runCli } from "./CliProcess.js"
 
 /** Five eligible people whose DFØ records lack their identifiers: five writes. */
 const writers = Array.from({ length: 5 }, (_, n) => ({
@@ -124,12 +124,7 @@ describe("writeback on a terminal and off it (the CLI as a process)", () => {
             )
             emulator.setHooks({ onRequest: undefined })
             assert.strictEqual(run.code, 0, run.stderr)
-            const progress = jsonLines(
-              run.stderr
-                .split("\n")
-                .filter((line) => line.startsWith("{"))
-                .join("\n")
-            ).filter((line) => line["message"] === "progress")
+            const progress = logLinesSaying(run.stderr, "progress")
             assert.isAtLeast(progress.length, 1, run.stderr)
             const first = progress[0] ?? {}
             assert.strictEqual(first["total"], directorySize, JSON.stringify(first))

@@ -1,8 +1,10 @@
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import {
   type AllUsersRequest,
+  type RunCounts,
   RunStarted,
   type RunError,
+  type SkipCounts,
   type SingleUserRequest,
   type UserResult,
   type WritebackEvent,
@@ -42,6 +44,19 @@ export interface RunOptions {
    * (for a caller that shows none).
    */
   readonly unchangedResults?: "emit" | "count"
+  /**
+   * Given once, as a full run or an applied plan starts, a read of what it has counted so
+   * far: the counts its summary will hold, with users that sent no result yet (UNCHANGED
+   * ones under `count`, results held back for check 6a). A CLI's progress and the summary
+   * of a run it cuts short read it; reading costs nothing while no one does.
+   */
+  readonly onCounts?: (counted: Effect.Effect<Counted>) => Effect.Effect<void>
+}
+
+/** What a run has counted so far (`RunOptions.onCounts`). */
+export interface Counted {
+  readonly counts: RunCounts
+  readonly skips: SkipCounts
 }
 
 /** The writeback program: one request in, a stream of events out (CONTRACT §4). */
@@ -257,6 +272,11 @@ export const make = Effect.gen(function* () {
           { settings, directory, dfo, ledger }
         )
 
+        if (options.onCounts !== undefined) {
+          yield* options.onCounts(
+            Effect.map(ledger.state, ({ counts, skips }): Counted => ({ counts, skips }))
+          )
+        }
         if (options.stop !== undefined) {
           yield* Effect.forkScoped(
             Effect.flatMap(options.stop, (reason) => ledger.abort(stopReason(reason)))

@@ -1,6 +1,8 @@
 /**
  * One full run (`process_all`) of the writeback program in-process, built from the
- * contract's environment like the CLI builds it, drained to its summary.
+ * contract's environment like the CLI builds it and run as the CLI runs it for a person
+ * (`unchangedResults: "count"`: UNCHANGED users are counted, not streamed), drained to
+ * its summary.
  */
 import { DfoMetrics } from "@dfo-writeback/dfo-api"
 import { AllUsersRequest, type RunSummary } from "@dfo-writeback/domain"
@@ -21,7 +23,9 @@ export const fullRun = (
     let summary: RunSummary | undefined
     const [elapsed] = yield* timed(
       Stream.runForEach(
-        writeback.run(new AllUsersRequest({ logOnly: false, maxUpdates: 0 })),
+        writeback.run(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), {
+          unchangedResults: "count"
+        }),
         (event) =>
           Effect.sync(() => {
             if (event._tag === "RunSummary") summary = event

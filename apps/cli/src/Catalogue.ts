@@ -3,6 +3,7 @@ import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { mappingKinds } from "@dfo-writeback/domain"
 import { EdgeSettings, Settings } from "@dfo-writeback/edge"
 import * as EventsSettings from "@dfo-writeback/events/EventsSettings"
+import { LeaseSettings } from "@dfo-writeback/lease"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 
@@ -16,6 +17,7 @@ export const catalogue: Settings.Catalogue = Settings.catalogue({
     LdapSettings.settings,
     DfoSettings.settings,
     WritebackSettings.settings,
+    LeaseSettings.settings,
     ServerSettings.settings,
     EdgeSettings.settings,
     EventsSettings.settings

@@ -1,4 +1,5 @@
 import type { RunError, RunSummary } from "@dfo-writeback/domain"
+import type { LeaseError } from "@dfo-writeback/lease"
 import type { PlanError } from "@dfo-writeback/writeback"
 
 /** CONTRACT §7's exit codes. */
@@ -9,7 +10,8 @@ export const ExitCode = {
   UserFailed: 1,
   /**
    * the run failed: LDAP connection, configuration, mass-update guard, a refused plan file,
-   * output that could not be delivered (stdout, the plan file, the log file)
+   * output that could not be delivered (stdout, the plan file, the log file), the lease
+   * held elsewhere or unavailable
    */
   RunFailed: 2,
   /** key not found or ambiguous */
@@ -29,9 +31,13 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** The one mapping from a run-level error to an exit code. */
-export const exitCodeOf = (error: RunError | PlanError.PlanRefused): ExitCode => {
+export const exitCodeOf = (
+  error: RunError | PlanError.PlanRefused | LeaseError.LeaseHeld | LeaseError.LeaseUnavailable
+): ExitCode => {
   switch (error._tag) {
     case "LdapConnectionError":
+    case "LeaseHeld":
+    case "LeaseUnavailable":
     case "MassUpdateGuard":
     case "PlanMalformed":
     case "PlanAltered":

@@ -187,6 +187,7 @@ export const applyPlan = (flags: ApplyFlags, deps: RunDeps): Effect.Effect<ExitC
   runJob(
     {
       flags: { ...flags, processAll: true, logOnly: false },
+      leased: true,
       events: (writeback, loaded, options) =>
         Stream.unwrap(
           Effect.flatMap(

@@ -7,6 +7,7 @@ import {
   type WritebackEvent
 } from "@dfo-writeback/domain"
 import { type ConfigSource, LogFormat } from "@dfo-writeback/edge"
+import type { Lease } from "@dfo-writeback/lease"
 import { type Plan, type PlanError, Writeback } from "@dfo-writeback/writeback"
 import {
   Chunk,
@@ -31,6 +32,7 @@ import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
 import * as LogDestination from "./LogDestination.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
+import * as RunLease from "./RunLease.js"
 import * as RunView from "./RunView.js"
 import * as Signals from "./Signals.js"
 
@@ -50,10 +52,14 @@ export interface Loaded {
   readonly services: Layer.Layer<Writeback.Service, RunError>
   /** The settings a plan is made with and checked against, and its maximum age. */
   readonly plan: Plan.Review
+  /** `WRITEBACK_LEASE`'s lease (CONTRACT §8), or `Lease.none`. */
+  readonly lease: Lease.Service
+  /** `SAP_READ_ONLY`: nothing is written, so no lease is needed. */
+  readonly readOnly: boolean
 }
 
-/** What ends a job before its summary: a run-level error or a refused plan file. */
-export type JobError = RunError | PlanError.PlanRefused
+/** What ends a job before its summary: a run-level error, a refused plan file, the lease. */
+export type JobError = RunError | PlanError.PlanRefused | RunLease.LeaseRefused
 
 /** One run of the program as a command does it: `run`, `plan` or `apply`. */
 export interface Job {
@@ -64,6 +70,11 @@ export interface Job {
    * (`report --out -`).
    */
   readonly stdoutForFinish?: boolean
+  /**
+   * A run that may write (`run --process-all`, `apply`): unless `--log-only` or
+   * `SAP_READ_ONLY`, it holds the lease (CONTRACT §8). Dry runs (`plan`, `report`) need none.
+   */
+  readonly leased?: boolean
   /** The run's events, once the configuration is loaded. */
   readonly events: (
     writeback: Writeback.Shape,
@@ -155,7 +166,11 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
       return Effect.succeed(ExitCode.Usage)
     }
     return runJob(
-      { flags, events: (writeback, _loaded, options) => writeback.run(request.right, options) },
+      {
+        flags,
+        leased: request.right._tag === "AllUsers",
+        events: (writeback, _loaded, options) => writeback.run(request.right, options)
+      },
       deps
     )
   })
@@ -262,7 +277,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       const program = Effect.gen(function* () {
         const writeback = yield* Writeback.Service
         const options: Writeback.RunOptions = {
-          stop: Deferred.await(first),
+          stop: Effect.asVoid(Deferred.await(first)),
           caller: deps.caller,
           // A job that keeps results (`plan`, `report`) or streams them (`--json`) gets every
           // one; `run` and `apply` show no UNCHANGED user, so they build none, only count.
@@ -273,16 +288,20 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
               Deferred.succeed(total, { _tag: "Total", users, at, counted: now })
             )
         }
-        const seen: Stream.Stream<RunView.Event | Tick, JobError> = job
-          .events(writeback, loaded.right, options)
-          .pipe(
-            Stream.merge(Stream.merge(Stream.fromEffect(Deferred.await(total)), ticks), {
-              haltStrategy: "left"
-            }),
-            // A cut ends the stream where it is: the program's scope closes, writes in
-            // flight are interrupted and log their `unknown` done lines, the view stays.
-            Stream.interruptWhen(Deferred.await(cut))
-          )
+        const mayWrite = job.leased === true && !flags.logOnly && !loaded.right.readOnly
+        const seen: Stream.Stream<RunView.Event | Tick, JobError> = RunLease.holding(
+          loaded.right.lease,
+          mayWrite,
+          options,
+          (options) => job.events(writeback, loaded.right, options)
+        ).pipe(
+          Stream.merge(Stream.merge(Stream.fromEffect(Deferred.await(total)), ticks), {
+            haltStrategy: "left"
+          }),
+          // A cut ends the stream where it is: the program's scope closes, writes in
+          // flight are interrupted and log their `unknown` done lines, the view stays.
+          Stream.interruptWhen(Deferred.await(cut))
+        )
         return yield* Stream.runFoldEffect(seen, RunView.initial, (view, event) =>
           event._tag === "Tick"
             ? Effect.suspend(() => {

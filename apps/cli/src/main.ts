@@ -3,6 +3,7 @@ import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
+import { Lease, LeaseConfig } from "@dfo-writeback/lease"
 import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import { Cause, Config, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
@@ -66,7 +67,8 @@ const settings = Config.all({
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,
-  telemetry: Telemetry.config
+  telemetry: Telemetry.config,
+  lease: LeaseConfig.config
 })
 
 /**
@@ -86,6 +88,8 @@ const load = (
       rules: all.writeback.rules,
       maxAgeHours: all.writeback.planMaxAgeHours
     }),
+    lease: Lease.fromSettings(all.lease, Lease.defaultIdentity(env), Lease.inCluster(env)),
+    readOnly: all.writeback.readOnly,
     services: Layer.merge(
       RunTelemetry.instrument.pipe(
         Layer.provide(Writeback.layer),

@@ -4,6 +4,7 @@ import { ServerSettings } from "@dfo-writeback/contract"
 import { DfoSettings } from "@dfo-writeback/dfo-api"
 import { EdgeSettings } from "@dfo-writeback/edge"
 import * as EventsSettings from "@dfo-writeback/events/EventsSettings"
+import { LeaseSettings } from "@dfo-writeback/lease"
 import { LdapSettings } from "@dfo-writeback/portal-ldap"
 import { WritebackSettings } from "@dfo-writeback/writeback"
 import { assert, describe, it } from "@effect/vitest"
@@ -40,6 +41,7 @@ describe("the settings catalogue", () => {
       LdapSettings.settings,
       DfoSettings.settings,
       WritebackSettings.settings,
+      LeaseSettings.settings,
       ServerSettings.settings,
       EdgeSettings.settings,
       EventsSettings.settings

@@ -146,7 +146,7 @@ const settledWithin = (promise: Promise<void>, ms: number): Effect.Effect<boolea
  * UNAVAILABLE / SHUTTING_DOWN) and every connection is closed.
  */
 export const make = (
-  settings: ServerSettings & WritebackHandler.PlanCheck
+  settings: ServerSettings & WritebackHandler.PlanCheck & WritebackHandler.LeaseCheck
 ): Effect.Effect<
   GrpcServerService,
   GrpcServerError,
@@ -160,7 +160,9 @@ export const make = (
     const handler = yield* WritebackHandler.make({
       streamStallTimeoutMs: settings.streamStallTimeoutMs,
       maxRunMs: settings.maxRunMs,
-      plan: settings.plan
+      plan: settings.plan,
+      lease: settings.lease,
+      readOnly: settings.readOnly
     })
     // `""` is the process; WritebackService follows the background checks.
     const health = HealthService.make({ "": "SERVING" }, { maxWatches: HealthMonitor.maxWatches })
@@ -254,7 +256,7 @@ export const make = (
 
 /** The server over the writeback program; lives as long as the layer. */
 export const layer = (
-  settings: ServerSettings & WritebackHandler.PlanCheck
+  settings: ServerSettings & WritebackHandler.PlanCheck & WritebackHandler.LeaseCheck
 ): Layer.Layer<
   GrpcServer,
   GrpcServerError,

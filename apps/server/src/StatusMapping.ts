@@ -4,6 +4,7 @@
  * on the prefix.
  */
 import type { RunError } from "@dfo-writeback/domain"
+import type { LeaseError } from "@dfo-writeback/lease"
 import type { PlanError } from "@dfo-writeback/writeback"
 import { Metadata, status as Status } from "@grpc/grpc-js"
 import type {
@@ -29,6 +30,8 @@ export type CallError =
   | Draining
   | PermissionDenied
   | PlanError.PlanRefused
+  | LeaseError.LeaseHeld
+  | LeaseError.LeaseUnavailable
 
 /**
  * Longest status details sent. Whatever a message echoes (a key value, a faultText) stays
@@ -57,7 +60,10 @@ export const statusCode = (error: CallError): Status => {
     case "MassUpdateGuard":
       return Status.FAILED_PRECONDITION
     case "RunInProgress":
+    case "LeaseHeld":
       return Status.ABORTED
+    case "LeaseUnavailable":
+      return Status.UNAVAILABLE
     case "RunAborted":
       return Status.UNAVAILABLE
     case "ShuttingDown":

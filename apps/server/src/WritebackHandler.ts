@@ -9,6 +9,7 @@ import {
   type WritebackService
 } from "@dfo-writeback/contract"
 import { type RunSummary, validateRequest, type WritebackEvent } from "@dfo-writeback/domain"
+import type { Lease } from "@dfo-writeback/lease"
 import { Plan, Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
 import { Cause, Duration, Effect, Either, Exit, Option, Stream } from "effect"
@@ -117,8 +118,16 @@ const respond = (call: AnyCall, exit: Exit.Exit<void, CallError>): Effect.Effect
       })
   })
 
+/** What decides whether a full run or an apply takes the lease first (CONTRACT §8). */
+export interface LeaseCheck {
+  /** `WRITEBACK_LEASE`'s lease, or `Lease.none`. */
+  readonly lease: Lease.Service
+  /** `SAP_READ_ONLY`: nothing is written, so no lease is needed. */
+  readonly readOnly: boolean
+}
+
 /** Limits on one call (CONTRACT §6). */
-export interface Limits extends PlanCheck {
+export interface Limits extends PlanCheck, LeaseCheck {
   /** `GRPC_STREAM_STALL_TIMEOUT_MS`. */
   readonly streamStallTimeoutMs: number
   /** `WRITEBACK_MAX_RUN_MS`. */
@@ -128,7 +137,7 @@ export interface Limits extends PlanCheck {
 export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Writeback.Service> =>
   Effect.gen(function* () {
     const writeback = yield* Writeback.Service
-    const gate = yield* RunGate.make
+    const gate = yield* RunGate.make(limits.lease)
 
     const stream = Effect.fn("WritebackService.Writeback")(function* (call: Call) {
       const request = yield* validateRequest(fromProtoRequest(call.request))
@@ -140,41 +149,48 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
       )
       yield* sendEvents(
         call,
-        writeback.run(request, { caller: caller.name }),
-        request._tag === "AllUsers"
+        (stop) =>
+          writeback.run(request, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
+        request._tag === "AllUsers" ? { mayWrite: !request.logOnly } : undefined
       )
     })
 
-    /** Streams a run's events to the call; a full run holds the server's one full-run slot. */
+    /**
+     * Streams a run's events to the call; a full run (`exclusive`) holds the server's one
+     * full-run slot and, when it may write, the lease, whose loss stops it.
+     */
     const sendEvents = (
       call: AnyCall,
-      events: Stream.Stream<WritebackEvent, CallError>,
-      exclusive: boolean
+      events: (stop: Effect.Effect<string> | undefined) => Stream.Stream<WritebackEvent, CallError>,
+      exclusive: { readonly mayWrite: boolean } | undefined
     ): Effect.Effect<void, CallError> =>
       Effect.gen(function* () {
         let summary: RunSummary | undefined
-        const run = Stream.runForEach(events, (event) => {
-          switch (event._tag) {
-            case "RunStarted": {
-              const metadata = new grpc.Metadata()
-              metadata.set(runIdHeader, event.runId)
-              call.sendMetadata(metadata)
-              break
+        const run = (stop: Effect.Effect<string> | undefined) =>
+          Stream.runForEach(events(stop), (event) => {
+            switch (event._tag) {
+              case "RunStarted": {
+                const metadata = new grpc.Metadata()
+                metadata.set(runIdHeader, event.runId)
+                call.sendMetadata(metadata)
+                break
+              }
+              case "RunSummary":
+                summary = event
+                break
+              case "UserResult":
+                break
             }
-            case "RunSummary":
-              summary = event
-              break
-            case "UserResult":
-              break
-          }
-          return write(call, event, limits.streamStallTimeoutMs)
-        }).pipe(
-          Effect.timeoutFail({
-            duration: Duration.millis(limits.maxRunMs),
-            onTimeout: () => new RunTooLong({ maxRunMs: limits.maxRunMs })
-          })
-        )
-        yield* exclusive ? gate.exclusive(run) : run
+            return write(call, event, limits.streamStallTimeoutMs)
+          }).pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(limits.maxRunMs),
+              onTimeout: () => new RunTooLong({ maxRunMs: limits.maxRunMs })
+            })
+          )
+        yield* exclusive === undefined
+          ? run(undefined)
+          : gate.exclusive(exclusive.mayWrite && !limits.readOnly, run)
         if (summary?.aborted === true) {
           return yield* new RunAborted({ runId: summary.runId, abortReason: summary.abortReason })
         }
@@ -191,7 +207,12 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
         maxAgeHours: limits.plan.maxAgeHours,
         now: new Date()
       })
-      yield* sendEvents(call, writeback.apply(plan, { caller: caller.name }), true)
+      yield* sendEvents(
+        call,
+        (stop) =>
+          writeback.apply(plan, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
+        { mayWrite: true }
+      )
     })
 
     return {

@@ -8,6 +8,7 @@ import { AttributeMappingConfig, ConfiguredMapping } from "@dfo-writeback/domain
 import { EventsConfig } from "@dfo-writeback/events"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Settings, Telemetry } from "@dfo-writeback/edge"
+import { Lease, LeaseConfig } from "@dfo-writeback/lease"
 import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Config, Effect, Exit, Layer, LogLevel, Option } from "effect"
@@ -31,7 +32,8 @@ const settings = Config.all({
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,
-  events: EventsConfig.config
+  events: EventsConfig.config,
+  lease: LeaseConfig.config
 })
 
 /** The event consumer when `EVENTS_AMQP_URL` is set (CONTRACT §8), over the same program. */
@@ -49,7 +51,14 @@ const serve = (all: Config.Config.Success<typeof settings>) =>
         mapping: all.mapping,
         rules: all.writeback.rules,
         maxAgeHours: all.writeback.planMaxAgeHours
-      })
+      }),
+      // Kubernetes only as a pod reaches it (CONTRACT §8): no setting points it elsewhere.
+      lease: Lease.fromSettings(
+        all.lease,
+        Lease.defaultIdentity(process.env),
+        Lease.inCluster(process.env)
+      ),
+      readOnly: all.writeback.readOnly
     }).pipe(
       Layer.provide(events(all)),
       // Every run counted in /metrics and traced as a `Writeback.run` span.

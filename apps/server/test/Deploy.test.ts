@@ -6,6 +6,7 @@ import { WritebackService } from "@dfo-writeback/contract"
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { AttributeMappingConfig } from "@dfo-writeback/domain"
 import { EventsConfig } from "@dfo-writeback/events"
+import { LeaseConfig } from "@dfo-writeback/lease"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
 import { WritebackConfig } from "@dfo-writeback/writeback"
@@ -97,8 +98,10 @@ const namesIn = (text: string): ReadonlySet<string> =>
   new Set(text.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? [])
 
 /** Names in these files that are not our settings: build-time, Node's, systemd's, health's. */
+// POD_NAMESPACE: the downward API's namespace, expanded into WRITEBACK_LEASE by Kubernetes.
 const notSettings = (name: string) =>
-  /^(NX_|AF_)/.test(name) || ["NODE_ENV", "NODE_IMAGE", "NOT_SERVING"].includes(name)
+  /^(NX_|AF_)/.test(name) ||
+  ["NODE_ENV", "NODE_IMAGE", "NOT_SERVING", "POD_NAMESPACE"].includes(name)
 
 /**
  * Every setting a configuration reads, and the ones it cannot do without, found by reading
@@ -142,7 +145,8 @@ const cliSettings = Config.all({
   writeback: WritebackConfig.WritebackSettingsConfig,
   ldap: PortalDirectory.config,
   dfo: DfoEmployees.config,
-  telemetry: Telemetry.config
+  telemetry: Telemetry.config,
+  lease: LeaseConfig.config
 })
 const serverSettings = Config.all({
   server: ServerConfig.config,
@@ -549,4 +553,76 @@ layer(Layer.scoped(Backends, Fixture.backends), {
       assert.notInclude(misspelt.output, "SAP_GATEWAY")
     })
   )
+})
+
+describe("deploy/: one full run across processes (CONTRACT §8)", () => {
+  /** The pod spec and the first container of a workload. */
+  const podOf = (kind: "Deployment" | "CronJob", name: string) => {
+    const spec = at(
+      manifest(kind, name),
+      ...(kind === "Deployment"
+        ? ["spec", "template", "spec"]
+        : ["spec", "jobTemplate", "spec", "template", "spec"])
+    )
+    return { spec, container: at(spec, "containers", 0) }
+  }
+
+  it("the server and the nightly CronJob share one Lease, taken with the pod's service account", () => {
+    for (const [kind, name] of [
+      ["Deployment", "dfo-writeback-server"],
+      ["CronJob", "dfo-writeback-nightly"]
+    ] as const) {
+      const { spec, container } = podOf(kind, name)
+      assert.strictEqual(at(spec, "serviceAccountName"), "dfo-writeback", kind)
+      assert.strictEqual(at(spec, "automountServiceAccountToken"), true, kind)
+      const env = at(container, "env") as ReadonlyArray<unknown>
+      const value = (name: string) =>
+        at(
+          env.find((entry) => at(entry, "name") === name),
+          "value"
+        )
+      const namespace = env.find((entry) => at(entry, "name") === "POD_NAMESPACE")
+      assert.strictEqual(at(namespace, "valueFrom", "fieldRef", "fieldPath"), "metadata.namespace")
+      // Kubernetes expands $(POD_NAMESPACE), defined before it; the result reads as a lease.
+      const lease = String(value("WRITEBACK_LEASE")).replace("$(POD_NAMESPACE)", "iam")
+      assert.deepStrictEqual(
+        LeaseConfig.parse(lease),
+        Either.right({ _tag: "Kubernetes" as const, namespace: "iam", name: "dfo-writeback" })
+      )
+    }
+  })
+
+  it("RBAC: get, create and update on that Lease only, bound to the service account", () => {
+    assert.strictEqual(at(manifest("ServiceAccount", "dfo-writeback"), "kind"), "ServiceAccount")
+    const rules = at(manifest("Role", "dfo-writeback-lease"), "rules") as ReadonlyArray<unknown>
+    for (const rule of rules) {
+      assert.deepStrictEqual(at(rule, "apiGroups"), ["coordination.k8s.io"])
+      assert.deepStrictEqual(at(rule, "resources"), ["leases"])
+    }
+    const verbs = rules.flatMap((rule) => at(rule, "verbs") as ReadonlyArray<string>).sort()
+    assert.deepStrictEqual(verbs, ["create", "get", "update"])
+    // Only `create` goes without a name: RBAC cannot name an object not yet made.
+    for (const rule of rules) {
+      const named = at(rule, "resourceNames")
+      if ((at(rule, "verbs") as ReadonlyArray<string>).includes("create")) assert.isUndefined(named)
+      else assert.deepStrictEqual(named, ["dfo-writeback"])
+    }
+    const binding = manifest("RoleBinding", "dfo-writeback-lease")
+    assert.deepStrictEqual(at(binding, "roleRef"), {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "dfo-writeback-lease"
+    })
+    assert.deepStrictEqual(at(binding, "subjects"), [
+      { kind: "ServiceAccount", name: "dfo-writeback" }
+    ])
+  })
+
+  it("the systemd units share one lock file in a runtime directory both keep", () => {
+    for (const unit of ["dfo-writeback.service", "dfo-writeback-server.service"]) {
+      const text = read(join("systemd", unit))
+      assert.include(text, "\nEnvironment=WRITEBACK_LEASE=file:/run/dfo-writeback/lease\n", unit)
+      assert.include(text, "\nRuntimeDirectory=dfo-writeback\nRuntimeDirectoryPreserve=yes\n", unit)
+    }
+  })
 })

@@ -32,34 +32,63 @@ export const none: Service = {
   acquire: Effect.succeed({ lost: Effect.never })
 }
 
-/** How this process names itself to other holders: the pod's name in Kubernetes, else host and pid. */
-export const defaultIdentity = (): string => `${hostname()}/${process.pid}`
+/**
+ * How this process names itself to other holders: in a pod (`KUBERNETES_SERVICE_HOST` set)
+ * its name, which Kubernetes gives as `HOSTNAME`; else host and pid.
+ */
+export const defaultIdentity = (
+  environment: Readonly<Record<string, string | undefined>>
+): string => {
+  const pod = environment["HOSTNAME"] ?? ""
+  return environment["KUBERNETES_SERVICE_HOST"] !== undefined && pod !== ""
+    ? pod
+    : `${hostname()}/${process.pid}`
+}
 
 /** Where a pod reads its service account (Kubernetes' fixed paths). */
 export const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 
+/** Where a `k8s:` lease is kept: the API server, and the credentials to speak to it. */
+export interface KubernetesEndpoint {
+  /** `https://<host>:<port>`. */
+  readonly baseUrl: string
+  readonly tokenFile: string
+  /** `undefined`: the system's CAs. */
+  readonly caFile: string | undefined
+}
+
 /**
- * The lease `settings` name, for a process named `identity`. Kubernetes is reached as a pod
- * reaches it: `KUBERNETES_SERVICE_HOST`/`_PORT`, the service account's token and CA.
+ * The API server as a pod reaches it: `KUBERNETES_SERVICE_HOST`/`_PORT` over https, the
+ * service account's token and CA at Kubernetes' fixed paths. The only endpoint the apps
+ * build: nothing in the environment or the configuration points a lease anywhere else.
  */
+export const inCluster = (
+  environment: Readonly<Record<string, string | undefined>>
+): KubernetesEndpoint => {
+  const host = environment["KUBERNETES_SERVICE_HOST"] ?? ""
+  const port = environment["KUBERNETES_SERVICE_PORT"] ?? "443"
+  return {
+    baseUrl: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    tokenFile: `${serviceAccountDir}/token`,
+    caFile: `${serviceAccountDir}/ca.crt`
+  }
+}
+
+/** The lease `settings` name, for a process named `identity`; a `k8s:` one at `kubernetes`. */
 export const make = (
   settings: LeaseSettings,
   identity: string,
-  environment: Readonly<Record<string, string | undefined>>
+  kubernetes: KubernetesEndpoint
 ): Service => {
   const name = describe(settings.spec)
   if (settings.spec._tag === "File") {
     return { name, acquire: File.acquire(settings.spec.path, name, identity) }
   }
-  const host = environment["KUBERNETES_SERVICE_HOST"] ?? ""
-  const port = environment["KUBERNETES_SERVICE_PORT"] ?? "443"
   return {
     name,
     acquire: Kubernetes.acquire({
+      ...kubernetes,
       lease: name,
-      baseUrl: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
-      tokenFile: `${serviceAccountDir}/token`,
-      caFile: `${serviceAccountDir}/ca.crt`,
       namespace: settings.spec.namespace,
       name: settings.spec.name,
       durationSeconds: settings.durationSeconds,
@@ -69,12 +98,16 @@ export const make = (
 }
 
 /** The lease of `settings`, or `none` without one. */
+export const fromSettings = (
+  settings: Option.Option<LeaseSettings>,
+  identity: string,
+  kubernetes: KubernetesEndpoint
+): Service =>
+  Option.match(settings, { onNone: () => none, onSome: (s) => make(s, identity, kubernetes) })
+
+/** `fromSettings` as a layer. */
 export const layer = (
   settings: Option.Option<LeaseSettings>,
   identity: string,
-  environment: Readonly<Record<string, string | undefined>>
-): Layer.Layer<Lease> =>
-  Layer.succeed(
-    Lease,
-    Option.match(settings, { onNone: () => none, onSome: (s) => make(s, identity, environment) })
-  )
+  kubernetes: KubernetesEndpoint
+): Layer.Layer<Lease> => Layer.succeed(Lease, fromSettings(settings, identity, kubernetes))

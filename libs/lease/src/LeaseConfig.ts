@@ -1,5 +1,6 @@
 /** Which lease a process takes before a run that may write (CONTRACT §8, WRITEBACK_LEASE). */
 import { Config, ConfigError, Either, Option } from "effect"
+import { settings as declared } from "./LeaseSettings.js"
 
 export type LeaseSpec =
   | { readonly _tag: "Kubernetes"; readonly namespace: string; readonly name: string }
@@ -39,18 +40,18 @@ export const parse = (text: string): Either.Either<LeaseSpec, string> => {
 /** `None` without WRITEBACK_LEASE: each process guards only itself. */
 export const config: Config.Config<Option.Option<LeaseSettings>> = Config.all({
   spec: Config.option(
-    Config.string("WRITEBACK_LEASE").pipe(
+    Config.string(declared.lease.name).pipe(
       Config.mapOrFail((text) =>
-        Either.mapLeft(parse(text), (why) => ConfigError.InvalidData(["WRITEBACK_LEASE"], why))
+        Either.mapLeft(parse(text), (why) => ConfigError.InvalidData([declared.lease.name], why))
       )
     )
   ),
-  durationSeconds: Config.integer("WRITEBACK_LEASE_DURATION_S").pipe(
+  durationSeconds: Config.integer(declared.durationSeconds.name).pipe(
     Config.validate({
       message: "must be a whole number of seconds from 3 to 3600",
       validation: (n) => n >= 3 && n <= 3600
     }),
-    Config.withDefault(30)
+    Config.withDefault(declared.durationSeconds.default)
   )
 }).pipe(
   Config.map(({ spec, durationSeconds }) =>

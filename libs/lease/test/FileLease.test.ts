@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { ChildProcess, LockHolder } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { Lease } from "../src/index.js"
@@ -21,7 +21,7 @@ const holder = (path: string, identity: string) =>
       `
       import { Effect } from "effect"
       const { Lease } = await import(${JSON.stringify(built)})
-      const lease = Lease.make(${JSON.stringify(settings(path))}, ${JSON.stringify(identity)}, {})
+      const lease = Lease.make(${JSON.stringify(settings(path))}, ${JSON.stringify(identity)}, Lease.inCluster({}))
       await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
         yield* lease.acquire
         console.log("held")
@@ -42,7 +42,7 @@ describe("a lock-file lease (two real processes)", () => {
       Effect.gen(function* () {
         const path = lockFile()
         const other = yield* holder(path, "nightly-timer on host-a (pid 4242)")
-        const lease = Lease.make(settings(path), "operator on host-a", {})
+        const lease = Lease.make(settings(path), "operator on host-a", Lease.inCluster({}))
 
         const refused = yield* Effect.flip(Effect.scoped(lease.acquire))
         assert.strictEqual(refused._tag, "LeaseHeld")
@@ -69,14 +69,8 @@ describe("a lock-file lease (two real processes)", () => {
   it.live("is lost when the lock's holder process ends under it", () =>
     Effect.gen(function* () {
       const path = lockFile()
-      const held = yield* Lease.make(settings(path), "me", {}).acquire
-      const flock = yield* ChildProcess.run("pgrep", [
-        "-f",
-        `flock --exclusive --nonblock -E 75 ${path}`
-      ])
-      const pid = Number(flock.stdout.trim().split("\n")[0])
-      assert.isAbove(pid, 0)
-      process.kill(pid, "SIGKILL")
+      const held = yield* Lease.make(settings(path), "me", Lease.inCluster({})).acquire
+      yield* LockHolder.kill(path)
       assert.match(
         yield* held.lost.pipe(Effect.timeout("5 seconds")),
         /^LEASE_LOST: the flock\(1\) child holding file:.* ended$/

@@ -129,7 +129,11 @@ describe("a Kubernetes Lease (against a fake API server)", () => {
     assert.strictEqual(LeaseConfig.parse("etcd:x")._tag, "Left")
     assert.strictEqual(LeaseConfig.parse("file:/run/lock/writeback.lock")._tag, "Right")
     assert.strictEqual(
-      Lease.make({ spec: { _tag: "File", path: "/x" }, durationSeconds: 30 }, "me", {}).name,
+      Lease.make(
+        { spec: { _tag: "File", path: "/x" }, durationSeconds: 30 },
+        "me",
+        Lease.inCluster({})
+      ).name,
       "file:/x"
     )
   })

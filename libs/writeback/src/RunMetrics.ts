@@ -36,7 +36,7 @@ export const runs = Metric.counter("dfo_writeback_runs", {
 /** Aborted runs by `kind` and `reason` (`AbortReason`: a kind of cause, never a value). */
 export const aborts = Metric.counter("dfo_writeback_run_aborts", {
   description:
-    "Aborted writeback runs by kind and reason (key_refused, dfo_unreachable, consecutive_failures, interrupted, other)",
+    "Aborted writeback runs by kind and reason (key_refused, dfo_unreachable, consecutive_failures, interrupted, lease_lost, other)",
   incremental: true
 })
 
@@ -105,6 +105,7 @@ export const abortReasons = [
   "dfo_unreachable",
   "consecutive_failures",
   "interrupted",
+  "lease_lost",
   "other"
 ] as const
 export type AbortReason = (typeof abortReasons)[number]
@@ -119,7 +120,9 @@ export const abortReasonOf = (text: string): AbortReason =>
         ? "consecutive_failures"
         : text.startsWith("interrupted")
           ? "interrupted"
-          : "other"
+          : text.startsWith("LEASE_LOST")
+            ? "lease_lost"
+            : "other"
 
 export const resultOf = (
   exit: Exit.Exit<unknown, RunError>,

@@ -28,10 +28,10 @@ export interface RunOptions {
   readonly caller?: string
   /**
    * Completes when the run should stop: no new users are started, users in flight
-   * finish, and the summary reports the run aborted with reason `interrupted`
-   * (a CLI's SIGINT/SIGTERM).
+   * finish, and the summary reports the run aborted with the reason it completes with,
+   * `interrupted` when none (a CLI's SIGINT/SIGTERM; `LEASE_LOST: …` for a lost lease).
    */
-  readonly stop?: Effect.Effect<void>
+  readonly stop?: Effect.Effect<string | void>
   /**
    * Told once how many users the run examines, as soon as it knows: a full run when its
    * plan stage is complete (the users decided so far and the writes ahead), an applied
@@ -172,18 +172,23 @@ const logCancelled = (runId: string) =>
     Effect.annotateLogs("run_id", runId)
   )
 
+/** The abort reason a run's `stop` completed with. */
+const stopReason = (reason: string | void): string =>
+  typeof reason === "string" ? reason : "interrupted"
+
 /** `effect`, stopped as `options.stop` asks: no further retry, the summary says why. */
 const stoppable = <A, E>(
   effect: Effect.Effect<A, E>,
-  signal: Effect.Effect<void> | undefined,
+  signal: Effect.Effect<string | void> | undefined,
   stop: Ledger.Stop
 ): Effect.Effect<A, E> =>
   signal === undefined
     ? effect
     : // Forked here, not in an acquire (uninterruptible): its interruption must not wait
       // for a signal that never comes.
-      Effect.flatMap(Effect.fork(Effect.zipRight(signal, stop.abort("interrupted"))), (watcher) =>
-        Effect.ensuring(effect, Fiber.interrupt(watcher))
+      Effect.flatMap(
+        Effect.fork(Effect.flatMap(signal, (reason) => stop.abort(stopReason(reason)))),
+        (watcher) => Effect.ensuring(effect, Fiber.interrupt(watcher))
       )
 
 export const make = Effect.gen(function* () {
@@ -273,7 +278,9 @@ export const make = Effect.gen(function* () {
           )
         }
         if (options.stop !== undefined) {
-          yield* Effect.forkScoped(Effect.zipRight(options.stop, ledger.abort("interrupted")))
+          yield* Effect.forkScoped(
+            Effect.flatMap(options.stop, (reason) => ledger.abort(stopReason(reason)))
+          )
         }
         yield* Effect.addFinalizer((exit) =>
           Exit.isInterrupted(exit) ? logCancelled(run.runId) : Effect.void

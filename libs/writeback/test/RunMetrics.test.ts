@@ -316,6 +316,7 @@ describe("RunMetrics: figures an alert can read (issue #20)", () => {
         dfo_unreachable: 0,
         consecutive_failures: 0,
         interrupted: 0,
+        lease_lost: 0,
         other: 0
       })
       assert.strictEqual(yield* gauge(RunMetrics.lastFullRunUsers, "outcome", "FAILED"), 1)
@@ -373,6 +374,10 @@ describe("RunMetrics: figures an alert can read (issue #20)", () => {
       "dfo_unreachable"
     )
     assert.strictEqual(RunMetrics.abortReasonOf("interrupted"), "interrupted")
+    assert.strictEqual(
+      RunMetrics.abortReasonOf("LEASE_LOST: k8s:iam/dfo-writeback is now held by replica-b"),
+      "lease_lost"
+    )
     assert.strictEqual(RunMetrics.abortReasonOf("olanor@uni.no"), "other")
   })
 })

@@ -126,11 +126,7 @@ const files = <A>(what: string, f: () => Promise<A>) =>
 /** Config, seed data and a running slapd, all in `scope`. */
 const build = (options: TestbedOptions, scope: Scope.Scope) =>
   Effect.gen(function* () {
-    const tools = yield* Effect.tryPromise({
-      try: () => ensureSlapd(options.install ?? true),
-      catch: (error) =>
-        new LdapTestbedError({ message: error instanceof Error ? error.message : String(error) })
-    })
+    const tools = yield* ensureSlapd(options.install ?? true)
     const dir = yield* Effect.acquireRelease(
       files("temp dir", () => mkdtemp(join(tmpdir(), "ldap-testbed-"))),
       (path) => Effect.promise(() => rm(path, { recursive: true, force: true }))

@@ -36,14 +36,6 @@ const toError = (error: { readonly message: string }) =>
 export const ensureSlapd = (
   allowInstall: boolean
 ): Effect.Effect<SlapdTools, LdapTestbedError, CommandExecutor.CommandExecutor> =>
-  Effect.gen(function* () {
-    const found = find()
-    if (found !== undefined) return found
-    if (!allowInstall) return yield* new LdapTestbedError({ message: installHint })
-    yield* Apt.install(["slapd", "ldap-utils"], installHint).pipe(Effect.mapError(toError))
-    const after = find()
-    if (after === undefined) {
-      return yield* new LdapTestbedError({ message: `${installHint} (installed, not found)` })
-    }
-    return after
-  })
+  Apt.ensure(find, ["slapd", "ldap-utils"], installHint, allowInstall).pipe(
+    Effect.mapError(toError)
+  )

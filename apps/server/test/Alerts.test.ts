@@ -2,11 +2,12 @@
 // each alert fires for the failures that matter, from series as the server and the CLI's
 // textfile now write them, and stays silent on good nights. The Prometheus operator's
 // PrometheusRule and the README's example carry exactly the same rules.
-import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { Apt, ChildProcess, Executables } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const rulesFile = join(root, "deploy/prometheus/dfo-writeback.rules.yml")
@@ -16,32 +17,17 @@ const rules = readFileSync(rulesFile, "utf8")
 const installHint =
   "promtool is not installed: run `sudo apt-get install -y prometheus` (Debian/Ubuntu)"
 
-const run = (command: string, args: ReadonlyArray<string>) =>
-  spawnSync(command, args, {
-    encoding: "utf8",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    timeout: 600_000
-  })
-
-const installed = () => run("promtool", ["--version"]).status === 0
-
 /** `promtool`, installed from the distribution's `prometheus` package when missing and root. */
-const ensurePromtool = () => {
-  if (installed()) return
-  if (process.getuid?.() !== 0) throw new Error(installHint)
-  const install = () =>
-    run("apt-get", ["install", "-y", "-o", "DPkg::Lock::Timeout=300", "prometheus"]).status === 0
-  if (!install()) {
-    run("apt-get", ["update", "-o", "DPkg::Lock::Timeout=300"])
-    install()
-  }
-  if (!installed()) throw new Error(`${installHint} (automatic install failed)`)
-}
+const ensurePromtool =
+  Executables.locate("promtool") === undefined
+    ? Apt.install(["prometheus"], installHint)
+    : Effect.void
 
-const promtool = (...args: ReadonlyArray<string>) => {
-  const result = run("promtool", args)
-  return { code: result.status, output: `${result.stdout}${result.stderr}` }
-}
+const promtool = (...args: ReadonlyArray<string>) =>
+  Effect.map(ChildProcess.run("promtool", args), (result) => ({
+    code: result.code,
+    output: `${result.stdout}${result.stderr}`
+  }))
 
 /** The PrometheusRule of the operator: the rules file's groups under `spec`. */
 const prometheusRuleOf = (text: string) => {
@@ -66,14 +52,19 @@ const prometheusRuleOf = (text: string) => {
 }
 
 describe("the alert rules (deploy/prometheus)", () => {
-  it("promtool check rules accepts the file, and promtool test rules passes every case", () => {
-    ensurePromtool()
-    const check = promtool("check", "rules", rulesFile)
-    assert.strictEqual(check.code, 0, check.output)
-    const tests = promtool("test", "rules", ruleTests)
-    assert.strictEqual(tests.code, 0, tests.output)
-    assert.include(tests.output, "SUCCESS")
-  }, 900_000)
+  it.live(
+    "promtool check rules accepts the file, and promtool test rules passes every case",
+    () =>
+      Effect.gen(function* () {
+        yield* ensurePromtool
+        const check = yield* promtool("check", "rules", rulesFile)
+        assert.strictEqual(check.code, 0, check.output)
+        const tests = yield* promtool("test", "rules", ruleTests)
+        assert.strictEqual(tests.code, 0, tests.output)
+        assert.include(tests.output, "SUCCESS")
+      }).pipe(Effect.provide(ChildProcess.layer)),
+    900_000
+  )
 
   it("deploy/kubernetes/prometheusrule.yaml holds the same rules", () => {
     const file = readFileSync(join(root, "deploy/kubernetes/prometheusrule.yaml"), "utf8")

@@ -49,3 +49,24 @@ export const install = (
       Effect.fail(new AptError({ message: `${hint} (automatic install failed: ${error.detail})` }))
     )
   )
+
+/**
+ * What `find` finds (a testbed's programs), after installing `packages` first when it finds
+ * nothing and `allowInstall` is set; otherwise an `AptError` whose message is `hint`.
+ */
+export const ensure = <A>(
+  find: () => A | undefined,
+  packages: ReadonlyArray<string>,
+  hint: string,
+  allowInstall: boolean
+): Effect.Effect<A, AptError, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    const found = find()
+    if (found !== undefined) return found
+    if (!allowInstall) return yield* new AptError({ message: hint })
+    yield* install(packages, hint)
+    const after = find()
+    if (after === undefined)
+      return yield* new AptError({ message: `${hint} (installed, not found)` })
+    return after
+  })

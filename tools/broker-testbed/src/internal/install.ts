@@ -40,14 +40,4 @@ const find = (): RabbitTools | undefined => {
 export const ensureRabbit = (
   allowInstall: boolean
 ): Effect.Effect<RabbitTools, BrokerTestbedError, CommandExecutor.CommandExecutor> =>
-  Effect.gen(function* () {
-    const found = find()
-    if (found !== undefined) return found
-    if (!allowInstall) return yield* new BrokerTestbedError({ message: installHint })
-    yield* Apt.install(["rabbitmq-server"], installHint).pipe(Effect.mapError(toError))
-    const after = find()
-    if (after === undefined) {
-      return yield* new BrokerTestbedError({ message: `${installHint} (installed, not found)` })
-    }
-    return after
-  })
+  Apt.ensure(find, ["rabbitmq-server"], installHint, allowInstall).pipe(Effect.mapError(toError))

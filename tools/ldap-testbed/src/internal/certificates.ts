@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { run } from "./process.js"
+import type { CommandExecutor } from "@effect/platform"
+import { Effect } from "effect"
+import { LdapTestbedError } from "./error.js"
+import { runOrFail } from "./run.js"
 
 export interface CertificateFiles {
   readonly caFile: string
@@ -12,74 +15,84 @@ export interface CertificateFiles {
   readonly clientKeyFile: string
 }
 
+const files = (write: () => Promise<unknown>) =>
+  Effect.tryPromise({
+    try: write,
+    catch: (error) => new LdapTestbedError({ message: `certificates: ${String(error)}` })
+  })
+
 const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
 /**
  * A throw-away CA, a server certificate for 127.0.0.1 and localhost and a client
  * certificate, all valid for two days. EC keys keep generation to a few milliseconds.
  */
-export const generateCertificates = async (dir: string): Promise<CertificateFiles> => {
-  await mkdir(dir, { recursive: true })
-  const file = (name: string) => join(dir, name)
-  await run("openssl", [
-    "req",
-    "-x509",
-    ...ec,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=dfo-writeback throw-away CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-    "-keyout",
-    file("ca.key"),
-    "-out",
-    file("ca.pem")
-  ])
-  const issue = async (name: string, subject: string, extensions: ReadonlyArray<string>) => {
-    await run("openssl", [
+export const generateCertificates = (
+  dir: string
+): Effect.Effect<CertificateFiles, LdapTestbedError, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    yield* files(() => mkdir(dir, { recursive: true }))
+    const file = (name: string) => join(dir, name)
+    yield* runOrFail("openssl", [
       "req",
+      "-x509",
       ...ec,
-      "-subj",
-      subject,
-      "-keyout",
-      file(`${name}.key`),
-      "-out",
-      file(`${name}.csr`)
-    ])
-    await writeFile(file(`${name}.ext`), [...extensions, ""].join("\n"))
-    await run("openssl", [
-      "x509",
-      "-req",
       "-days",
       "2",
-      "-in",
-      file(`${name}.csr`),
-      "-CA",
-      file("ca.pem"),
-      "-CAkey",
+      "-subj",
+      "/CN=dfo-writeback throw-away CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-keyout",
       file("ca.key"),
-      "-CAcreateserial",
-      "-extfile",
-      file(`${name}.ext`),
       "-out",
-      file(`${name}.pem`)
+      file("ca.pem")
     ])
-  }
-  const leaf = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature"]
-  await issue("server", "/CN=localhost", [
-    ...leaf,
-    "extendedKeyUsage=serverAuth",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost"
-  ])
-  await issue("client", "/CN=writeback test client", [...leaf, "extendedKeyUsage=clientAuth"])
-  return {
-    caFile: file("ca.pem"),
-    certFile: file("server.pem"),
-    keyFile: file("server.key"),
-    clientCertFile: file("client.pem"),
-    clientKeyFile: file("client.key")
-  }
-}
+    const issue = (name: string, subject: string, extensions: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        yield* runOrFail("openssl", [
+          "req",
+          ...ec,
+          "-subj",
+          subject,
+          "-keyout",
+          file(`${name}.key`),
+          "-out",
+          file(`${name}.csr`)
+        ])
+        yield* files(() => writeFile(file(`${name}.ext`), [...extensions, ""].join("\n")))
+        yield* runOrFail("openssl", [
+          "x509",
+          "-req",
+          "-days",
+          "2",
+          "-in",
+          file(`${name}.csr`),
+          "-CA",
+          file("ca.pem"),
+          "-CAkey",
+          file("ca.key"),
+          "-CAcreateserial",
+          "-extfile",
+          file(`${name}.ext`),
+          "-out",
+          file(`${name}.pem`)
+        ])
+      })
+    const leaf = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature"]
+    yield* issue("server", "/CN=localhost", [
+      ...leaf,
+      "extendedKeyUsage=serverAuth",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost"
+    ])
+    yield* issue("client", "/CN=writeback test client", [...leaf, "extendedKeyUsage=clientAuth"])
+    return {
+      caFile: file("ca.pem"),
+      certFile: file("server.pem"),
+      keyFile: file("server.key"),
+      clientCertFile: file("client.pem"),
+      clientKeyFile: file("client.key")
+    }
+  })

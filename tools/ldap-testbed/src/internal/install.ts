@@ -1,6 +1,8 @@
 import { join } from "node:path"
-import { Apt, ChildProcess, Executables } from "@dfo-writeback/testkit"
+import { Apt, Executables } from "@dfo-writeback/testkit"
+import type { CommandExecutor } from "@effect/platform"
 import { Effect } from "effect"
+import { LdapTestbedError } from "./error.js"
 
 export interface SlapdTools {
   readonly slapd: string
@@ -23,27 +25,17 @@ const find = (): SlapdTools | undefined => {
   return { slapd, slapadd, modulePath }
 }
 
-let installing: Promise<SlapdTools> | undefined
+const toError = (error: { readonly message: string }) =>
+  new LdapTestbedError({ message: error.message })
 
 /**
  * The slapd binaries, installed with apt-get first when they are missing and we are root
- * (the DESIGN's rule: install when we can, else say in one line how to).
+ * (the DESIGN's rule: install when we can, else say in one line how to). Two testbeds
+ * installing at once wait on dpkg's lock; the second finds slapd installed.
  */
-export const ensureSlapd = (allowInstall: boolean): Promise<SlapdTools> => {
-  const found = find()
-  if (found !== undefined) return Promise.resolve(found)
-  if (!allowInstall) return Promise.reject(new Error(installHint))
-  installing ??= Effect.runPromise(
-    Apt.install(["slapd", "ldap-utils"], installHint).pipe(Effect.provide(ChildProcess.layer))
+export const ensureSlapd = (
+  allowInstall: boolean
+): Effect.Effect<SlapdTools, LdapTestbedError, CommandExecutor.CommandExecutor> =>
+  Apt.ensure(find, ["slapd", "ldap-utils"], installHint, allowInstall).pipe(
+    Effect.mapError(toError)
   )
-    .then(() => {
-      const tools = find()
-      if (tools === undefined) throw new Error(`${installHint} (installed, not found)`)
-      return tools
-    })
-    .catch((error: unknown) => {
-      installing = undefined
-      throw error instanceof Error ? error : new Error(String(error))
-    })
-  return installing
-}

@@ -123,19 +123,22 @@ const metricsFileUsable = (file: string | undefined) =>
       )
 
 /**
- * The textfile is the nightly full run's: a single-user run or a dry run writing it would
- * replace the night's figures (issue #20), so those ignore `--metrics-file`, with a note.
+ * The textfile is the nightly full run's: a single-user run, an incremental run or a dry
+ * run writing it would replace the night's figures (issue #20), so those ignore
+ * `--metrics-file`, with a note.
  */
 const metricsFileFor = (flags: {
   readonly processAll: boolean
   readonly logOnly: boolean
+  readonly changedSince: Option.Option<string>
   readonly metricsFile: Option.Option<string>
 }): string | undefined => {
-  if (Option.isNone(flags.metricsFile) || (flags.processAll && !flags.logOnly)) {
+  const fullRun = flags.processAll && !flags.logOnly && Option.isNone(flags.changedSince)
+  if (Option.isNone(flags.metricsFile) || fullRun) {
     return Option.getOrUndefined(flags.metricsFile)
   }
   process.stderr.write(
-    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only) writes it\n"
+    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only or --changed-since) writes it\n"
   )
   return undefined
 }

@@ -1,5 +1,6 @@
 import type { RunSummary, UserResult, WritebackEvent } from "@dfo-writeback/domain"
 import { LogFormat } from "@dfo-writeback/edge"
+import * as ChangedSince from "./ChangedSince.js"
 import type * as CutWrites from "./CutWrites.js"
 import * as Progress from "./Progress.js"
 import * as RunView from "./RunView.js"
@@ -103,6 +104,10 @@ const redrawMs = 100
  * that was or would be written or that failed (the rest are in the counters), and on a
  * terminal a progress line with the total and an estimate once the run knows its size.
  */
+/** An incremental run's window on its first line. */
+const window = (seconds: number) =>
+  seconds === 0 ? "" : ` (entries changed in the last ${ChangedSince.format(seconds)})`
+
 export const human = ({ out, err }: Streams, processAll: () => boolean): Output => {
   const live = () => err.isTTY === true && processAll()
   // The terminal's state: whether the progress line is on screen, when it was drawn.
@@ -137,7 +142,7 @@ export const human = ({ out, err }: Streams, processAll: () => boolean): Output 
           screen.startedAt = Date.now()
           above(() =>
             out.write(
-              `run ${safe(event.runId)}${event.logOnly ? " (log only)" : ""}${event.readOnly ? " (SAP_READ_ONLY)" : ""}\n`
+              `run ${safe(event.runId)}${event.logOnly ? " (log only)" : ""}${event.readOnly ? " (SAP_READ_ONLY)" : ""}${window(event.changedSinceSeconds)}\n`
             )
           )
           return

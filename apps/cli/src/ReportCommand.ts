@@ -7,6 +7,8 @@ import * as Report from "./Report.js"
 import { type RunDeps, type RunFlags, runJob } from "./RunCommand.js"
 
 export interface ReportFlags extends Pick<RunFlags, "processAll" | "logFile"> {
+  /** `--changed-since` in seconds: an incremental run (implies --process-all); 0 for none. */
+  readonly changedSinceSeconds: number
   /** The file to write, or `-` for stdout. */
   readonly out: string
   /** Replace `out` when it exists. */
@@ -43,15 +45,17 @@ export const report = (flags: ReportFlags, deps: RunDeps): Effect.Effect<ExitCod
     const wanted = parseReasons(flags.reasons)
     const stdout = flags.out === "-"
     const taken = stdout ? undefined : PlanFile.refusal(flags.out, flags.force)
+    const processAll = flags.processAll || flags.changedSinceSeconds > 0
     const request = validateRequest({
-      processAll: flags.processAll,
+      processAll,
       keyField: undefined,
       keyValue: "",
       logOnly: true,
-      maxUpdates: 0
+      maxUpdates: 0,
+      changedSinceSeconds: flags.changedSinceSeconds
     })
     const problems: ReadonlyArray<string> = [
-      ...(flags.processAll ? [] : ["give --process-all"]),
+      ...(processAll ? [] : ["give --process-all or --changed-since"]),
       ...(Either.isLeft(wanted) ? wanted.left : []),
       ...(taken === undefined ? [] : [taken])
     ]

@@ -1,14 +1,20 @@
 import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { DfoEmployees, DfoSettings } from "@dfo-writeback/dfo-api"
-import { AttributeMappingConfig, ConfiguredMapping, keyFields } from "@dfo-writeback/domain"
+import {
+  AttributeMappingConfig,
+  ConfiguredMapping,
+  type KeyField,
+  keyFields
+} from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { ConfigSource, LogFormat, Telemetry } from "@dfo-writeback/edge"
 import { Lease, LeaseConfig } from "@dfo-writeback/lease"
 import { Plan, RunTelemetry, Writeback, WritebackConfig } from "@dfo-writeback/writeback"
-import { Cause, Config, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Config, Effect, Either, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Caller from "./Caller.js"
+import * as ChangedSince from "./ChangedSince.js"
 import { catalogue } from "./Catalogue.js"
 import * as Check from "./CheckCommand.js"
 import * as CommandLine from "./CommandLine.js"
@@ -36,6 +42,11 @@ const keyValue = Options.text("key-value").pipe(
 )
 const processAll = Options.boolean("process-all").pipe(
   Options.withDescription("every idautoPerson entry under the base DN")
+)
+const changedSince = Options.text("changed-since").pipe(
+  Options.withPseudoName("DURATION"),
+  Options.withDescription("only entries changed within it: 90s, 15m, 2h, 1d"),
+  Options.optional
 )
 const logOnly = Options.boolean("log-only").pipe(
   Options.withDescription("plan and report WOULD_UPDATE, write nothing")
@@ -116,19 +127,22 @@ const metricsFileUsable = (file: string | undefined) =>
       )
 
 /**
- * The textfile is the nightly full run's: a single-user run or a dry run writing it would
- * replace the night's figures (issue #20), so those ignore `--metrics-file`, with a note.
+ * The textfile is the nightly full run's: a single-user run, an incremental run or a dry
+ * run writing it would replace the night's figures (issue #20), so those ignore
+ * `--metrics-file`, with a note.
  */
 const metricsFileFor = (flags: {
   readonly processAll: boolean
   readonly logOnly: boolean
+  readonly changedSince: Option.Option<string>
   readonly metricsFile: Option.Option<string>
 }): string | undefined => {
-  if (Option.isNone(flags.metricsFile) || (flags.processAll && !flags.logOnly)) {
+  const fullRun = flags.processAll && !flags.logOnly && Option.isNone(flags.changedSince)
+  if (Option.isNone(flags.metricsFile) || fullRun) {
     return Option.getOrUndefined(flags.metricsFile)
   }
   process.stderr.write(
-    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only) writes it\n"
+    "writeback: --metrics-file ignored: only a full run that writes (--process-all without --log-only or --changed-since) writes it\n"
   )
   return undefined
 }
@@ -162,6 +176,49 @@ const deps = (command: string, metricsFile: string | undefined) => ({
   usage: usageFor(command)
 })
 
+/**
+ * `--changed-since` read into seconds (0 without it) before `command` runs; a duration it
+ * cannot read is a usage error in words (exit 64).
+ */
+const windowed = <E, R>(
+  command: string,
+  text: Option.Option<string>,
+  f: (changedSinceSeconds: number) => Effect.Effect<number, E, R>
+): Effect.Effect<number, E, R> =>
+  Option.match(text, {
+    onNone: () => f(0),
+    onSome: (given) =>
+      Either.match(ChangedSince.parse(given), {
+        onRight: f,
+        onLeft: (problem) =>
+          Effect.sync(() => {
+            process.stderr.write(`writeback ${command}: ${problem}\n${usageFor(command)}\n`)
+            return ExitCode.Usage
+          })
+      })
+  })
+
+/** What `run` and `plan` ask for, from the flags they share. */
+const requestOf = (
+  flags: {
+    readonly keyField: Option.Option<KeyField>
+    readonly keyValue: Option.Option<string>
+    readonly processAll: boolean
+    readonly maxUpdates: number
+    readonly json: boolean
+    readonly logFile: Option.Option<string>
+  },
+  changedSinceSeconds: number
+) => ({
+  keyField: Option.getOrUndefined(flags.keyField),
+  keyValue: Option.getOrElse(flags.keyValue, () => ""),
+  processAll: flags.processAll,
+  changedSinceSeconds,
+  maxUpdates: flags.maxUpdates,
+  json: flags.json,
+  logFile: flags.logFile
+})
+
 /** A subcommand's answer becomes the process's exit code (CONTRACT §7). */
 const exitWith = <E, R>(effect: Effect.Effect<number, E, R>) =>
   Effect.flatMap(effect, (code) => Effect.sync(() => void (process.exitCode = code)))
@@ -175,19 +232,13 @@ const exitCodes =
 // The first paragraph of a description is the command's line in `writeback --help`.
 const run = Command.make(
   "run",
-  { keyField, keyValue, processAll, logOnly, maxUpdates, json, logFile, metricsFile },
+  { keyField, keyValue, processAll, changedSince, logOnly, maxUpdates, json, logFile, metricsFile },
   (flags) =>
-    runWriteback(
-      {
-        keyField: Option.getOrUndefined(flags.keyField),
-        keyValue: Option.getOrElse(flags.keyValue, () => ""),
-        processAll: flags.processAll,
-        logOnly: flags.logOnly,
-        maxUpdates: flags.maxUpdates,
-        json: flags.json,
-        logFile: flags.logFile
-      },
-      deps("run", metricsFileFor(flags))
+    windowed("run", flags.changedSince, (changedSinceSeconds) =>
+      runWriteback(
+        { ...requestOf(flags, changedSinceSeconds), logOnly: flags.logOnly },
+        deps("run", metricsFileFor(flags))
+      )
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
@@ -234,6 +285,7 @@ const plan = Command.make(
     keyField,
     keyValue,
     processAll,
+    changedSince,
     maxUpdates,
     json,
     logFile,
@@ -244,21 +296,18 @@ const plan = Command.make(
     comment
   },
   (flags) =>
-    planWriteback(
-      {
-        keyField: Option.getOrUndefined(flags.keyField),
-        keyValue: Option.getOrElse(flags.keyValue, () => ""),
-        processAll: flags.processAll,
-        maxUpdates: flags.maxUpdates,
-        json: flags.json,
-        logFile: flags.logFile,
-        out: flags.out,
-        force: flags.force,
-        format: flags.format,
-        review: flags.review,
-        comment: flags.comment
-      },
-      deps("plan", undefined)
+    windowed("plan", flags.changedSince, (changedSinceSeconds) =>
+      planWriteback(
+        {
+          ...requestOf(flags, changedSinceSeconds),
+          out: flags.out,
+          force: flags.force,
+          format: flags.format,
+          review: flags.review,
+          comment: flags.comment
+        },
+        deps("plan", undefined)
+      )
     ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
@@ -266,7 +315,7 @@ const plan = Command.make(
       HelpDoc.p("plan like run --log-only and write the plan to a file for review"),
       HelpDoc.p(
         "`writeback apply FILE` then writes exactly those changes. The file is written whole " +
-          "or not at all; an existing one is replaced only with --force (else usage error 64)."
+          "or not at all; --force replaces an existing one (else usage error 64)."
       ),
       HelpDoc.p("Exit codes as `run`; 2 also when the plan file cannot be written.")
     ])
@@ -356,8 +405,11 @@ const reasons = Options.text("reasons").pipe(
 
 const report = Command.make(
   "report",
-  { processAll, reasons, format: reportFormat, out: reportOut, force, logFile },
-  (flags) => reportCommand(flags, deps("report", undefined)).pipe(exitWith)
+  { processAll, changedSince, reasons, format: reportFormat, out: reportOut, force, logFile },
+  (flags) =>
+    windowed("report", flags.changedSince, (changedSinceSeconds) =>
+      reportCommand({ ...flags, changedSinceSeconds }, deps("report", undefined))
+    ).pipe(exitWith)
 ).pipe(
   Command.withDescription(
     HelpDoc.blocks([

@@ -268,7 +268,7 @@ describe("the counts of a run (the CLI as a process)", () => {
       )
 
       it.scoped(
-        "a single-user run and a dry run leave the nightly's --metrics-file as it was, with a note",
+        "a single-user, an incremental and a dry run leave the nightly's --metrics-file as it was, with a note",
         () =>
           Effect.gen(function* () {
             const { env } = yield* environment
@@ -280,7 +280,8 @@ describe("the counts of a run (the CLI as a process)", () => {
             const username = people.find((p) => p.username !== undefined)?.username ?? ""
             const others = [
               ["run", "--key-field", "username", "--key-value", username],
-              ["run", "--process-all", "--log-only"]
+              ["run", "--process-all", "--log-only"],
+              ["run", "--process-all", "--changed-since", "15m"]
             ]
             for (const args of others) {
               const run = yield* cli([...args, "--metrics-file", file], env)

@@ -41,6 +41,23 @@ describe("writeback's command line", () => {
     })
   )
 
+  it.effect("--changed-since: a duration it cannot read, or without --process-all, is 64", () =>
+    Effect.gen(function* () {
+      const unit = yield* cli(["run", "--process-all", "--changed-since", "15x"], unreachable)
+      assert.strictEqual(unit.code, 64)
+      assert.include(unit.stderr, "writeback run: --changed-since takes a whole number and a unit")
+      const keyed = yield* cli(
+        ["run", "--key-field", "username", "--key-value", "a", "--changed-since", "15m"],
+        unreachable
+      )
+      assert.strictEqual(keyed.code, 64)
+      assert.include(keyed.stderr, "changed_since_seconds is only allowed with process_all")
+      const report = yield* cli(["report", "--changed-since", "2y", "--out", "-"], unreachable)
+      assert.strictEqual(report.code, 64)
+      assert.include(report.stderr, "writeback report: --changed-since takes")
+    })
+  )
+
   it.effect("--wizard and --completions are not offered: usage error 64", () =>
     Effect.gen(function* () {
       const run = yield* cli(["run", "--wizard"])

@@ -165,12 +165,20 @@ const units = {
     files: ["kubernetes/config.yaml", "kubernetes/nightly.yaml"],
     server: false
   },
+  "kubernetes incremental": {
+    files: ["kubernetes/config.yaml", "kubernetes/incremental.yaml"],
+    server: false
+  },
   "systemd server": {
     files: ["systemd/writeback.env", "systemd/dfo-writeback-server.service"],
     server: true
   },
   "systemd nightly": {
     files: ["systemd/writeback.env", "systemd/dfo-writeback.service"],
+    server: false
+  },
+  "systemd incremental": {
+    files: ["systemd/writeback.env", "systemd/dfo-writeback-incremental.service"],
     server: false
   }
 } as const
@@ -401,6 +409,33 @@ describe("deploy/kubernetes/", () => {
   })
 })
 
+describe("incremental runs (CONTRACT §8)", () => {
+  it("a CronJob and a systemd timer run --changed-since 15m every 10 minutes, one at a time", () => {
+    const cronJob = manifest("CronJob", "dfo-writeback-incremental")
+    assert.strictEqual(at(cronJob, "spec", "schedule"), "*/10 * * * *")
+    assert.strictEqual(at(cronJob, "spec", "concurrencyPolicy"), "Forbid")
+    const job = at(cronJob, "spec", "jobTemplate", "spec")
+    assert.strictEqual(at(job, "backoffLimit"), 0)
+    // A run that hangs ends before the next one starts.
+    assert.isBelow(Number(at(job, "activeDeadlineSeconds")), 600)
+    const [container] = at(job, "template", "spec", "containers") as ReadonlyArray<unknown>
+    const command = at(container, "command") as ReadonlyArray<string>
+    assert.deepStrictEqual(command.slice(0, 2), ["node", "/app/apps/cli/dist/main.js"])
+    assert.include(command.join(" "), "run --process-all --changed-since 15m")
+
+    const timer = read("systemd/dfo-writeback-incremental.timer")
+    assert.match(timer, /^OnCalendar=\*:0\/10$/m)
+    assert.match(timer, /^Unit=dfo-writeback-incremental\.service$/m)
+    const unit = read("systemd/dfo-writeback-incremental.service")
+    assert.match(unit, /^Type=oneshot$/m)
+    assert.match(unit, /run --process-all \\\n\s+--changed-since 15m --json$/m)
+    const timeout = /^TimeoutStartSec=(\d+)min$/m.exec(unit)
+    assert.isBelow(Number(timeout?.[1]), 10)
+    // The node_exporter textfile is the nightly full run's alone.
+    assert.notInclude(unit, "--metrics-file")
+  })
+})
+
 describe("deploy/Dockerfile", () => {
   it("builds on a supported Node.js that is not past its end of life (22 or 24)", () => {
     const dockerfile = read("Dockerfile")
@@ -423,9 +458,11 @@ describe("deploy/Dockerfile", () => {
 })
 
 describe("deploy/systemd/", () => {
-  const units = ["dfo-writeback-server.service", "dfo-writeback.service"].map((unit) =>
-    join(deploy, "systemd", unit)
-  )
+  const units = [
+    "dfo-writeback-server.service",
+    "dfo-writeback.service",
+    "dfo-writeback-incremental.service"
+  ].map((unit) => join(deploy, "systemd", unit))
 
   it("each service scores OK, 2.0 or lower, on systemd-analyze security", () => {
     for (const unit of units) {
@@ -450,7 +487,8 @@ describe("deploy/systemd/", () => {
       "verify",
       "--man=no",
       ...units,
-      join(deploy, "systemd", "dfo-writeback.timer")
+      join(deploy, "systemd", "dfo-writeback.timer"),
+      join(deploy, "systemd", "dfo-writeback-incremental.timer")
     ])
     // Only the node binary's path may be missing where these tests run.
     const problems = stderr

@@ -123,7 +123,9 @@ layer(Fixture.layer({ SAP_ABORT_AFTER_CONSECUTIVE_FAILURES: "3" }), {
         { ...single, processAll: true },
         { keyField: KeyField.USERNAME, keyValue: "" },
         { keyField: 42 as KeyField, keyValue: "alice" },
-        { keyValue: "alice" }
+        { keyValue: "alice" },
+        // An incremental window belongs to a full run only (CONTRACT §5, §8).
+        { ...single, changedSinceSeconds: 900 }
       ]
       for (const request of malformed) {
         const answer = yield* writeback(fixture.client, request)
@@ -131,6 +133,11 @@ layer(Fixture.layer({ SAP_ABORT_AFTER_CONSECUTIVE_FAILURES: "3" }), {
         assert.match(answer.error?.details ?? "", /^INVALID_REQUEST: /)
         assert.deepStrictEqual(answer.events, [])
       }
+      const windowed = yield* writeback(fixture.client, { ...single, changedSinceSeconds: 900 })
+      assert.include(
+        windowed.error?.details,
+        "changed_since_seconds is only allowed with process_all"
+      )
       assert.deepStrictEqual(fixture.emulator.log(), [])
     })
   )

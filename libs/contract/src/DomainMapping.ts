@@ -30,7 +30,8 @@ export const fromProtoRequest = (request: WritebackRequest): Domain.RawWriteback
   keyValue: request.keyValue,
   processAll: request.processAll,
   logOnly: request.logOnly,
-  maxUpdates: request.maxUpdates
+  maxUpdates: request.maxUpdates,
+  changedSinceSeconds: request.changedSinceSeconds
 })
 
 /** A domain event as the wire message. */
@@ -44,7 +45,8 @@ export const toProtoEvent = (event: Domain.WritebackEvent): WritebackEvent => {
             runId: event.runId,
             logOnly: event.logOnly,
             readOnly: event.readOnly,
-            processAll: event.processAll
+            processAll: event.processAll,
+            changedSinceSeconds: event.changedSinceSeconds
           }
         }
       })

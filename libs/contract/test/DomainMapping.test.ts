@@ -1,5 +1,11 @@
 import { create } from "@bufbuild/protobuf"
-import { keyFields, RunSummary, UserResult, validateRequest } from "@dfo-writeback/domain"
+import {
+  keyFields,
+  RunStarted,
+  RunSummary,
+  UserResult,
+  validateRequest
+} from "@dfo-writeback/domain"
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import {
@@ -122,5 +128,20 @@ describe("DomainMapping", () => {
       assert.strictEqual(event.event.case, "user")
       if (event.event.case === "user") assert.notStrictEqual(event.event.value.outcome, 0)
     }
+  })
+
+  it("carries an incremental window both ways: request in, RunStarted out (CONTRACT §8)", () => {
+    const raw = fromProtoRequest(
+      create(WritebackRequestSchema, { processAll: true, changedSinceSeconds: 900 })
+    )
+    assert.strictEqual(raw.changedSinceSeconds, 900)
+    const started = new RunStarted({
+      runId: "r",
+      logOnly: false,
+      readOnly: false,
+      processAll: true,
+      changedSinceSeconds: 900
+    })
+    assert.include(toCanonicalJson(started), '"changedSinceSeconds":900')
   })
 })

@@ -40,7 +40,9 @@ export class RunStarted extends Schema.TaggedClass<RunStarted>()("RunStarted", {
   runId: Schema.String,
   logOnly: Schema.Boolean,
   readOnly: Schema.Boolean,
-  processAll: Schema.Boolean
+  processAll: Schema.Boolean,
+  /** An incremental run's window in seconds; 0 for a full or single-user run. */
+  changedSinceSeconds: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
 }) {}
 
 /** The answer for one examined entry. Identity fields are "" when the entry lacks them. */

@@ -10,10 +10,15 @@ export class SingleUserRequest extends Schema.TaggedClass<SingleUserRequest>()("
   logOnly: Schema.Boolean
 }) {}
 
-/** Write back every `idautoPerson` entry; `maxUpdates` 0 means the configured guard only. */
+/**
+ * Write back every `idautoPerson` entry; `maxUpdates` 0 means the configured guard only.
+ * `changedSinceSeconds` above 0 makes it incremental (CONTRACT §8): only entries modified
+ * within that many seconds before the run are examined.
+ */
 export class AllUsersRequest extends Schema.TaggedClass<AllUsersRequest>()("AllUsers", {
   logOnly: Schema.Boolean,
-  maxUpdates: Schema.NonNegativeInt
+  maxUpdates: Schema.NonNegativeInt,
+  changedSinceSeconds: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
 }) {}
 
 /** A validated request (CONTRACT §5). */
@@ -30,6 +35,8 @@ export interface RawWritebackRequest {
   readonly processAll: boolean
   readonly logOnly: boolean
   readonly maxUpdates: number
+  /** 0 (or absent): every entry; else an incremental run's window in seconds. */
+  readonly changedSinceSeconds?: number
 }
 
 const isKeyField = Schema.is(KeyField)
@@ -41,9 +48,16 @@ const isKeyField = Schema.is(KeyField)
 export const maxKeyValueLength = 256
 
 /**
+ * The widest incremental window accepted: a year and a day. A wider one is a full run
+ * asked for the long way round, and more likely a unit typed wrong.
+ */
+export const maxChangedSinceSeconds = 366 * 24 * 60 * 60
+
+/**
  * The validation of CONTRACT §5: exactly one of (key_field + key_value) and
  * process_all, a non-empty key value of at most 256 characters, a known key field, and
- * for `employee-id` a value the employee id rule reads as an id (CONTRACT §1–2).
+ * for `employee-id` a value the employee id rule reads as an id (CONTRACT §1–2); a
+ * `changed_since_seconds` window only with process_all (CONTRACT §8).
  * Reports every problem.
  */
 export const validateRequest = (
@@ -80,10 +94,28 @@ export const validateRequest = (
   if (!Number.isInteger(raw.maxUpdates) || raw.maxUpdates < 0) {
     problems.push(`max_updates must be a non-negative integer, got ${raw.maxUpdates}`)
   }
+  const changedSince = raw.changedSinceSeconds ?? 0
+  if (
+    !Number.isInteger(changedSince) ||
+    changedSince < 0 ||
+    changedSince > maxChangedSinceSeconds
+  ) {
+    problems.push(
+      `changed_since_seconds must be an integer from 0 to ${maxChangedSinceSeconds} (366 days), got ${changedSince}`
+    )
+  } else if (changedSince > 0 && !raw.processAll) {
+    problems.push("changed_since_seconds is only allowed with process_all")
+  }
   const [first, ...rest] = problems
   if (first !== undefined) return Either.left(new InvalidRequest({ problems: [first, ...rest] }))
   if (raw.processAll) {
-    return Either.right(new AllUsersRequest({ logOnly: raw.logOnly, maxUpdates: raw.maxUpdates }))
+    return Either.right(
+      new AllUsersRequest({
+        logOnly: raw.logOnly,
+        maxUpdates: raw.maxUpdates,
+        changedSinceSeconds: changedSince
+      })
+    )
   }
   return Either.right(
     new SingleUserRequest({

@@ -80,4 +80,25 @@ describe("validateRequest: employee-id (CONTRACT §2)", () => {
     assert.match(problems({ keyField: "employee-id", keyValue: "123456789" }), /has 9 digits/)
     assert.match(problems({ keyField: "employee-id", keyValue: "30202\t" }), /U\+0009/)
   })
+
+  it("accepts an incremental full run (CONTRACT §8)", () =>
+    assert.deepStrictEqual(
+      validateRequest(raw({ processAll: true, changedSinceSeconds: 900 })),
+      Either.right(new AllUsersRequest({ logOnly: false, maxUpdates: 0, changedSinceSeconds: 900 }))
+    ))
+  it("refuses changed_since_seconds without process_all", () =>
+    assert.match(
+      problems({ keyField: "username", keyValue: "a", changedSinceSeconds: 900 }),
+      /changed_since_seconds is only allowed with process_all/
+    ))
+  it("refuses a window beyond 366 days, or not a whole number of seconds", () => {
+    assert.match(
+      problems({ processAll: true, changedSinceSeconds: 366 * 86400 + 1 }),
+      /from 0 to 31622400/
+    )
+    assert.match(problems({ processAll: true, changedSinceSeconds: 1.5 }), /an integer/)
+    assert.isTrue(
+      Either.isRight(validateRequest(raw({ processAll: true, changedSinceSeconds: 366 * 86400 })))
+    )
+  })
 })

@@ -36,6 +36,7 @@ import { connect, failure, operation } from "./internal/connection.js"
 import { valuesOf } from "./internal/entry.js"
 import {
   allPeopleFilter,
+  changedSinceFilter,
   equalsAnyFilter,
   holdingDigitsFilter,
   keyFilter
@@ -66,8 +67,10 @@ export interface Service {
    * Every `idautoPerson` under the base DN, read with the Simple Paged Results control on a
    * connection of its own. A page is requested only when the consumer has taken the previous
    * one, so memory stays at one page; ending or interrupting the stream closes the search.
+   * With `changedSince`, only the entries whose `modifyTimestamp` (set by the server) is at
+   * or after it: an incremental run (CONTRACT §8).
    */
-  readonly streamAll: () => Stream.Stream<PortalUser, LdapConnectionError>
+  readonly streamAll: (changedSince?: Date) => Stream.Stream<PortalUser, LdapConnectionError>
   /**
    * Every entry's employee id values, read like `streamAll` but asking only for the
    * idautoID and the employee id: a full run's cheap first pass to find the ids that
@@ -306,10 +309,12 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         Either.right(entries.map(claimOf))
       ).pipe(Stream.withSpan("PortalDirectory.streamEmployeeIds"))
 
-    const streamAll = (): Stream.Stream<PortalUser, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, attributes, decodeAll).pipe(
-        Stream.withSpan("PortalDirectory.streamAll")
-      )
+    const streamAll = (changedSince?: Date): Stream.Stream<PortalUser, LdapConnectionError> =>
+      pagedSearch(
+        changedSince === undefined ? allPeopleFilter : changedSinceFilter(changedSince),
+        attributes,
+        decodeAll
+      ).pipe(Stream.withSpan("PortalDirectory.streamAll"))
 
     const pagedSearch = <A>(
       filter: string,

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FilterParser } from "ldapts"
 import { valuesOf } from "../src/internal/entry.js"
-import { escapeFilterValue, keyFilter } from "../src/internal/filter.js"
+import { changedSinceFilter, escapeFilterValue, keyFilter } from "../src/internal/filter.js"
 
 describe("escapeFilterValue", () => {
   it("escapes exactly the RFC 4515 specials", () => {
@@ -39,4 +39,12 @@ describe("valuesOf", () => {
     assert.deepStrictEqual(valuesOf(entry, "givenName"), [])
     assert.deepStrictEqual(valuesOf(entry, "dn"), [])
   })
+})
+
+describe("changedSinceFilter", () => {
+  it("tests modifyTimestamp in GeneralizedTime, the second floored (a superset is harmless)", () =>
+    assert.strictEqual(
+      changedSinceFilter(new Date("2026-12-07T06:45:09.987Z")),
+      "(&(objectClass=idautoPerson)(modifyTimestamp>=20261207064509Z))"
+    ))
 })

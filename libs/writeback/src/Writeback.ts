@@ -97,13 +97,22 @@ type Source =
 /** The writeback program's tag: `Writeback.Service`. */
 export class Service extends Context.Tag("@dfo-writeback/writeback/Writeback")<Service, Shape>() {}
 
-/** A full run: decide → guard → apply, results streaming out as each stage decides them. */
+/**
+ * A full run: decide → guard → apply, results streaming out as each stage decides them.
+ * An incremental one examines the entries changed within its window before `startedAt`.
+ */
 const allUsers = (
   run: RunContext.RunContext,
   request: AllUsersRequest,
-  onTotal: NonNullable<RunOptions["onTotal"]>
+  onTotal: NonNullable<RunOptions["onTotal"]>,
+  startedAt: number
 ): Stream.Stream<UserResult, RunError> =>
-  Decide.all(run).pipe(
+  Decide.all(
+    run,
+    request.changedSinceSeconds === 0
+      ? undefined
+      : new Date(startedAt - request.changedSinceSeconds * 1000)
+  ).pipe(
     Guard.guard(Guard.limits(run.settings.maxUpdates, request.maxUpdates)),
     Stream.flatMap((cleared) =>
       cleared._tag === "Results"
@@ -154,13 +163,18 @@ const dryRunOf = (logOnly: boolean, readOnly: boolean) =>
 /** The run's first log line, with what kind of run it is. */
 const logStarted = (
   run: RunContext.UserContext,
-  flags: { readonly processAll: boolean; readonly logOnly: boolean }
+  flags: {
+    readonly processAll: boolean
+    readonly logOnly: boolean
+    readonly changedSinceSeconds?: number
+  }
 ) =>
   run.annotate(
     Effect.logInfo("run started").pipe(
       Effect.annotateLogs({
         process_all: flags.processAll,
         log_only: flags.logOnly,
+        ...(flags.changedSinceSeconds ? { changed_since_seconds: flags.changedSinceSeconds } : {}),
         read_only: run.settings.readOnly,
         ...(run.plan === undefined ? {} : { plan_digest: run.plan.digest })
       })
@@ -285,18 +299,23 @@ export const make = Effect.gen(function* () {
         yield* Effect.addFinalizer((exit) =>
           Exit.isInterrupted(exit) ? logCancelled(run.runId) : Effect.void
         )
-        yield* logStarted(run, { processAll: true, logOnly })
+        yield* logStarted(run, {
+          processAll: true,
+          logOnly,
+          changedSinceSeconds: source._tag === "Request" ? source.request.changedSinceSeconds : 0
+        })
 
         const onTotal = options.onTotal ?? (() => Effect.void)
         const users =
           source._tag === "Plan"
             ? reviewedPlan(run, source.plan, options.maxUpdates ?? 0, onTotal)
-            : allUsers(run, source.request, onTotal)
+            : allUsers(run, source.request, onTotal, startedAt)
         const started = new RunStarted({
           runId: run.runId,
           logOnly,
           readOnly: settings.readOnly,
-          processAll: true
+          processAll: true,
+          changedSinceSeconds: source._tag === "Request" ? source.request.changedSinceSeconds : 0
         })
         return Stream.make<Array<WritebackEvent>>(started).pipe(
           Stream.concat(users),

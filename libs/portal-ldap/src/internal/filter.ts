@@ -12,6 +12,16 @@ export const keyFilter = (attribute: string, value: string): string =>
 
 export const allPeopleFilter = "(objectClass=idautoPerson)"
 
+/**
+ * Every person modified at or after `since`: `modifyTimestamp` is operational, set by the
+ * server on every change and never returned unless asked for, but a filter may test it
+ * (GeneralizedTime in UTC, whole seconds, ordered by generalizedTimeOrderingMatch).
+ */
+export const changedSinceFilter = (since: Date): string => {
+  const stamp = since.toISOString().replace(/[-:T]/g, "").slice(0, 14)
+  return `(&${allPeopleFilter}(modifyTimestamp>=${stamp}Z))`
+}
+
 /** `(&(objectClass=idautoPerson)(|(attribute=a)…))` over assertions already escaped. */
 const anyOf = (attribute: string, assertions: ReadonlyArray<string>): string =>
   `(&(objectClass=idautoPerson)(|${assertions

@@ -49,6 +49,8 @@ export const slapdConfig = (o: SlapdConfigOptions): string =>
     "index objectClass eq",
     // The lookup keys, and the payroll id a single-user run searches for other claims of.
     "index idautoID,idautoPersonSystem1ID,idautoPersonSAMAccountName,idautoPersonPayrollID eq",
+    // An incremental run's window (modifyTimestamp>=…): mdb answers a range from this index.
+    "index modifyTimestamp eq",
     "access to attrs=userPassword by anonymous auth by * none",
     `access to dn.subtree=${quote(o.accountsDn)} by dn.exact=${quote(o.bindDn)} read by * none`,
     "access to * by * none",

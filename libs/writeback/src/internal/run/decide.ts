@@ -13,6 +13,7 @@ import {
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
 import * as Claims from "./claims.js"
+import * as Incremental from "./incremental.js"
 import type { RunContext, UserContext } from "./context.js"
 import type { Planned } from "./planned.js"
 
@@ -207,9 +208,10 @@ const claimedIds = (run: RunContext) =>
  * status) falls back to reading each employee on its own, each answer checked by itself.
  */
 const employeeList = (
-  run: RunContext
+  run: RunContext,
+  wanted: boolean
 ): Effect.Effect<Effect.Effect<EmployeeIndex | undefined>, never, Scope.Scope> => {
-  if (!run.settings.bulkList) return Effect.succeed(Effect.succeed(undefined))
+  if (!wanted) return Effect.succeed(Effect.succeed(undefined))
   return Effect.map(
     Effect.forkScoped(
       run.counted(run.dfo.list()).pipe(
@@ -245,20 +247,37 @@ const employeeList = (
  * `PagePlanner` (checks 1–8), the DFØ list read alongside; a dry run's results
  * stream as they are decided, a real run's once every claim is known (`Claims`).
  * Memory is bounded by the read-ahead pages, the list's index and a real run's held
- * results.
+ * results. An incremental run (`changedSince`) reads only the entries changed since,
+ * but checks 6a against the whole directory: the pass over every id, and a search for
+ * each held candidate left alone in the window (`Incremental`).
  */
-export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =>
+export const all = (
+  run: RunContext,
+  changedSince?: Date
+): Stream.Stream<Step, LdapConnectionError> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const listed = yield* employeeList(run)
-      const onePass = run.dryRun === undefined
+      const onePass = run.dryRun === undefined && changedSince === undefined
+      const claimedBySeveral = onePass ? new Set<string>() : yield* claimedIds(run)
+      const changed =
+        changedSince === undefined ? undefined : yield* Incremental.changed(run, changedSince)
+      if (changed !== undefined) {
+        yield* run.annotate(
+          Effect.logInfo(
+            changed.many
+              ? `more than ${Incremental.listThreshold} entries changed: reading DFØ's list of all employees`
+              : `at most ${Incremental.listThreshold} entries changed: reading each employee on its own`
+          )
+        )
+      }
+      const listed = yield* employeeList(run, run.settings.bulkList && (changed?.many ?? true))
       const planner = new PagePlanner({
         rules: run.settings.rules,
         mapping: run.settings.mapping,
-        claimedBySeveral: onePass ? new Set() : yield* claimedIds(run)
+        claimedBySeveral
       })
       const claims = Claims.make(run, onePass ? planner : undefined)
-      const pages = run.directory.streamAll().pipe(
+      const pages = (changed?.entries ?? run.directory.streamAll()).pipe(
         // The directory reads ahead while the DFØ list is still arriving: a bounded
         // buffer of pages, so memory stays independent of the directory's size.
         Stream.bufferChunks({ capacity: readAheadPages }),
@@ -271,8 +290,14 @@ export const all = (run: RunContext): Stream.Stream<Step, LdapConnectionError> =
         )
       )
       const held = Stream.unwrap(
-        Effect.zipWith(listed, run.ledger.running, (index, running) =>
-          running ? decide(run, claims, planner.settleHeld(index)) : Stream.empty
+        Effect.flatMap(Effect.zip(listed, run.ledger.running), ([index, running]) =>
+          !running
+            ? Effect.succeed(Stream.empty)
+            : changed === undefined
+              ? Effect.succeed(decide(run, claims, planner.settleHeld(index)))
+              : Effect.map(Incremental.confirmAlone(run, planner.settleHeld(index)), (decisions) =>
+                  decide(run, claims, decisions)
+                )
         )
       )
       const released = Stream.fromEffect(

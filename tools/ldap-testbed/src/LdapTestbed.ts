@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Population } from "@dfo-writeback/population"
 import { ChildProcess } from "@dfo-writeback/testkit"
-import { Context, Duration, Effect, Either, Exit, Layer, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Either, Exit, Layer, Scope } from "effect"
 import {
   accountsDn,
   type Employee,
@@ -255,11 +255,19 @@ export const start = (options: TestbedOptions = {}): Promise<Testbed> => settle(
 export const generateCertificates = (dir: string): Promise<CertificateFiles> =>
   settle(certificates(dir).pipe(Effect.provide(ChildProcess.layer)))
 
+/**
+ * The clock the testbed's own waits run on: real time, whatever clock the caller's tests
+ * run on (under `it.scoped`'s TestClock, the wait for slapd to answer would never end).
+ */
+const realTime = Clock.make()
+
 /** `start` for Effect code: the testbed lives as long as the scope. */
 export const scoped = (
   options: TestbedOptions = {}
 ): Effect.Effect<Testbed, LdapTestbedError, Scope.Scope> =>
-  Effect.acquireRelease(make(options), (testbed) => Effect.promise(() => testbed.stop()))
+  Effect.acquireRelease(Effect.withClock(make(options), realTime), (testbed) =>
+    Effect.promise(() => testbed.stop())
+  )
 
 /** The started testbed, for suites that share one through `it.layer`. */
 export class LdapTestbed extends Context.Tag("@dfo-writeback/ldap-testbed/LdapTestbed")<

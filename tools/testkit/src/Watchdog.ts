@@ -8,7 +8,10 @@ import { spawn } from "node:child_process"
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
 
-const script = 'trap "" INT; cat >/dev/null; kill -9 -- "-$1" "$1" 2>/dev/null; rm -rf "$2"'
+// Dash's `kill` takes no `--`: with one it kills nothing. The group first, then the pid (a
+// child that is no group leader).
+const script =
+  'trap "" INT; cat >/dev/null; kill -9 -"$1" 2>/dev/null; kill -9 "$1" 2>/dev/null; [ -z "$2" ] || rm -rf "$2"'
 
 /**
  * Guards process group `pid` (and `dir`, when given) for the length of the scope. The

@@ -47,8 +47,10 @@ export const slapdConfig = (o: SlapdConfigOptions): string =>
     // for benchmark-sized directories.
     "maxsize 4294967296",
     "index objectClass eq",
-    // The lookup keys, and the payroll id a single-user run searches for other claims of.
-    "index idautoID,idautoPersonSystem1ID,idautoPersonSAMAccountName,idautoPersonPayrollID eq",
+    // The lookup keys, and the payroll id a single-user run searches for other claims of:
+    // `(idautoPersonPayrollID=*digits*)` is answered from the substring index, not a scan.
+    "index idautoID,idautoPersonSystem1ID,idautoPersonSAMAccountName eq",
+    "index idautoPersonPayrollID eq,sub",
     // An incremental run's window (modifyTimestamp>=…): mdb answers a range from this index.
     "index modifyTimestamp eq",
     "access to attrs=userPassword by anonymous auth by * none",

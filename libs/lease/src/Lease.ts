@@ -5,23 +5,19 @@
  * is lost: `Held.lost` completes with the reason, and the run starts no further users.
  */
 import { hostname } from "node:os"
-import { Context, Effect, Layer, Option, type Scope } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import * as File from "./internal/file.js"
 import * as Kubernetes from "./internal/kubernetes.js"
 import { describe, type LeaseSettings } from "./LeaseConfig.js"
-import type { LeaseHeld, LeaseUnavailable } from "./LeaseError.js"
+import type { Acquire } from "./internal/held.js"
 
-/** A lease this process holds, until the scope that took it closes. */
-export interface Held {
-  /** Completes, with the reason, when the lease is lost; never while it is held. */
-  readonly lost: Effect.Effect<string>
-}
+export type { Held } from "./internal/held.js"
 
 export interface Service {
   /** `k8s:<namespace>/<name>`, `file:<path>`, or "" without a lease. */
   readonly name: string
   /** Takes the lease for the length of the scope (renewing it), or says who holds it. */
-  readonly acquire: Effect.Effect<Held, LeaseHeld | LeaseUnavailable, Scope.Scope>
+  readonly acquire: Acquire
 }
 
 export class Lease extends Context.Tag("@dfo-writeback/lease/Lease")<Lease, Service>() {}

@@ -7,21 +7,14 @@
  */
 import { spawn } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
-import { Deferred, Effect, type Scope } from "effect"
+import { Deferred, Effect } from "effect"
 import { LeaseHeld, LeaseUnavailable } from "../LeaseError.js"
+import type { Acquire } from "./held.js"
 
 /** flock's exit code when `--nonblock` finds the lock taken (`-E`). */
 const heldExit = 75
 
-export const acquire = (
-  path: string,
-  lease: string,
-  identity: string
-): Effect.Effect<
-  { readonly lost: Effect.Effect<string> },
-  LeaseHeld | LeaseUnavailable,
-  Scope.Scope
-> =>
+export const acquire = (path: string, lease: string, identity: string): Acquire =>
   Effect.gen(function* () {
     const lost = yield* Deferred.make<string>()
     const child = yield* Effect.acquireRelease(

@@ -4,9 +4,10 @@
  * holder wrote first. Times are the API's MicroTime (RFC 3339 with microseconds).
  */
 import { readFileSync } from "node:fs"
-import { Deferred, Duration, Effect, Either, Ref, Schedule, Schema, type Scope } from "effect"
+import { Deferred, Duration, Effect, Either, Ref, Schedule, Schema } from "effect"
 import { Agent, request } from "undici"
 import { LeaseHeld, LeaseUnavailable } from "../LeaseError.js"
+import type { Acquire } from "./held.js"
 
 export interface Options {
   /** As named in messages: `k8s:<namespace>/<name>`. */
@@ -45,13 +46,7 @@ type Answer =
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Conflict" }
 
-export const acquire = (
-  options: Options
-): Effect.Effect<
-  { readonly lost: Effect.Effect<string> },
-  LeaseHeld | LeaseUnavailable,
-  Scope.Scope
-> =>
+export const acquire = (options: Options): Acquire =>
   Effect.gen(function* () {
     const unavailable = (reason: string) => new LeaseUnavailable({ lease: options.lease, reason })
     const dispatcher = yield* Effect.acquireRelease(

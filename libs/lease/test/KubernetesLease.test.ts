@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FakeKubernetes } from "@dfo-writeback/testkit"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Scope } from "effect"
+import { ConfigProvider, Effect, Either, Exit, Fiber, Option, Scope } from "effect"
 import { acquire, type Options } from "../src/internal/kubernetes.js"
 import { Lease, LeaseConfig } from "../src/index.js"
 
@@ -137,4 +137,30 @@ describe("a Kubernetes Lease (against a fake API server)", () => {
       "file:/x"
     )
   })
+
+  it.effect("stops start-up on a bad WRITEBACK_LEASE or duration, and is off without one", () =>
+    Effect.gen(function* () {
+      const read = (settings: Record<string, string>) =>
+        Effect.either(
+          Effect.withConfigProvider(
+            LeaseConfig.config,
+            ConfigProvider.fromMap(new Map(Object.entries(settings)))
+          )
+        )
+      assert.deepStrictEqual(yield* read({}), Either.right(Option.none()))
+      for (const [settings, why] of [
+        [{ WRITEBACK_LEASE: "etcd:x" }, "must be k8s:<namespace>/<name>"],
+        [{ WRITEBACK_LEASE: "file:relative" }, "absolute path"],
+        [{ WRITEBACK_LEASE: "file:/run/l", WRITEBACK_LEASE_DURATION_S: "2" }, "from 3 to 3600"],
+        [
+          { WRITEBACK_LEASE: "file:/run/l", WRITEBACK_LEASE_DURATION_S: "soon" },
+          "WRITEBACK_LEASE_DURATION_S"
+        ]
+      ] as const) {
+        const result = yield* read(settings)
+        assert.isTrue(Either.isLeft(result), why)
+        assert.include(Either.isLeft(result) ? String(result.left) : "", why)
+      }
+    })
+  )
 })

@@ -68,19 +68,20 @@ const putsTo = (emulator: Emulator, sapId: string) =>
 const lineAbout = (sapId: string, field: string, value: string) =>
   new RegExp(`^(?=.* sap_id=0*${sapId.replace(/^0+/, "")}\\b)(?=.* ${field}=${value}(?: |$))`)
 
+/** Everything running while the messages travel. */
+interface Scene extends Backends {
+  readonly institution: Institution.Institution
+  readonly server: WritebackServer.Server
+}
+
 /** The server's run for the SCIM event: its PUT, its audit lines, DFØ's new value. */
-const followScimEvent = (
-  backends: Backends,
-  institution: Institution.Institution,
-  server: WritebackServer.Server,
-  person: Subject
-) =>
+const followScimEvent = (scene: Scene, person: Subject) =>
   Effect.gen(function* () {
-    const { emulator, print } = backends
+    const { emulator, institution, print, server } = scene
     const sapId = canonicalId(person.payrollId)
     const newMail = person.workEmail.replace("@", ".ny@")
     emulator.resetLog()
-    yield* DirectoryChange.replace(backends.testbed, person.dn, "idautoPersonSystem2ID", newMail)
+    yield* DirectoryChange.replace(scene.testbed, person.dn, "idautoPersonSystem2ID", newMail)
     print(`LDAP: ${person.cn}'s work e-mail (idautoPersonSystem2ID)`)
     print(`      ${person.workEmail} → ${newMail}`)
 
@@ -117,14 +118,9 @@ const followScimEvent = (
   })
 
 /** DFØ's notification of our own write: a run that reads, compares and writes nothing. */
-const followOwnNotification = (
-  backends: Backends,
-  institution: Institution.Institution,
-  server: WritebackServer.Server,
-  sapId: string
-) =>
+const followOwnNotification = (scene: Scene, sapId: string) =>
   Effect.gen(function* () {
-    const { emulator, print } = backends
+    const { emulator, institution, print, server } = scene
     emulator.resetLog()
     const mark = yield* server.lineCount
     const body = dfoNotification(sapId, new Date())
@@ -183,8 +179,9 @@ const travel = (backends: Backends, person: Subject) =>
       `writeback-server ${server.address} (up in ${seconds()}), consuming both ` +
         `(EVENTS_DEBOUNCE_MS=${debounceMs})`
     )
-    const sapId = yield* followScimEvent(backends, institution, server, person)
-    yield* followOwnNotification(backends, institution, server, sapId)
+    const scene: Scene = { ...backends, institution, server }
+    const sapId = yield* followScimEvent(scene, person)
+    yield* followOwnNotification(scene, sapId)
     print(`writeback-server stopped on SIGTERM (${yield* server.stop}); RabbitMQ stopped`)
   }).pipe(Effect.scoped)
 

@@ -56,6 +56,28 @@ const measure = async (input: ScenarioInput): Promise<Measured> => {
         })
       )
     }
+    case "events-relevant": {
+      const { eventsRelevant } = await import("./scenarios/EventsRelevant.js")
+      return Effect.runPromise(
+        eventsRelevant(
+          required(input.ldap, "LDAP"),
+          required(input.dfo, "DFØ"),
+          required(input.broker, "the broker"),
+          { users: input.users, seed: input.seed, ...params }
+        )
+      )
+    }
+    case "events-irrelevant": {
+      const { eventsIrrelevant } = await import("./scenarios/EventsIrrelevant.js")
+      return Effect.runPromise(
+        eventsIrrelevant(
+          required(input.ldap, "LDAP"),
+          required(input.dfo, "DFØ"),
+          required(input.broker, "the broker"),
+          params.events
+        )
+      )
+    }
   }
 }
 

@@ -60,7 +60,8 @@ const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group
                      (default: as --repeat)
 Without flags: every scenario at full size (about 18 minutes); writes bench/report.json and
 the tables in docs/benchmarks.md. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to
-each scenario's process.`
+each scenario's process, BENCH_SERVER_NODE_FLAGS to the built server the grpc and events
+scenarios start.`
 
 const { values } = parseArgs({
   options: {

@@ -48,7 +48,9 @@ export const scoped = (
     metricsAddress ??= addressOf(line, "metrics listening")
     return addressOf(line, "listening")
   }
-  return ChildProcess.start(process.execPath, [mainFile], {
+  // Node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=prof" (written on SIGTERM).
+  const flags = (process.env["BENCH_SERVER_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "")
+  return ChildProcess.start(process.execPath, [...flags, mainFile], {
     env,
     inheritEnv: false,
     readyWhen: ready,

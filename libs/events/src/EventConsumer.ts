@@ -20,10 +20,14 @@ import * as Pause from "./internal/pause.js"
 export type Verdict =
   /** The run has an outcome (written, unchanged, skipped, not found, ambiguous…). */
   | { readonly _tag: "Done" }
-  /** This person's run failed (DFØ's answers after retries): requeued, counted as an attempt. */
+  /**
+   * This person's run failed (DFØ rejected their request or record): requeued, counted as an
+   * attempt.
+   */
   | { readonly _tag: "Failed"; readonly reason: string }
   /**
-   * LDAP or DFØ is unreachable, or DFØ refused the key: every message would fail the same
+   * LDAP or DFØ is unreachable (transient answers after retries included), or DFØ refused
+   * the key: every message would fail the same
    * way, so consumption pauses; the message is requeued without counting as an attempt.
    */
   | { readonly _tag: "Outage"; readonly reason: string }

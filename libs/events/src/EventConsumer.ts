@@ -7,7 +7,18 @@
  * the consumer only checks that each exists (a passive declare) and never declares, binds,
  * purges or deletes anything.
  */
-import { Context, Duration, Effect, Layer, Metric, Option, Redacted, Ref, Runtime } from "effect"
+import {
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  Ref,
+  Runtime
+} from "effect"
 import type { Scope } from "effect"
 import { type AsyncMessage, Connection, ConsumerStatus } from "rabbitmq-client"
 import { type EventSource, readDfo, readScim, type Trigger } from "./EventMessage.js"
@@ -86,6 +97,9 @@ export const make = (
     const url = Redacted.value(options.url)
     const runtime = yield* Effect.runtime<never>()
     const pause = yield* Pause.make()
+    // Done as the scope closes, before the consumers stop (SIGTERM): a message whose run has
+    // not started goes back to the queue at once instead of waiting out a pause or a backoff.
+    const stopping = yield* Deferred.make<void>()
     const gate = yield* PersonGate.make(Duration.millis(options.debounceMs), runEvent)
     const queues = [
       ...(options.scimQueue === undefined
@@ -150,14 +164,6 @@ export const make = (
       Effect.gen(function* () {
         const eventTime = triggers[0]?.eventTime ?? new Date()
         const people = triggers.map((t) => `${t.keyField} ${t.keyValue}`).join(", ")
-        yield* pause.await
-        const verdict = worst(
-          yield* Effect.forEach(
-            triggers,
-            (trigger) => gate.submit(`${trigger.keyField}:${trigger.keyValue}`, trigger),
-            { concurrency: "unbounded" }
-          )
-        )
         const log = (level: "info" | "warn" | "error", text: string, reason?: string) =>
           (level === "info"
             ? Effect.logInfo(text)
@@ -172,6 +178,21 @@ export const make = (
               ...(reason === undefined ? {} : { reason })
             })
           )
+        const started = yield* Effect.raceFirst(
+          Effect.as(pause.await, true),
+          Effect.as(Deferred.await(stopping), false)
+        )
+        if (!started) {
+          yield* log("info", "event requeued: the server is stopping")
+          return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)
+        }
+        const verdict = worst(
+          yield* Effect.forEach(
+            triggers,
+            (trigger) => gate.submit(`${trigger.keyField}:${trigger.keyValue}`, trigger),
+            { concurrency: "unbounded" }
+          )
+        )
         switch (verdict._tag) {
           case "Done": {
             yield* pause.resume
@@ -193,7 +214,7 @@ export const make = (
               )
               return yield* end(source, "dead_lettered", eventTime, ConsumerStatus.DROP)
             }
-            yield* Effect.sleep(requeueDelay(attempts))
+            yield* Effect.raceFirst(Effect.sleep(requeueDelay(attempts)), Deferred.await(stopping))
             // A copy carrying the count goes back first; the original is acknowledged only
             // once the broker confirmed the copy, so a failure here requeues the original.
             const copied = yield* Effect.tryPromise(() =>
@@ -273,6 +294,9 @@ export const make = (
         (consumer) => Effect.promise(() => consumer.close())
       )
     }
+
+    // Runs before the consumers' own finalizers (the last acquired is released first).
+    yield* Effect.addFinalizer(() => Deferred.succeed(stopping, undefined))
 
     return {
       status: Effect.gen(function* () {

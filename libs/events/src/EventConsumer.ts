@@ -73,6 +73,15 @@ const attemptsOf = (message: AsyncMessage): number => {
   return Math.max(Number.isFinite(ours) ? ours : 0, Number.isFinite(quorum) ? quorum : 0)
 }
 
+/**
+ * A requeued copy's headers: the attempts so far in ours, without the quorum queue's
+ * delivery count of the original (which `attempts` already includes).
+ */
+const copyHeaders = (message: AsyncMessage, attempts: number) => {
+  const { "x-delivery-count": _counted, ...headers } = message.headers ?? {}
+  return { ...headers, [attemptsHeader]: attempts }
+}
+
 /** 1 s, 2 s, 4 s … at most 30 s before a failed message goes back to the queue. */
 const requeueDelay = (attempts: number) =>
   Duration.millis(Math.min(1000 * 2 ** Math.max(0, attempts - 1), 30_000))
@@ -155,6 +164,28 @@ export const make = (
         return status
       })
 
+    /**
+     * Puts a copy of `message` carrying `attempts` back on `queue`: the original is
+     * acknowledged only once the broker confirmed the copy, so a failure here requeues the
+     * original instead. A copy, not a requeue: a quorum queue counts every requeue in
+     * `x-delivery-count` (RabbitMQ 4 dead-letters at its delivery limit, 20 by default).
+     */
+    const requeueCopy = (queue: string, message: AsyncMessage, attempts: number) =>
+      Effect.tryPromise(() =>
+        publisher.send(
+          {
+            routingKey: queue,
+            durable: true,
+            ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+            headers: copyHeaders(message, attempts)
+          },
+          message.body
+        )
+      ).pipe(
+        Effect.isSuccess,
+        Effect.map((copied) => (copied ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE))
+      )
+
     const settle = (
       source: EventSource,
       queue: string,
@@ -202,9 +233,13 @@ export const make = (
           case "Outage": {
             yield* pause.pause(verdict.reason)
             yield* log("warn", "event requeued; consumption paused", verdict.reason)
-            return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)
+            // An outage spends no attempt, on any kind of queue.
+            const status = yield* requeueCopy(queue, message, attemptsOf(message))
+            return yield* end(source, "requeued", eventTime, status)
           }
           case "Failed": {
+            // LDAP and DFØ answered (this person's record failed): a probe's answer too.
+            yield* pause.resume
             const attempts = attemptsOf(message) + 1
             if (attempts >= options.maxAttempts) {
               yield* log(
@@ -215,28 +250,9 @@ export const make = (
               return yield* end(source, "dead_lettered", eventTime, ConsumerStatus.DROP)
             }
             yield* Effect.raceFirst(Effect.sleep(requeueDelay(attempts)), Deferred.await(stopping))
-            // A copy carrying the count goes back first; the original is acknowledged only
-            // once the broker confirmed the copy, so a failure here requeues the original.
-            const copied = yield* Effect.tryPromise(() =>
-              publisher.send(
-                {
-                  routingKey: queue,
-                  durable: true,
-                  ...(message.contentType === undefined
-                    ? {}
-                    : { contentType: message.contentType }),
-                  headers: { ...message.headers, [attemptsHeader]: attempts }
-                },
-                message.body
-              )
-            ).pipe(Effect.isSuccess)
+            const status = yield* requeueCopy(queue, message, attempts)
             yield* log("warn", `event requeued after failed run ${attempts}`, verdict.reason)
-            return yield* end(
-              source,
-              "requeued",
-              eventTime,
-              copied ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE
-            )
+            return yield* end(source, "requeued", eventTime, status)
           }
         }
       })

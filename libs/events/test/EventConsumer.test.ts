@@ -28,8 +28,8 @@ const client = Effect.gen(function* () {
 })
 
 /** The institution's topology (README): names are unique per test. */
-const topology = (connection: Connection, queue: string) =>
-  Effect.promise(() => Topology.declareQueue(connection, queue))
+const topology = (connection: Connection, queue: string, quorum = false) =>
+  Effect.promise(() => Topology.declareQueue(connection, queue, { quorum }))
 
 const publish = (connection: Connection, queue: string, bodies: ReadonlyArray<unknown>) =>
   Effect.promise(async () => {
@@ -192,6 +192,32 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
           "the consumer to serve again",
           Effect.map(consumer.status, (s) => s.serving)
         )
+      })
+    )
+
+    it.scoped("on a quorum queue too, an outage spends no attempt; failed runs do", () =>
+      Effect.gen(function* () {
+        const broker = yield* BrokerTestbed.BrokerTestbed
+        const connection = yield* client
+        yield* topology(connection, "t7.dfo", true)
+        // Down once, then this person's record fails: two failed runs dead-letter it.
+        const { runs, runEvent } = yield* recorder((_, attempt) =>
+          attempt === 1
+            ? { _tag: "Outage", reason: "DFØ unreachable: SAP_FETCH_FAILED" }
+            : { _tag: "Failed", reason: "SAP_UPDATE_FAILED: HTTP 422" }
+        )
+        yield* EventConsumer.make(
+          options(broker.url, { dfoQueue: "t7.dfo" }, { maxAttempts: 2, debounceMs: 0 }),
+          runEvent
+        )
+        yield* publish(connection, "t7.dfo", [{ id: "00070001", uri: "dfo:ansatte" }])
+        yield* waitFor(
+          "the message in the dead-letter queue",
+          Effect.map(depth(connection, "t7.dfo.dead"), (n) => n === 1)
+        )
+        // A requeue would have counted the outage in x-delivery-count: dead after 2 runs.
+        assert.lengthOf(yield* Ref.get(runs), 3)
+        assert.strictEqual(yield* depth(connection, "t7.dfo"), 0)
       })
     )
 

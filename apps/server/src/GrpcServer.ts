@@ -222,6 +222,11 @@ export const make = (
           )
           health.drain()
           gate.close()
+          // The event consumer stops taking messages now, not after the drain (CONTRACT §8);
+          // its runs in flight finish meanwhile, beside the gRPC calls.
+          const eventsStopped = yield* Effect.fork(
+            Option.match(events, { onNone: () => Effect.void, onSome: (consumer) => consumer.stop })
+          )
           yield* Effect.sleep(Duration.millis(settings.shutdownDrainMs))
           health.shutdown()
           const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()))
@@ -234,6 +239,7 @@ export const make = (
             yield* settledWithin(closed, cancelledCallsFlushMs)
             server.forceShutdown()
           }
+          yield* Fiber.join(eventsStopped)
           yield* Effect.logInfo("stopped")
         })
     )

@@ -147,14 +147,18 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
     )
 
     it.scoped(
-      "SIGTERM with runs in flight: they finish and are acknowledged; messages not started stay queued",
+      "SIGTERM with runs in flight: consuming stops at once, they finish and are acknowledged; messages not started stay queued",
       () =>
         Effect.gen(function* () {
           const fixture = yield* Services
           const { broker, emulator } = fixture
           const queue = "drain.dfo"
           emulator.setFaults({ errorRate: 0, latencyMs: 300 })
-          const running = yield* serving(fixture, queue, { EVENTS_PREFETCH: "2" })
+          // A drain long enough for every message to run, were consuming to go on during it.
+          const running = yield* serving(fixture, queue, {
+            EVENTS_PREFETCH: "2",
+            GRPC_SHUTDOWN_DRAIN_MS: "3000"
+          })
           for (const person of drain)
             yield* broker.publish(queue, Events.notification(person.sapId))
           yield* Events.waitFor("a write reaching DFØ", () =>

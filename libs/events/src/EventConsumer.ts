@@ -55,6 +55,11 @@ export interface Status {
 
 export interface Service {
   readonly status: Effect.Effect<Status>
+  /**
+   * Stops taking messages and waits for the runs in flight, which acknowledge theirs
+   * (CONTRACT §8: the first thing a SIGTERM does); once, however often it is asked.
+   */
+  readonly stop: Effect.Effect<void>
 }
 
 export class EventConsumer extends Context.Tag("@dfo-writeback/events/EventConsumer")<
@@ -280,41 +285,46 @@ export const make = (
         }
       }).pipe(Effect.withSpan("EventConsumer.message", { attributes: { source, queue } }))
 
-    for (const { source, queue } of queues) {
-      yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const consumer = connection.createConsumer(
-            {
-              queue,
-              // Passive: checks the queue exists, never creates it.
-              queueOptions: { passive: true },
-              qos: { prefetchCount: options.prefetch },
-              concurrency: options.prefetch,
-              requeue: true
-            },
-            (message) => Runtime.runPromise(runtime)(handle(source, queue, message))
-          )
-          consumer.on("ready", () => setHealth(queue, undefined))
-          consumer.on("error", (error) => {
-            const reason = describe(error, url)
-            setHealth(queue, reason)
-            Runtime.runFork(runtime)(
-              Effect.logError("event queue cannot be consumed; trying again").pipe(
-                Effect.annotateLogs({ source, queue, error: reason })
-              )
+    const consumers = yield* Effect.sync(() =>
+      queues.map(({ source, queue }) => {
+        const consumer = connection.createConsumer(
+          {
+            queue,
+            // Passive: checks the queue exists, never creates it.
+            queueOptions: { passive: true },
+            qos: { prefetchCount: options.prefetch },
+            concurrency: options.prefetch,
+            requeue: true
+          },
+          (message) => Runtime.runPromise(runtime)(handle(source, queue, message))
+        )
+        consumer.on("ready", () => setHealth(queue, undefined))
+        consumer.on("error", (error) => {
+          const reason = describe(error, url)
+          setHealth(queue, reason)
+          Runtime.runFork(runtime)(
+            Effect.logError("event queue cannot be consumed; trying again").pipe(
+              Effect.annotateLogs({ source, queue, error: reason })
             )
-          })
-          return consumer
-        }),
-        // Stops taking messages and waits for the runs in flight, which acknowledge theirs.
-        (consumer) => Effect.promise(() => consumer.close())
-      )
-    }
+          )
+        })
+        return consumer
+      })
+    )
 
-    // Runs before the consumers' own finalizers (the last acquired is released first).
-    yield* Effect.addFinalizer(() => Deferred.succeed(stopping, undefined))
+    // Messages waiting out a pause or a backoff go back at once; the consumers stop taking
+    // messages and wait for the runs in flight, which acknowledge theirs.
+    const stop = yield* Effect.cached(
+      Effect.zipRight(
+        Deferred.succeed(stopping, undefined),
+        Effect.promise(() => Promise.all(consumers.map((consumer) => consumer.close())))
+      )
+    )
+    // Released first (the last finalizer added), before the publisher and the connection.
+    yield* Effect.addFinalizer(() => stop)
 
     return {
+      stop,
       status: Effect.gen(function* () {
         const problems = [...(yield* Ref.get(health)).entries()].flatMap(([queue, problem]) =>
           problem === undefined ? [] : [`queue ${queue}: ${problem}`]

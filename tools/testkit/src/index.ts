@@ -1,4 +1,5 @@
 export * as Apt from "./Apt.js"
+export * as Certificates from "./Certificates.js"
 export * as ChildProcess from "./ChildProcess.js"
 export * as Executables from "./Executables.js"
 export * as FakeKubernetes from "./FakeKubernetes.js"

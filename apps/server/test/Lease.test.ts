@@ -1,6 +1,6 @@
 // One full run across processes (CONTRACT §8) through the built server: WRITEBACK_LEASE=file:…
-// held by another process, and lost mid-run. The Kubernetes Lease itself is tested against
-// FakeKubernetes in libs/lease (the server reaches the API server only as a pod does).
+// held by another process, and lost mid-run. WRITEBACK_LEASE=k8s:… is tested from pods in
+// KubernetesLease.test.ts (the server reaches the API server only as a pod does).
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

@@ -24,12 +24,12 @@ export const layer: Layer.Layer<CommandExecutor.CommandExecutor> = NodeCommandEx
   Layer.provide(NodeFileSystem.layer)
 )
 
-/** A child could not be started, did not get ready, or ran past its time. */
+/** A child could not be started, did not get ready, ran past its time, or failed (`runOk`). */
 export class ChildProcessError extends Schema.TaggedError<ChildProcessError>()(
   "ChildProcessError",
   {
     command: Schema.String,
-    reason: Schema.Literal("spawn", "not-ready", "timeout"),
+    reason: Schema.Literal("spawn", "not-ready", "timeout", "failed"),
     detail: Schema.String,
     /** The end of what the child printed, so a failure explains itself. */
     output: Schema.String
@@ -304,4 +304,23 @@ export const run = (
         )
       )
     })
+  )
+
+/** `run`, with an exit other than 0 a `failed` error carrying the child's last lines. */
+export const runOk = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: RunOptions = {}
+): Effect.Effect<Output, ChildProcessError, CommandExecutor.CommandExecutor> =>
+  run(command, args, options).pipe(
+    Effect.filterOrFail(
+      (output) => output.code === 0,
+      (output) =>
+        new ChildProcessError({
+          command: describe(command, args.slice(0, 3)),
+          reason: "failed",
+          detail: `failed (${output.signal ?? `exit code ${output.code}`})`,
+          output: (output.stderr.trim() || output.stdout.trim()).split("\n").slice(-5).join("\n")
+        })
+    )
   )

@@ -3,10 +3,18 @@
  * the way the DFØ emulator stands in for DFØ: no API server can run on these machines. It
  * keeps the semantics a lease holder relies on: `resourceVersion` on every object, a write
  * naming a stale one answered `409 Conflict`, `404` for a missing lease, `409` for creating
- * one that exists, and `401` without the expected bearer token.
+ * one that exists, and `401` without the expected bearer token. Over http for the lease
+ * lib's own tests, or over https as a pod reaches the API server (`tls: true`): a
+ * throw-away CA and a certificate for 127.0.0.1, the CA's PEM at `caFile`.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createTlsServer } from "node:https"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, type Scope } from "effect"
+import * as Certificates from "./Certificates.js"
+import * as ChildProcess from "./ChildProcess.js"
 
 export interface LeaseSpec {
   readonly holderIdentity?: string | null
@@ -24,8 +32,11 @@ export interface StoredLease {
 }
 
 export interface FakeKubernetes {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>`, or `https://` with `tls`. */
   readonly url: string
+  readonly port: number
+  /** With `tls`: the PEM of the CA that signed its certificate (what a pod finds as `ca.crt`). */
+  readonly caFile: string | undefined
   /** The bearer token it accepts. */
   readonly token: string
   readonly get: (namespace: string, name: string) => StoredLease | undefined
@@ -47,8 +58,32 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     request.on("error", reject)
   })
 
+export interface Options {
+  /** Serve https with a throw-away CA, as the API server does. Default `false` (http). */
+  readonly tls?: boolean
+}
+
+type Handler = Parameters<typeof createServer>[1] & {}
+
+/** A throw-away CA and server certificate in a temp dir removed with the scope. */
+const tlsServer = (handler: Handler) =>
+  Effect.gen(function* () {
+    const dir = yield* Effect.acquireRelease(
+      Effect.promise(() => mkdtemp(join(tmpdir(), "fake-kubernetes-"))),
+      (path) => Effect.promise(() => rm(path, { recursive: true, force: true }))
+    )
+    const files = yield* Certificates.generate(dir).pipe(Effect.provide(ChildProcess.layer))
+    const [cert, key] = yield* Effect.promise(() =>
+      Promise.all([readFile(files.certFile), readFile(files.keyFile)])
+    )
+    return { server: createTlsServer({ cert, key }, handler), caFile: files.caFile }
+  })
+
 /** Starts the fake on a free loopback port for the length of the scope. */
-export const start = (token: string): Effect.Effect<FakeKubernetes, never, Scope.Scope> =>
+export const start = (
+  token: string,
+  options: Options = {}
+): Effect.Effect<FakeKubernetes, Certificates.CertificateError, Scope.Scope> =>
   Effect.gen(function* () {
     const leases = new Map<string, StoredLease>()
     const counts: Record<string, number> = {}
@@ -112,23 +147,29 @@ export const start = (token: string): Effect.Effect<FakeKubernetes, never, Scope
       return status(response, 405, "MethodNotAllowed")
     }
 
+    const handler: Handler = (request, response) => {
+      handle(request, response).catch(() => status(response, 500, "InternalError"))
+    }
+    const made =
+      options.tls === true
+        ? yield* tlsServer(handler)
+        : { server: createServer(handler), caFile: undefined }
     const server = yield* Effect.acquireRelease(
-      Effect.async<ReturnType<typeof createServer>>((resume) => {
-        const made = createServer((request, response) => {
-          handle(request, response).catch(() => status(response, 500, "InternalError"))
-        })
-        made.listen(0, "127.0.0.1", () => resume(Effect.succeed(made)))
+      Effect.async<typeof made.server>((resume) => {
+        made.server.listen(0, "127.0.0.1", () => resume(Effect.succeed(made.server)))
       }),
-      (made) =>
+      (listening) =>
         Effect.async<void>((resume) => {
-          made.closeAllConnections()
-          made.close(() => resume(Effect.void))
+          listening.closeAllConnections()
+          listening.close(() => resume(Effect.void))
         })
     )
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
     return {
-      url: `http://127.0.0.1:${port}`,
+      url: `${options.tls === true ? "https" : "http"}://127.0.0.1:${port}`,
+      port,
+      caFile: made.caFile,
       token,
       get: (namespace, name) => leases.get(`${namespace}/${name}`),
       put: (namespace, name, spec) => void store(namespace, name, spec),

@@ -44,6 +44,20 @@ describe("ChildProcess.run", () => {
     }).pipe(Effect.provide(ChildProcess.layer))
   )
 
+  it.live("runOk: an exit other than 0 is a failed error carrying the last lines", () =>
+    Effect.gen(function* () {
+      assert.strictEqual((yield* ChildProcess.runOk("sh", ["-c", "echo fine"])).stdout, "fine\n")
+      const error = yield* ChildProcess.runOk("sh", ["-c", "echo a >&2; echo b >&2; exit 3"]).pipe(
+        Effect.flip
+      )
+      assert.strictEqual(error.reason, "failed")
+      assert.strictEqual(
+        error.message,
+        "sh -c 'echo a >&2; echo b >&2; exit 3': failed (exit code 3)\na\nb"
+      )
+    }).pipe(Effect.provide(ChildProcess.layer))
+  )
+
   it.live("a command that cannot start is a spawn error", () =>
     Effect.gen(function* () {
       const error = yield* ChildProcess.run("/nonexistent/command", []).pipe(Effect.flip)

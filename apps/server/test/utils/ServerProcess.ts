@@ -1,6 +1,6 @@
 import type { ChildProcess as NodeChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { ChildProcess } from "@dfo-writeback/testkit"
+import { ChildProcess, Pod } from "@dfo-writeback/testkit"
 import { Duration, Effect, Exit, Option, Scope } from "effect"
 
 /** The built server, run the way `npx writeback-server` runs it. */
@@ -70,16 +70,19 @@ export const runToExit = (
     Effect.runPromise
   )
 
-/** Starts the server in the scope and waits for its `listening` line. */
-const launch = (env: Readonly<Record<string, string>>) =>
+/** Starts the server in the scope (in `pod`, when given) and waits for its `listening` line. */
+const launch = (env: Readonly<Record<string, string>>, pod?: Pod.Spec) =>
   Effect.gen(function* () {
-    const child = yield* ChildProcess.start(process.execPath, [mainFile], {
+    const startOptions = {
       ...options(env),
-      readyWhen: (line) => {
+      readyWhen: (line: string) => {
         const parsed = parse(line)
         return parsed?.["message"] === "listening" ? parsed : undefined
       }
-    })
+    }
+    const child = yield* pod === undefined
+      ? ChildProcess.start(process.execPath, [mainFile], startOptions)
+      : Pod.start(pod, process.execPath, [mainFile], startOptions)
     const text = () => Effect.runSync(child.output)
     const exited = Effect.runPromise(Effect.map(child.exit, exitOf))
 
@@ -161,8 +164,9 @@ export const start = async (env: Readonly<Record<string, string>>): Promise<Serv
   return { ...server, stop: () => Effect.runPromise(closeScope) }
 }
 
-/** A server living as long as the scope. */
+/** A server living as long as the scope; in `pod`, as a pod runs it, when given. */
 export const scoped = (
-  env: Readonly<Record<string, string>>
+  env: Readonly<Record<string, string>>,
+  pod?: Pod.Spec
 ): Effect.Effect<ServerProcess, never, Scope.Scope> =>
-  Effect.map(launch(env), ({ server }) => server)
+  Effect.map(launch(env, pod), ({ server }) => server)

@@ -8,16 +8,6 @@ export const runOrFail = (
   command: string,
   args: ReadonlyArray<string>
 ): Effect.Effect<ChildProcess.Output, LdapTestbedError, CommandExecutor.CommandExecutor> =>
-  ChildProcess.run(command, args).pipe(
-    Effect.mapError((error) => new LdapTestbedError({ message: error.message })),
-    Effect.filterOrFail(
-      (output) => output.code === 0,
-      (output) => {
-        const lines = (output.stderr.trim() || output.stdout.trim()).split("\n").slice(-5)
-        const ending = output.signal ?? `exit ${output.code}`
-        return new LdapTestbedError({
-          message: `${command} ${args.slice(0, 3).join(" ")} failed (${ending}): ${lines.join(" | ")}`
-        })
-      }
-    )
+  ChildProcess.runOk(command, args).pipe(
+    Effect.mapError((error) => new LdapTestbedError({ message: error.message }))
   )

@@ -7,44 +7,20 @@
  * the consumer only checks that each exists (a passive declare) and never declares, binds,
  * purges or deletes anything.
  */
-import {
-  Context,
-  Deferred,
-  Duration,
-  Effect,
-  Layer,
-  Metric,
-  Option,
-  Redacted,
-  Ref,
-  Runtime
-} from "effect"
+import { Context, Deferred, Duration, Effect, Layer, Option, Redacted, Ref, Runtime } from "effect"
 import type { Scope } from "effect"
-import { type AsyncMessage, Connection, ConsumerStatus } from "rabbitmq-client"
+import { type AsyncMessage, ConsumerStatus } from "rabbitmq-client"
 import { type EventSource, readDfo, readScim, type Trigger } from "./EventMessage.js"
-import { counted, type EventResult, lagOf } from "./EventMetrics.js"
 import type { EventsOptions } from "./EventsConfig.js"
+import * as Broker from "./internal/broker.js"
+import { end } from "./internal/delivery.js"
 import * as PersonGate from "./internal/personGate.js"
 import * as Pause from "./internal/pause.js"
+import * as Settle from "./internal/settle.js"
+import type { RunEvent, Verdict } from "./Verdict.js"
 
-/** What a run for one event came to, as the consumer needs to know it. */
-export type Verdict =
-  /** The run has an outcome (written, unchanged, skipped, not found, ambiguous…). */
-  | { readonly _tag: "Done" }
-  /**
-   * This person's run failed (DFØ rejected their request or record): requeued, counted as an
-   * attempt.
-   */
-  | { readonly _tag: "Failed"; readonly reason: string }
-  /**
-   * LDAP or DFØ is unreachable (transient answers after retries included), or DFØ refused
-   * the key: every message would fail the same
-   * way, so consumption pauses; the message is requeued without counting as an attempt.
-   */
-  | { readonly _tag: "Outage"; readonly reason: string }
-
-/** Runs one event's single-user run (caller `events:<source>`) and says how it went. */
-export type RunEvent = (trigger: Trigger) => Effect.Effect<Verdict>
+export type { RunEvent, Verdict } from "./Verdict.js"
+export { attemptsHeader } from "./internal/delivery.js"
 
 export interface Status {
   /** Every configured queue is consumed and consumption is not paused. */
@@ -67,41 +43,6 @@ export class EventConsumer extends Context.Tag("@dfo-writeback/events/EventConsu
   Service
 >() {}
 
-/** The header that carries how often a message failed, on a message we requeued. */
-export const attemptsHeader = "x-writeback-attempts"
-
-/** Failures so far: ours, or a quorum queue's delivery count. */
-const attemptsOf = (message: AsyncMessage): number => {
-  const headers = message.headers ?? {}
-  const ours = Number(headers[attemptsHeader])
-  const quorum = Number(headers["x-delivery-count"])
-  return Math.max(Number.isFinite(ours) ? ours : 0, Number.isFinite(quorum) ? quorum : 0)
-}
-
-/**
- * A requeued copy's headers: the attempts so far in ours, without the quorum queue's
- * delivery count of the original (which `attempts` already includes).
- */
-const copyHeaders = (message: AsyncMessage, attempts: number) => {
-  const { "x-delivery-count": _counted, ...headers } = message.headers ?? {}
-  return { ...headers, [attemptsHeader]: attempts }
-}
-
-/** 1 s, 2 s, 4 s … at most 30 s before a failed message goes back to the queue. */
-const requeueDelay = (attempts: number) =>
-  Duration.millis(Math.min(1000 * 2 ** Math.max(0, attempts - 1), 30_000))
-
-/** A broker error without the URL's credentials, whatever the client put in it. */
-const describe = (error: unknown, url: string): string => {
-  const text = error instanceof Error ? error.message : String(error)
-  const password = URL.canParse(url) ? new URL(url).password : ""
-  return (password === "" ? text : text.split(password).join("<redacted>")).slice(0, 300)
-}
-
-const worst = (verdicts: ReadonlyArray<Verdict>): Verdict =>
-  verdicts.find((v) => v._tag === "Outage") ??
-  verdicts.find((v) => v._tag === "Failed") ?? { _tag: "Done" }
-
 /** Starts consuming every configured queue for the length of the scope. */
 export const make = (
   options: EventsOptions,
@@ -114,7 +55,13 @@ export const make = (
     // Done as the scope closes, before the consumers stop (SIGTERM): a message whose run has
     // not started goes back to the queue at once instead of waiting out a pause or a backoff.
     const stopping = yield* Deferred.make<void>()
-    const gate = yield* PersonGate.make(Duration.millis(options.debounceMs), runEvent)
+    const gate = yield* PersonGate.make<Trigger, Verdict>(
+      Duration.millis(options.debounceMs),
+      runEvent
+    )
+    const broker = yield* Broker.open(url, options.ca)
+    const connection = broker.connection
+    const settle = Settle.make({ options, pause, gate, stopping, broker })
     const queues = [
       ...(options.scimQueue === undefined
         ? []
@@ -130,137 +77,6 @@ export const make = (
     )
     const setHealth = (queue: string, problem: string | undefined) =>
       Runtime.runSync(runtime)(Ref.update(health, (map) => new Map(map).set(queue, problem)))
-
-    const connection = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const made = new Connection({
-          url,
-          connectionName: "dfo-writeback",
-          // A broker restart takes seconds; trying every 5 s at most costs it nothing.
-          retryLow: 500,
-          retryHigh: 5000,
-          ...(options.ca === undefined ? {} : { tls: { ca: options.ca } })
-        })
-        made.on("error", (error) =>
-          Runtime.runFork(runtime)(
-            Effect.logWarning("event broker connection failed; reconnecting").pipe(
-              Effect.annotateLogs({ error: describe(error, url) })
-            )
-          )
-        )
-        return made
-      }),
-      (made) => Effect.promise(() => made.close())
-    )
-    const publisher = yield* Effect.acquireRelease(
-      Effect.sync(() => connection.createPublisher({ confirm: true })),
-      (made) => Effect.promise(() => made.close())
-    )
-
-    const end = (
-      source: EventSource,
-      result: EventResult,
-      eventTime: Date,
-      status: ConsumerStatus
-    ) =>
-      Effect.gen(function* () {
-        yield* Metric.increment(counted(source, result))
-        yield* Metric.update(lagOf(source), (Date.now() - eventTime.getTime()) / 1000)
-        return status
-      })
-
-    /**
-     * Puts a copy of `message` carrying `attempts` back on `queue`: the original is
-     * acknowledged only once the broker confirmed the copy, so a failure here requeues the
-     * original instead. A copy, not a requeue: a quorum queue counts every requeue in
-     * `x-delivery-count` (RabbitMQ 4 dead-letters at its delivery limit, 20 by default).
-     */
-    const requeueCopy = (queue: string, message: AsyncMessage, attempts: number) =>
-      Effect.tryPromise(() =>
-        publisher.send(
-          {
-            routingKey: queue,
-            durable: true,
-            ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
-            headers: copyHeaders(message, attempts)
-          },
-          message.body
-        )
-      ).pipe(
-        Effect.isSuccess,
-        Effect.map((copied) => (copied ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE))
-      )
-
-    const settle = (
-      source: EventSource,
-      queue: string,
-      message: AsyncMessage,
-      triggers: ReadonlyArray<Trigger>
-    ) =>
-      Effect.gen(function* () {
-        const eventTime = triggers[0]?.eventTime ?? new Date()
-        const people = triggers.map((t) => `${t.keyField} ${t.keyValue}`).join(", ")
-        const log = (level: "info" | "warn" | "error", text: string, reason?: string) =>
-          (level === "info"
-            ? Effect.logInfo(text)
-            : level === "warn"
-              ? Effect.logWarning(text)
-              : Effect.logError(text)
-          ).pipe(
-            Effect.annotateLogs({
-              source,
-              queue,
-              people,
-              ...(reason === undefined ? {} : { reason })
-            })
-          )
-        const started = yield* Effect.raceFirst(
-          Effect.as(pause.await, true),
-          Effect.as(Deferred.await(stopping), false)
-        )
-        if (!started) {
-          yield* log("info", "event requeued: the server is stopping")
-          return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)
-        }
-        const verdict = worst(
-          yield* Effect.forEach(
-            triggers,
-            (trigger) => gate.submit(`${trigger.keyField}:${trigger.keyValue}`, trigger),
-            { concurrency: "unbounded" }
-          )
-        )
-        switch (verdict._tag) {
-          case "Done": {
-            yield* pause.resume
-            yield* log("info", "event run")
-            return yield* end(source, "run", eventTime, ConsumerStatus.ACK)
-          }
-          case "Outage": {
-            yield* pause.pause(verdict.reason)
-            yield* log("warn", "event requeued; consumption paused", verdict.reason)
-            // An outage spends no attempt, on any kind of queue.
-            const status = yield* requeueCopy(queue, message, attemptsOf(message))
-            return yield* end(source, "requeued", eventTime, status)
-          }
-          case "Failed": {
-            // LDAP and DFØ answered (this person's record failed): a probe's answer too.
-            yield* pause.resume
-            const attempts = attemptsOf(message) + 1
-            if (attempts >= options.maxAttempts) {
-              yield* log(
-                "error",
-                `event dead-lettered after ${attempts} failed runs`,
-                verdict.reason
-              )
-              return yield* end(source, "dead_lettered", eventTime, ConsumerStatus.DROP)
-            }
-            yield* Effect.raceFirst(Effect.sleep(requeueDelay(attempts)), Deferred.await(stopping))
-            const status = yield* requeueCopy(queue, message, attempts)
-            yield* log("warn", `event requeued after failed run ${attempts}`, verdict.reason)
-            return yield* end(source, "requeued", eventTime, status)
-          }
-        }
-      })
 
     const handle = (source: EventSource, queue: string, message: AsyncMessage) =>
       Effect.gen(function* () {
@@ -300,7 +116,7 @@ export const make = (
         )
         consumer.on("ready", () => setHealth(queue, undefined))
         consumer.on("error", (error) => {
-          const reason = describe(error, url)
+          const reason = Broker.describe(error, url)
           setHealth(queue, reason)
           Runtime.runFork(runtime)(
             Effect.logError("event queue cannot be consumed; trying again").pipe(

@@ -21,8 +21,6 @@ import {
   Logger,
   MutableRef,
   type Option,
-  Queue,
-  Schedule,
   Stream
 } from "effect"
 import * as CutShort from "./CutShort.js"
@@ -31,10 +29,11 @@ import * as Delivery from "./Delivery.js"
 import { ExitCode, exitCodeOf, exitCodeOfSummary } from "./ExitCode.js"
 import * as LogDestination from "./LogDestination.js"
 import * as Output from "./Output.js"
-import * as Progress from "./Progress.js"
+import * as ProgressTicks from "./ProgressTicks.js"
 import * as RunLease from "./RunLease.js"
 import * as RunView from "./RunView.js"
-import * as Signals from "./Signals.js"
+import type * as Signals from "./Signals.js"
+import * as Stopping from "./Stopping.js"
 
 export interface RunFlags extends RawWritebackRequest {
   readonly json: boolean
@@ -175,16 +174,51 @@ export const runWriteback = (flags: RunFlags, deps: RunDeps): Effect.Effect<Exit
     )
   })
 
-/** Off a terminal, a `progress` log line this often during a full run. */
-const progressLogEvery = Duration.seconds(10)
-/** On a terminal, the progress line is redrawn this often between results (its estimate). */
-const progressDrawEvery = Duration.seconds(1)
-
-/** A tick of the progress clock, beside the run's events: what the run has counted then. */
-interface Tick {
-  readonly _tag: "Tick"
-  readonly counted: Writeback.Counted | undefined
+/** What a job's program came to, for its exit code. */
+interface Ended {
+  readonly job: Job
+  readonly loaded: Loaded
+  readonly exit: Exit.Exit<Either.Either<RunView.View, JobError>>
+  /** The view a cut run was summarized into (`CutShort`). */
+  readonly ended: RunView.View | undefined
+  readonly signal: Signals.Signal | undefined
+  /** Waits for stdout to drain, then says what did not reach its destination. */
+  readonly lost: Effect.Effect<Lost>
+  readonly output: Output.Output
 }
+
+/**
+ * CONTRACT §7's exit code of a job whose program has ended, with the lines that say why
+ * it did not end well (the last is the main reason); `finish` runs only after a summary
+ * that is not aborted.
+ */
+const conclude = ({ job, loaded, exit, ended, signal, lost, output }: Ended) =>
+  Effect.gen(function* () {
+    const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
+    if (signal !== undefined) {
+      const { stdout: out, log } = lostLines(yield* lost)
+      for (const line of [...out, ...log]) say(line)
+      return signalExitCodes[signal]
+    }
+    if (Exit.isFailure(exit)) return ExitCode.RunFailed
+    if (Either.isLeft(exit.value)) {
+      // The last line on stderr says why the run failed, starting with its code.
+      say(exit.value.left.message)
+      return exitCodeOf(exit.value.left)
+    }
+    const { summary, kept } = ended ?? exit.value.right
+    if (summary === undefined) return ExitCode.RunFailed
+    if (job.finish !== undefined && !summary.aborted) {
+      const finished = job.finish(Chunk.toReadonlyArray(kept), summary, loaded)
+      if (Either.isLeft(finished)) {
+        say(finished.left)
+        return ExitCode.RunFailed
+      }
+    }
+    const { code, lines } = ending(summary, yield* lost)
+    lines.forEach(say)
+    return code
+  })
 
 /**
  * Runs one job: configuration, logging, signals, output and CONTRACT §7's exit code. The
@@ -226,24 +260,8 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       // to the logger, and the last `writeback:` lines may still fail).
       Delivery.watch(streams.err)
 
-      const signals = yield* Signals.received
-      const first = yield* Deferred.make<Signals.Signal>()
-      const cut = yield* Deferred.make<void>()
       const grace = Duration.millis(loaded.right.requestTimeoutMs + stopMarginMs)
-      yield* Effect.forkScoped(
-        Effect.gen(function* () {
-          const signal = yield* Queue.take(signals)
-          yield* Deferred.succeed(first, signal)
-          output.error(
-            `writeback: ${signal}: no new users are started; writes in flight may take up to ` +
-              `${Math.ceil(Duration.toSeconds(grace))} s to finish; a second ${signal} cuts ` +
-              "them, and their outcome is then unknown"
-          )
-          yield* Effect.race(Queue.take(signals), Effect.sleep(grace))
-          yield* Deferred.succeed(cut, undefined)
-        })
-      )
-
+      const stopping = yield* Stopping.listen(output, grace)
       const startedAt = yield* Clock.currentTimeMillis
       const total = yield* Deferred.make<RunView.Event>()
       const writes = MutableRef.make(CutWrites.empty)
@@ -256,28 +274,13 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       // How to read what a full run has counted, once it says (`RunOptions.onCounts`).
       const counter = MutableRef.make<Effect.Effect<Writeback.Counted> | undefined>(undefined)
       const counted = Effect.suspend(() => MutableRef.get(counter) ?? Effect.succeed(undefined))
-      const ticks: Stream.Stream<Tick> = flags.processAll
-        ? Stream.repeatEffectWithSchedule(
-            Effect.map(counted, (now): Tick => ({ _tag: "Tick", counted: now })),
-            Schedule.spaced(terminal ? progressDrawEvery : progressLogEvery)
-          ).pipe(Stream.drop(1))
-        : Stream.empty
-      const onTick = (view: RunView.View): Effect.Effect<void> =>
-        terminal
-          ? Effect.sync(() => output.progress(view))
-          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.logInfo("progress").pipe(
-                Effect.annotateLogs({
-                  run_id: view.runId,
-                  ...Progress.fields(Progress.at(view, startedAt, now))
-                })
-              )
-            )
+      const ticks = ProgressTicks.ticks(flags.processAll, terminal, counted)
+      const onTick = ProgressTicks.show(terminal, output, startedAt)
 
       const program = Effect.gen(function* () {
         const writeback = yield* Writeback.Service
         const options: Writeback.RunOptions = {
-          stop: Effect.asVoid(Deferred.await(first)),
+          stop: Effect.asVoid(Deferred.await(stopping.first)),
           caller: deps.caller,
           // A job that keeps results (`plan`, `report`) or streams them (`--json`) gets every
           // one; `run` and `apply` show no UNCHANGED user, so they build none, only count.
@@ -289,7 +292,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
             )
         }
         const mayWrite = job.leased === true && !flags.logOnly && !loaded.right.readOnly
-        const seen: Stream.Stream<RunView.Event | Tick, JobError> = RunLease.holding(
+        const seen: Stream.Stream<RunView.Event | ProgressTicks.Tick, JobError> = RunLease.holding(
           loaded.right.lease,
           mayWrite,
           options,
@@ -300,7 +303,7 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
           }),
           // A cut ends the stream where it is: the program's scope closes, writes in
           // flight are interrupted and log their `unknown` done lines, the view stays.
-          Stream.interruptWhen(Deferred.await(cut))
+          Stream.interruptWhen(Deferred.await(stopping.cut))
         )
         return yield* Stream.runFoldEffect(seen, RunView.initial, (view, event) =>
           event._tag === "Tick"
@@ -324,12 +327,12 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
         Effect.either,
         Effect.exit
       )
-      const signal = (yield* Deferred.isDone(first)) ? yield* Deferred.await(first) : undefined
+      const signal = yield* Stopping.signalled(stopping)
       const ended =
         Exit.isSuccess(exit) &&
         Either.isRight(exit.value) &&
         exit.value.right.summary === undefined &&
-        (yield* Deferred.isDone(cut))
+        (yield* Deferred.isDone(stopping.cut))
           ? yield* CutShort.summarize(exit.value.right, {
               counted: yield* counted,
               writes: CutWrites.unknown(MutableRef.get(writes)),
@@ -343,34 +346,10 @@ export const runJob = (job: Job, deps: RunDeps): Effect.Effect<ExitCode> =>
       logging.right.close()
       output.done()
 
-      const say = (line: string) => output.error(`writeback: ${LogFormat.escapeControl(line)}`)
       const lost = Effect.map(stdout.flushed, () => {
         stdout.release()
         return { log: logging.right.lost(), stdout: stdout.failure() }
       })
-      if (signal !== undefined) {
-        const { stdout: out, log } = lostLines(yield* lost)
-        for (const line of [...out, ...log]) say(line)
-        return signalExitCodes[signal]
-      }
-      if (Exit.isFailure(exit)) return ExitCode.RunFailed
-      if (Either.isLeft(exit.value)) {
-        // The last line on stderr says why the run failed, starting with its code.
-        say(exit.value.left.message)
-        return exitCodeOf(exit.value.left)
-      }
-      const { summary, kept } = ended ?? exit.value.right
-      if (summary === undefined) return ExitCode.RunFailed
-      if (job.finish !== undefined && !summary.aborted) {
-        const finished = job.finish(Chunk.toReadonlyArray(kept), summary, loaded.right)
-        if (Either.isLeft(finished)) {
-          say(finished.left)
-          return ExitCode.RunFailed
-        }
-      }
-      // The last line on stderr says why the run did not end well.
-      const { code, lines } = ending(summary, yield* lost)
-      lines.forEach(say)
-      return code
+      return yield* conclude({ job, loaded: loaded.right, exit, ended, signal, lost, output })
     })
   )

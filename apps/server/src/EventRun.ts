@@ -10,29 +10,48 @@ import { EventConsumer, EventMetrics, type EventsConfig } from "@dfo-writeback/e
 import { RunMetrics, Writeback } from "@dfo-writeback/writeback"
 import { Effect, Layer, Stream } from "effect"
 
+/** A FAILED user as the consumer needs it: what to log, and whether DFØ was unreachable. */
+export interface Failure {
+  readonly reason: string
+  /** DFØ's client called the failure transient (`UserResult.transient`). */
+  readonly transient: boolean
+}
+
 /** What the consumer needs of a run's events: its failed user, if any, and its summary. */
 export interface Seen {
-  readonly failure: string | undefined
+  readonly failure: Failure | undefined
   readonly summary: RunSummary | undefined
 }
 
 const unseen: Seen = { failure: undefined, summary: undefined }
 
+/** Aborts that every other person's run would meet as well (`RunMetrics.abortReasonOf`). */
+const outageAborts: ReadonlySet<RunMetrics.AbortReason> = new Set([
+  "key_refused",
+  "dfo_unreachable"
+])
+
 /**
- * A refused key (CONTRACT §3) aborts the run with the same kind `dfo_writeback_run_aborts`
- * counts (`RunMetrics.abortReasonOf`, one classifier for both): every other person would
- * fail alike, so consumption pauses. Any other FAILED user is this person's failure.
+ * The one place a run's outcome becomes the consumer's verdict (CONTRACT §8). A refused key
+ * (CONTRACT §3) or DFØ unreachable is an outage: every other person would fail alike, so
+ * consumption pauses and the message goes back without spending an attempt. Whether a
+ * FAILED user met an unreachable DFØ is the DFØ client's own word (its typed errors'
+ * `transient`, carried on the result), never read from message text. Any other FAILED
+ * user (a 4xx for that employee, a 404, a record that cannot be read) is this person's
+ * failure, counted toward EVENTS_MAX_ATTEMPTS.
  */
 export const verdictOf = (seen: Seen): EventConsumer.Verdict => {
-  const { summary } = seen
+  const { failure, summary } = seen
   if (
     summary?.aborted === true &&
-    RunMetrics.abortReasonOf(summary.abortReason) === "key_refused"
+    outageAborts.has(RunMetrics.abortReasonOf(summary.abortReason))
   ) {
     return { _tag: "Outage", reason: summary.abortReason }
   }
-  if (seen.failure !== undefined) return { _tag: "Failed", reason: seen.failure }
-  return { _tag: "Done" }
+  if (failure === undefined) return { _tag: "Done" }
+  return failure.transient
+    ? { _tag: "Outage", reason: `DFØ unreachable: ${failure.reason}` }
+    : { _tag: "Failed", reason: failure.reason }
 }
 
 /** A run-level error: LDAP unreachable pauses; a key nobody (or several) has is an answer. */
@@ -66,8 +85,9 @@ export const make: Effect.Effect<EventConsumer.RunEvent, never, Writeback.Servic
         Stream.runFold(unseen, (seen, event): Seen => {
           switch (event._tag) {
             case "UserResult":
+              // The message already starts with the error code.
               return event.outcome === "FAILED"
-                ? { ...seen, failure: `${event.errorCode ?? "FAILED"}: ${event.message}` }
+                ? { ...seen, failure: { reason: event.message, transient: event.transient } }
                 : seen
             case "RunSummary":
               return { ...seen, summary: event }

@@ -24,7 +24,10 @@ const summary = (abortReason: string) =>
     caller: "events:dfo"
   })
 
-const failure = "SAP_FETCH_FAILED: HTTP 500"
+const failure = {
+  reason: "SAP_FETCH_FAILED: reading employee 00910001 failed with HTTP 400",
+  transient: false
+}
 
 describe("EventRun", () => {
   it("a refused key is an outage: consumption pauses", () => {
@@ -41,9 +44,29 @@ describe("EventRun", () => {
     for (const reason of ["", "stopped after 1 consecutive DFØ failures"]) {
       assert.deepStrictEqual(verdictOf({ failure, summary: summary(reason) }), {
         _tag: "Failed",
-        reason: failure
+        reason: failure.reason
       })
     }
+  })
+
+  it("a failure DFØ's client called transient is an outage, even when it tripped the consecutive-failure stop", () => {
+    const unreachable = {
+      reason: "SAP_UPDATE_FAILED: updating employee 00910001 failed with HTTP 503",
+      transient: true
+    }
+    for (const reason of ["", "stopped after 1 consecutive DFØ failures"]) {
+      assert.deepStrictEqual(verdictOf({ failure: unreachable, summary: summary(reason) }), {
+        _tag: "Outage",
+        reason: `DFØ unreachable: ${unreachable.reason}`
+      })
+    }
+    const list = summary(
+      "DFØ unreachable: GET https://dfo/ansatte (the list of all employees) failed"
+    )
+    assert.deepStrictEqual(verdictOf({ failure: undefined, summary: list }), {
+      _tag: "Outage",
+      reason: list.abortReason
+    })
   })
 
   it("an outcome is done; LDAP unreachable is an outage; no entry or several is an answer", () => {

@@ -5,43 +5,33 @@ import { writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { HealthV1 } from "@dfo-writeback/contract"
-import { BrokerTestbed, Topology } from "@dfo-writeback/broker-testbed"
+import { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import { makeEmployee } from "@dfo-writeback/dfo-emulator"
-import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
-import { Context, type Duration, Effect, Layer } from "effect"
-import { Connection } from "rabbitmq-client"
+import { Context, Effect, Layer } from "effect"
+import {
+  entry,
+  eventMetrics,
+  eventsHealth,
+  institution,
+  linesOf as linesIn,
+  notification,
+  puts as putsIn,
+  scimEvent,
+  waitFor,
+  waitForHealth
+} from "./utils/events.js"
 import * as Fixture from "./utils/fixture.js"
-import { client, unary } from "./utils/grpc.js"
 import * as LdapTap from "./utils/LdapTap.js"
 import * as ServerProcess from "./utils/ServerProcess.js"
-import { get, parsePrometheus } from "./utils/telemetry.js"
 
 const { SERVING, NOT_SERVING } = HealthV1.HealthCheckResponse_ServingStatus
-const eventsHealth = "dfo.writeback.v1.Events"
 const queues = { scim: "iam.scim.writeback", dfo: "dfo.ansatte.writeback" }
 
 /** Three people of our own: one whose e-mail changes, a new hire, one written after a pause. */
 const eve = { idautoId: "events-eve-0001", sapId: "00910001", mail: "eve.new@uni.no" }
 const nils = { idautoId: "events-nils-0002", sapId: "00910002", mail: "nils@uni.no" }
 const ola = { idautoId: "events-ola-0003", sapId: "00910003", mail: "ola@uni.no" }
-const entry = (person: typeof eve, name: string) => ({
-  idautoID: person.idautoId,
-  idautoPersonSystem1ID: name,
-  idautoPersonPayrollID: person.sapId,
-  idautoPersonSystem5ID: `${name}@uni.no`,
-  idautoPersonSystem2ID: person.mail,
-  idautoPersonAppRoles2: "Active Directory"
-})
-
-const scimEvent = (type: string, idautoId: string, attributes?: ReadonlyArray<string>) => ({
-  schemas: ["urn:ietf:params:scim:schemas:notify:2.0:Event"],
-  type,
-  time: new Date().toISOString(),
-  resourceUris: [`https://iga.example.no/scim/v2/Users/${idautoId}`],
-  ...(attributes === undefined ? {} : { attributes })
-})
-const notification = (id: string) => ({ id, uri: "dfo:ansatte", gyldigEtter: "2026-12-07" })
 
 interface Events extends Fixture.Fixture {
   readonly tap: LdapTap.LdapTap
@@ -50,29 +40,15 @@ interface Events extends Fixture.Fixture {
 
 class Services extends Context.Tag("server-test/Events")<Services, Events>() {}
 
-/** The institution's side (README "Events"): durable queues with a dead-letter exchange each. */
-const topology = (connection: Connection) =>
-  Effect.promise(() =>
-    Promise.all(Object.values(queues).map((queue) => Topology.declareQueue(connection, queue)))
-  )
-
 const services = Layer.scoped(
   Services,
   Effect.gen(function* () {
-    const broker = yield* BrokerTestbed.BrokerTestbed
+    const broker = yield* institution
     const { testbed, emulator } = yield* Fixture.backends
     yield* Effect.promise(() =>
       testbed.add([entry(eve, "eve"), entry(nils, "nils"), entry(ola, "ola")])
     )
-    const connection = yield* Effect.acquireRelease(
-      Effect.sync(() => new Connection({ url: broker.url, retryLow: 50, retryHigh: 500 })),
-      (made) => Effect.promise(() => made.close())
-    )
-    yield* topology(connection)
-    const publisher = yield* Effect.acquireRelease(
-      Effect.sync(() => connection.createPublisher({ confirm: true })),
-      (made) => Effect.promise(() => made.close())
-    )
+    yield* broker.declare(...Object.values(queues))
     const tap = yield* LdapTap.scoped({ host: "127.0.0.1", port: testbed.port })
     const server = yield* ServerProcess.scoped(
       Fixture.serverEnv(testbed, emulator, {
@@ -84,53 +60,13 @@ const services = Layer.scoped(
         METRICS_LISTEN: "127.0.0.1:0"
       })
     )
-    return {
-      testbed,
-      emulator,
-      server,
-      tap,
-      publish: (queue, body) =>
-        Effect.promise(() =>
-          publisher.send(
-            // DFØ sends JSON as application/octet-stream.
-            { routingKey: queue, durable: true, contentType: "application/octet-stream" },
-            Buffer.from(JSON.stringify(body))
-          )
-        )
-    } satisfies Events
+    return { testbed, emulator, server, tap, publish: broker.publish } satisfies Events
   })
 ).pipe(Layer.provide(BrokerTestbed.layer()))
 
-const waitFor = (
-  what: string,
-  check: () => boolean,
-  timeout: Duration.DurationInput = "20 seconds"
-) => Poll.until(Effect.sync(check), { what, timeout, interval: "50 millis" }).pipe(Effect.orDie)
+const puts = (fixture: Events, sapId: string) => putsIn(fixture.emulator, sapId)
 
-const puts = (fixture: Events, sapId: string) =>
-  fixture.emulator
-    .log()
-    .filter((request) => request.method === "PUT" && request.path.endsWith(`/${sapId}`))
-
-const linesOf = (fixture: Events, message: string) =>
-  fixture.server.logs().filter((line) => line["message"] === message)
-
-const healthOf = (address: string) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const health = yield* client(HealthV1.Health, address)
-      const { value } = yield* unary<HealthV1.HealthCheckResponse>((done) =>
-        health.check({ service: eventsHealth }, { deadline: Date.now() + 3_000 }, done)
-      )
-      return value?.status
-    })
-  )
-
-const waitForHealth = (address: string, wanted: HealthV1.HealthCheckResponse_ServingStatus) =>
-  Poll.until(
-    Effect.map(healthOf(address), (status) => status === wanted),
-    { what: `Events ${wanted === SERVING ? "SERVING" : "NOT_SERVING"}`, timeout: "30 seconds" }
-  ).pipe(Effect.orDie)
+const linesOf = (fixture: Events, message: string) => linesIn(fixture.server, message)
 
 layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds" })(
   "Events through the server",
@@ -159,12 +95,12 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           )
 
           // DFØ tells us about the write we just made: read, compared, nothing written.
-          const runsBefore = linesOf(fixture, "event run").length
+          // Counted by source: the SCIM event's own line may still be on its way.
+          const dfoRuns = () =>
+            linesOf(fixture, "event run").filter((line) => line["source"] === "dfo").length
+          const runsBefore = dfoRuns()
           yield* fixture.publish(queues.dfo, notification(eve.sapId))
-          yield* waitFor(
-            "the notification's run",
-            () => linesOf(fixture, "event run").length > runsBefore
-          )
+          yield* waitFor("the notification's run", () => dfoRuns() > runsBefore)
           const finished = fixture.server
             .logs()
             .filter((line) => line["message"] === "run finished" && line["caller"] === "events:dfo")
@@ -182,23 +118,11 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           assert.strictEqual(scimRun?.["trace_id"], scimMessage?.["trace_id"])
 
           // Counted on /metrics, every source and result from 0.
-          const listening = linesOf(fixture, "metrics listening")[0]
-          const samples = parsePrometheus(
-            (yield* get(`http://${String(listening?.["address"])}/metrics`)).body
-          )
-          const events = (source: string, result: string) =>
-            samples.find(
-              (sample) =>
-                sample.name === "dfo_writeback_events_total" &&
-                sample.labels["source"] === source &&
-                sample.labels["result"] === result
-            )?.value
+          const { events, lagCount } = yield* eventMetrics(fixture.server)
           assert.strictEqual(events("scim", "run"), 1)
           assert.strictEqual(events("dfo", "run"), 1)
           assert.strictEqual(events("dfo", "dead_lettered"), 0)
-          assert.isDefined(
-            samples.find((sample) => sample.name === "dfo_writeback_event_lag_seconds_count")
-          )
+          assert.isDefined(lagCount)
         })
     )
 
@@ -245,13 +169,14 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           fixture.emulator.setApiKeys([])
           yield* fixture.publish(queues.dfo, notification(ola.sapId))
           yield* waitForHealth(fixture.server.address, NOT_SERVING)
-          const notServing = fixture.server
-            .logs()
-            .filter(
+          // The line may reach us after the health answer does.
+          yield* waitFor("the pause's reason in the log", () =>
+            linesOf(fixture, "health: NOT_SERVING").some(
               (line) =>
-                line["message"] === "health: NOT_SERVING" && line["service"] === eventsHealth
+                line["service"] === eventsHealth &&
+                /paused: DFØ refused .* HTTP 401/.test(String(line["reason"]))
             )
-          assert.match(String(notServing.at(-1)?.["reason"]), /paused: DFØ refused .* HTTP 401/)
+          )
           assert.lengthOf(puts(fixture, ola.sapId), 0)
 
           fixture.emulator.setApiKeys(keys)

@@ -22,7 +22,8 @@ export interface Ineligible {
 const clip = (text: string, max = 40) => (text.length > max ? `${text.slice(0, max)}…` : text)
 
 const skip = (reason: SkipReason, message: string) => Either.left<Ineligible>({ reason, message })
-const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+const normalized = (text: string) => text.trim().toLowerCase()
+const sameText = (a: string, b: string) => normalized(a) === normalized(b)
 
 // C0 and C1 control characters, DEL included: never part of an identifier or an address.
 // eslint-disable-next-line no-control-regex
@@ -37,15 +38,43 @@ const valueProblems = (
   value: string,
   sources: ReadonlyArray<string>
 ): ReadonlyArray<string> => {
-  const problems: Array<string> = []
+  const tooLong = value.length > fieldLimits[field]
+  const control = controlCharacter.test(value)
+  // Most values have no problem: their message is built only when needed.
+  if (!tooLong && !control) return none
   const named = `${field} (${sources.join(" or ")})`
-  if (value.length > fieldLimits[field]) {
+  const problems: Array<string> = []
+  if (tooLong) {
     problems.push(
       `${named} is ${value.length} characters; DFØ allows at most ${fieldLimits[field]}`
     )
   }
-  if (controlCharacter.test(value)) problems.push(`${named} holds a control character`)
+  if (control) problems.push(`${named} holds a control character`)
   return problems
+}
+
+const none: ReadonlyArray<never> = []
+
+/** Check 4's refusal of attributes holding several distinct values (unordered in LDAP). */
+const multiValuedProblems = (user: PortalUser, writesBrukerident: boolean) =>
+  user.multiValued
+    .filter((m) => m.field !== "brukerident" || writesBrukerident)
+    .map(
+      (m) =>
+        `${m.attribute} has ${m.count} values (${m.field === "sapId" ? "the employee id" : m.field}); ` +
+        `LDAP does not order values, so none is chosen`
+    )
+
+/** The attributes a user lacks, each named once (by default the employee id and brukerident share one). */
+const missingNames = (user: PortalUser, mapping: AttributeMapping, lacksBrukerident: boolean) => {
+  const missing = [
+    user.idautoId === undefined ? mapping.idautoId : undefined,
+    user.sapId === undefined ? mapping.sapId : undefined,
+    user.eksternIdent === undefined ? mapping.eksternIdent.join(" or ") : undefined,
+    user.epost === undefined ? mapping.epost.join(" or ") : undefined,
+    lacksBrukerident ? mapping.brukerident.join(" or ") : undefined
+  ].filter((name) => name !== undefined)
+  return [...new Set(missing)].join(", ")
 }
 
 /**
@@ -61,51 +90,37 @@ export const checkEligibility = (
   if (user.deleted) return skip("DELETED", `account is flagged for deletion (${mapping.deleted})`)
   if (user.disabled) return skip("DISABLED", `account is disabled (${mapping.disabled})`)
 
-  const missing = [
-    user.idautoId === undefined ? mapping.idautoId : undefined,
-    user.sapId === undefined ? mapping.sapId : undefined,
-    user.eksternIdent === undefined ? mapping.eksternIdent.join(" or ") : undefined,
-    user.epost === undefined ? mapping.epost.join(" or ") : undefined,
-    rules.writebackBrukerident && user.brukerident === undefined
-      ? mapping.brukerident.join(" or ")
-      : undefined
-  ].filter((name) => name !== undefined)
+  const lacksBrukerident = rules.writebackBrukerident && user.brukerident === undefined
   if (
-    missing.length > 0 ||
+    user.idautoId === undefined ||
     user.sapId === undefined ||
     user.eksternIdent === undefined ||
-    user.epost === undefined
+    user.epost === undefined ||
+    lacksBrukerident
   ) {
-    // With the default mapping the employee id and brukerident share one attribute: name it once.
-    return skip("MISSING_ATTRIBUTES", `missing ${[...new Set(missing)].join(", ")}`)
+    return skip("MISSING_ATTRIBUTES", `missing ${missingNames(user, mapping, lacksBrukerident)}`)
   }
 
   const writesBrukerident = rules.writebackBrukerident && user.brukerident !== undefined
   const heldId = user.sapId
   const sapId = readEmployeeId(heldId)
   const invalid = [
-    ...user.multiValued
-      .filter((m) => m.field !== "brukerident" || writesBrukerident)
-      .map(
-        (m) =>
-          `${m.attribute} has ${m.count} values (${m.field === "sapId" ? "the employee id" : m.field}); ` +
-          `LDAP does not order values, so none is chosen`
-      ),
-    ...Either.match(sapId, {
-      onLeft: (why) => [
-        `employee id ${JSON.stringify(clip(heldId))} (${mapping.sapId}) is not 1–8 digits ` +
-          `with at most spaces around them: it ${why}`
-      ],
-      onRight: () => []
-    }),
+    ...(user.multiValued.length === 0 ? none : multiValuedProblems(user, writesBrukerident)),
+    ...(Either.isRight(sapId)
+      ? none
+      : [
+          `employee id ${JSON.stringify(clip(heldId))} (${mapping.sapId}) is not 1–8 digits ` +
+            `with at most spaces around them: it ${sapId.left}`
+        ]),
     ...valueProblems("eksternIdent", user.eksternIdent, mapping.eksternIdent),
     ...valueProblems("epost", user.epost, mapping.epost),
     ...(writesBrukerident && user.brukerident !== undefined
       ? valueProblems("brukerident", user.brukerident, mapping.brukerident)
-      : [])
+      : none)
   ]
   if (invalid.length > 0) return skip("INVALID_ATTRIBUTES", invalid.join("; "))
-  if (!user.entitlements.some((e) => sameText(e, mapping.adEntitlement))) {
+  const entitlement = normalized(mapping.adEntitlement)
+  if (!user.entitlements.some((e) => normalized(e) === entitlement)) {
     return skip("NOT_ENTITLED_AD", `not entitled to ${mapping.adEntitlement}`)
   }
   const exception = user.businessRoles.find((role) =>

@@ -56,7 +56,13 @@ export class UserResult extends Schema.TaggedClass<UserResult>()("UserResult", {
   errorCode: Schema.optional(ErrorCode),
   changes: Schema.Array(FieldChange),
   keptFields: Schema.Array(DfoField),
-  message: Schema.String
+  message: Schema.String,
+  /**
+   * A FAILED user whose failure DFØ's client called transient (429, 502–504, no answer in
+   * time, a dropped connection, after its retries): DFØ was unreachable, not this person's
+   * record at fault, so the same run may succeed later. Internal: not on the wire.
+   */
+  transient: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {}
 
 /** The counters of a finished run (CONTRACT §4). */

@@ -7,7 +7,18 @@
  * the consumer only checks that each exists (a passive declare) and never declares, binds,
  * purges or deletes anything.
  */
-import { Context, Duration, Effect, Layer, Metric, Option, Redacted, Ref, Runtime } from "effect"
+import {
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  Ref,
+  Runtime
+} from "effect"
 import type { Scope } from "effect"
 import { type AsyncMessage, Connection, ConsumerStatus } from "rabbitmq-client"
 import { type EventSource, readDfo, readScim, type Trigger } from "./EventMessage.js"
@@ -20,10 +31,14 @@ import * as Pause from "./internal/pause.js"
 export type Verdict =
   /** The run has an outcome (written, unchanged, skipped, not found, ambiguous…). */
   | { readonly _tag: "Done" }
-  /** This person's run failed (DFØ's answers after retries): requeued, counted as an attempt. */
+  /**
+   * This person's run failed (DFØ rejected their request or record): requeued, counted as an
+   * attempt.
+   */
   | { readonly _tag: "Failed"; readonly reason: string }
   /**
-   * LDAP or DFØ is unreachable, or DFØ refused the key: every message would fail the same
+   * LDAP or DFØ is unreachable (transient answers after retries included), or DFØ refused
+   * the key: every message would fail the same
    * way, so consumption pauses; the message is requeued without counting as an attempt.
    */
   | { readonly _tag: "Outage"; readonly reason: string }
@@ -58,6 +73,15 @@ const attemptsOf = (message: AsyncMessage): number => {
   return Math.max(Number.isFinite(ours) ? ours : 0, Number.isFinite(quorum) ? quorum : 0)
 }
 
+/**
+ * A requeued copy's headers: the attempts so far in ours, without the quorum queue's
+ * delivery count of the original (which `attempts` already includes).
+ */
+const copyHeaders = (message: AsyncMessage, attempts: number) => {
+  const { "x-delivery-count": _counted, ...headers } = message.headers ?? {}
+  return { ...headers, [attemptsHeader]: attempts }
+}
+
 /** 1 s, 2 s, 4 s … at most 30 s before a failed message goes back to the queue. */
 const requeueDelay = (attempts: number) =>
   Duration.millis(Math.min(1000 * 2 ** Math.max(0, attempts - 1), 30_000))
@@ -82,6 +106,9 @@ export const make = (
     const url = Redacted.value(options.url)
     const runtime = yield* Effect.runtime<never>()
     const pause = yield* Pause.make()
+    // Done as the scope closes, before the consumers stop (SIGTERM): a message whose run has
+    // not started goes back to the queue at once instead of waiting out a pause or a backoff.
+    const stopping = yield* Deferred.make<void>()
     const gate = yield* PersonGate.make(Duration.millis(options.debounceMs), runEvent)
     const queues = [
       ...(options.scimQueue === undefined
@@ -137,6 +164,28 @@ export const make = (
         return status
       })
 
+    /**
+     * Puts a copy of `message` carrying `attempts` back on `queue`: the original is
+     * acknowledged only once the broker confirmed the copy, so a failure here requeues the
+     * original instead. A copy, not a requeue: a quorum queue counts every requeue in
+     * `x-delivery-count` (RabbitMQ 4 dead-letters at its delivery limit, 20 by default).
+     */
+    const requeueCopy = (queue: string, message: AsyncMessage, attempts: number) =>
+      Effect.tryPromise(() =>
+        publisher.send(
+          {
+            routingKey: queue,
+            durable: true,
+            ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+            headers: copyHeaders(message, attempts)
+          },
+          message.body
+        )
+      ).pipe(
+        Effect.isSuccess,
+        Effect.map((copied) => (copied ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE))
+      )
+
     const settle = (
       source: EventSource,
       queue: string,
@@ -146,14 +195,6 @@ export const make = (
       Effect.gen(function* () {
         const eventTime = triggers[0]?.eventTime ?? new Date()
         const people = triggers.map((t) => `${t.keyField} ${t.keyValue}`).join(", ")
-        yield* pause.await
-        const verdict = worst(
-          yield* Effect.forEach(
-            triggers,
-            (trigger) => gate.submit(`${trigger.keyField}:${trigger.keyValue}`, trigger),
-            { concurrency: "unbounded" }
-          )
-        )
         const log = (level: "info" | "warn" | "error", text: string, reason?: string) =>
           (level === "info"
             ? Effect.logInfo(text)
@@ -168,6 +209,21 @@ export const make = (
               ...(reason === undefined ? {} : { reason })
             })
           )
+        const started = yield* Effect.raceFirst(
+          Effect.as(pause.await, true),
+          Effect.as(Deferred.await(stopping), false)
+        )
+        if (!started) {
+          yield* log("info", "event requeued: the server is stopping")
+          return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)
+        }
+        const verdict = worst(
+          yield* Effect.forEach(
+            triggers,
+            (trigger) => gate.submit(`${trigger.keyField}:${trigger.keyValue}`, trigger),
+            { concurrency: "unbounded" }
+          )
+        )
         switch (verdict._tag) {
           case "Done": {
             yield* pause.resume
@@ -177,9 +233,13 @@ export const make = (
           case "Outage": {
             yield* pause.pause(verdict.reason)
             yield* log("warn", "event requeued; consumption paused", verdict.reason)
-            return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)
+            // An outage spends no attempt, on any kind of queue.
+            const status = yield* requeueCopy(queue, message, attemptsOf(message))
+            return yield* end(source, "requeued", eventTime, status)
           }
           case "Failed": {
+            // LDAP and DFØ answered (this person's record failed): a probe's answer too.
+            yield* pause.resume
             const attempts = attemptsOf(message) + 1
             if (attempts >= options.maxAttempts) {
               yield* log(
@@ -189,29 +249,10 @@ export const make = (
               )
               return yield* end(source, "dead_lettered", eventTime, ConsumerStatus.DROP)
             }
-            yield* Effect.sleep(requeueDelay(attempts))
-            // A copy carrying the count goes back first; the original is acknowledged only
-            // once the broker confirmed the copy, so a failure here requeues the original.
-            const copied = yield* Effect.tryPromise(() =>
-              publisher.send(
-                {
-                  routingKey: queue,
-                  durable: true,
-                  ...(message.contentType === undefined
-                    ? {}
-                    : { contentType: message.contentType }),
-                  headers: { ...message.headers, [attemptsHeader]: attempts }
-                },
-                message.body
-              )
-            ).pipe(Effect.isSuccess)
+            yield* Effect.raceFirst(Effect.sleep(requeueDelay(attempts)), Deferred.await(stopping))
+            const status = yield* requeueCopy(queue, message, attempts)
             yield* log("warn", `event requeued after failed run ${attempts}`, verdict.reason)
-            return yield* end(
-              source,
-              "requeued",
-              eventTime,
-              copied ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE
-            )
+            return yield* end(source, "requeued", eventTime, status)
           }
         }
       })
@@ -269,6 +310,9 @@ export const make = (
         (consumer) => Effect.promise(() => consumer.close())
       )
     }
+
+    // Runs before the consumers' own finalizers (the last acquired is released first).
+    yield* Effect.addFinalizer(() => Deferred.succeed(stopping, undefined))
 
     return {
       status: Effect.gen(function* () {

@@ -1,7 +1,7 @@
 import { BrokerTestbed, Topology } from "@dfo-writeback/broker-testbed"
 import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Redacted, Ref } from "effect"
+import { Effect, Exit, Redacted, Ref, Scope } from "effect"
 import { Connection } from "rabbitmq-client"
 import { EventConsumer, type EventMessage, type EventsConfig } from "../src/index.js"
 
@@ -28,8 +28,8 @@ const client = Effect.gen(function* () {
 })
 
 /** The institution's topology (README): names are unique per test. */
-const topology = (connection: Connection, queue: string) =>
-  Effect.promise(() => Topology.declareQueue(connection, queue))
+const topology = (connection: Connection, queue: string, quorum = false) =>
+  Effect.promise(() => Topology.declareQueue(connection, queue, { quorum }))
 
 const publish = (connection: Connection, queue: string, bodies: ReadonlyArray<unknown>) =>
   Effect.promise(async () => {
@@ -193,6 +193,71 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
           Effect.map(consumer.status, (s) => s.serving)
         )
       })
+    )
+
+    it.scoped("on a quorum queue too, an outage spends no attempt; failed runs do", () =>
+      Effect.gen(function* () {
+        const broker = yield* BrokerTestbed.BrokerTestbed
+        const connection = yield* client
+        yield* topology(connection, "t7.dfo", true)
+        // Down once, then this person's record fails: two failed runs dead-letter it.
+        const { runs, runEvent } = yield* recorder((_, attempt) =>
+          attempt === 1
+            ? { _tag: "Outage", reason: "DFØ unreachable: SAP_FETCH_FAILED" }
+            : { _tag: "Failed", reason: "SAP_UPDATE_FAILED: HTTP 422" }
+        )
+        yield* EventConsumer.make(
+          options(broker.url, { dfoQueue: "t7.dfo" }, { maxAttempts: 2, debounceMs: 0 }),
+          runEvent
+        )
+        yield* publish(connection, "t7.dfo", [{ id: "00070001", uri: "dfo:ansatte" }])
+        yield* waitFor(
+          "the message in the dead-letter queue",
+          Effect.map(depth(connection, "t7.dfo.dead"), (n) => n === 1)
+        )
+        // A requeue would have counted the outage in x-delivery-count: dead after 2 runs.
+        assert.lengthOf(yield* Ref.get(runs), 3)
+        assert.strictEqual(yield* depth(connection, "t7.dfo"), 0)
+      })
+    )
+
+    it.scoped(
+      "stopped while paused: messages whose run has not started go back at once, none dead",
+      () =>
+        Effect.gen(function* () {
+          const broker = yield* BrokerTestbed.BrokerTestbed
+          const connection = yield* client
+          yield* topology(connection, "t6.dfo")
+          const { runs, runEvent } = yield* recorder(() => ({
+            _tag: "Outage",
+            reason: "DFØ unreachable: SAP_FETCH_FAILED"
+          }))
+          const scope = yield* Scope.make()
+          yield* EventConsumer.make(
+            options(broker.url, { dfoQueue: "t6.dfo" }, { debounceMs: 0 }),
+            runEvent
+          ).pipe(Scope.extend(scope))
+          const ids = ["00060001", "00060002", "00060003"]
+          yield* publish(
+            connection,
+            "t6.dfo",
+            ids.map((id) => ({ id, uri: "dfo:ansatte" }))
+          )
+          // Each ran once as the outage began, then the probe after 1 s failed: 2 s to the next.
+          yield* waitFor(
+            "the first failed probe",
+            Effect.map(Ref.get(runs), (done) => done.length === ids.length + 1)
+          )
+          const closing = Date.now()
+          yield* Scope.close(scope, Exit.void)
+          assert.isBelow(Date.now() - closing, 1_000, "the pause is not waited out")
+          yield* waitFor(
+            "every message back in the queue",
+            Effect.map(depth(connection, "t6.dfo"), (n) => n === ids.length)
+          )
+          assert.strictEqual(yield* depth(connection, "t6.dfo.dead"), 0)
+          assert.lengthOf(yield* Ref.get(runs), ids.length + 1)
+        })
     )
 
     it.scoped("a missing queue is reported and tried again until it exists", () =>

@@ -10,29 +10,27 @@ import {
   type KeyField,
   type LdapConnectionError,
   type PortalUser,
-  PortalUserFromEntry,
   readEmployeeId,
   requestedAttributes,
   secretConfig,
   UserNotFound
 } from "@dfo-writeback/domain"
 import {
-  Chunk,
   Config,
   ConfigError,
   Context,
   Effect,
   Either,
-  Exit,
   Layer,
   Option,
-  ParseResult,
   type Redacted,
   type Scope,
   Stream
 } from "effect"
 import type { Client, Entry, SearchResult } from "ldapts"
-import { connect, failure, operation } from "./internal/connection.js"
+import { connect } from "./internal/connection.js"
+import { makeDecoder } from "./internal/decode.js"
+import { pagedSearch } from "./internal/pagedSearch.js"
 import { valuesOf } from "./internal/entry.js"
 import {
   allPeopleFilter,
@@ -174,29 +172,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const baseDn = options.baseDn ?? defaultBaseDn
     const pageSize = options.pageSize ?? declared.pageSize.default
     const attributes = [...requestedAttributes(mapping)]
-    const decodeEntry = ParseResult.decodeUnknownEither(PortalUserFromEntry(mapping))
-    /** An entry as a `PortalUser`; one the rules cannot read fails the search. */
-    const decode = (entry: Entry): Either.Either<PortalUser, LdapConnectionError> =>
-      Either.mapLeft(decodeEntry(entry), (error) =>
-        failure(
-          settings,
-          "search",
-          `entry ${entry.dn} is malformed: ${ParseResult.ArrayFormatter.formatIssueSync(error)
-            .map((issue) => issue.message)
-            .join("; ")}`
-        )
-      )
-    const decodeAll = (
-      entries: ReadonlyArray<Entry>
-    ): Either.Either<Array<PortalUser>, LdapConnectionError> => {
-      const users: Array<PortalUser> = []
-      for (const entry of entries) {
-        const user = decode(entry)
-        if (Either.isLeft(user)) return Either.left(user.left)
-        users.push(user.right)
-      }
-      return Either.right(users)
-    }
+    const { decode, decodeAll } = makeDecoder(settings, mapping)
     const shared = yield* makeShared(settings)
 
     const lookupSettled = LdapMetrics.recorder("lookup")
@@ -304,61 +280,20 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         return pagedLock.withPermits(1)(rest)
       }).pipe(Effect.flatMap(decodeAll), Effect.withSpan("PortalDirectory.findByEmployeeId"))
 
+    const paging = { baseDn, pageSize }
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
-      pagedSearch(allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
+      pagedSearch(settings, paging, allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
         Either.right(entries.map(claimOf))
       ).pipe(Stream.withSpan("PortalDirectory.streamEmployeeIds"))
 
     const streamAll = (changedSince?: Date): Stream.Stream<PortalUser, LdapConnectionError> =>
       pagedSearch(
+        settings,
+        paging,
         changedSince === undefined ? allPeopleFilter : changedSinceFilter(changedSince),
         attributes,
         decodeAll
       ).pipe(Stream.withSpan("PortalDirectory.streamAll"))
-
-    const pagedSearch = <A>(
-      filter: string,
-      attributes: ReadonlyArray<string>,
-      readPage: (entries: ReadonlyArray<Entry>) => Either.Either<Array<A>, LdapConnectionError>
-    ): Stream.Stream<A, LdapConnectionError> =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const connection = yield* connect(settings)
-          const pages = connection.client.searchPaginated(baseDn, {
-            scope: "sub",
-            filter,
-            attributes: [...attributes],
-            paged: { pageSize }
-          })
-          let pending = false
-          yield* Effect.addFinalizer((exit) =>
-            Effect.promise(async () => {
-              // A page still on its way (interrupted pull) or a failure: close the socket so
-              // the pending request fails now and the server forgets the paged search.
-              if (pending || Exit.isFailure(exit)) connection.destroy()
-              await pages.return(undefined).catch(() => undefined)
-            })
-          )
-          const nextPage = Effect.suspend(() => {
-            pending = true
-            return operation(settings, "search", "page", settings.timeoutMs, () => pages.next(), {
-              settled: pageSettled
-            })
-          }).pipe(
-            Effect.withSpan("PortalDirectory.page"),
-            Effect.mapError(Option.some),
-            Effect.flatMap((page) => {
-              pending = false
-              if (page.done) return Effect.fail(Option.none())
-              const read = readPage(page.value.searchEntries)
-              return Either.isRight(read)
-                ? Effect.succeed(Chunk.unsafeFromArray(read.right))
-                : Effect.fail(Option.some(read.left))
-            })
-          )
-          return Stream.repeatEffectOption(nextPage).pipe(Stream.flattenChunks)
-        })
-      )
 
     const check = Effect.fn("PortalDirectory.check")(function* () {
       yield* Effect.scoped(connect(settings))

@@ -1,4 +1,4 @@
-import { DfoEmulator, type Emulator } from "@dfo-writeback/dfo-emulator"
+import { DfoEmulator, type Emulator, type ScriptedResponse } from "@dfo-writeback/dfo-emulator"
 import { SingleUserRequest } from "@dfo-writeback/domain"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, layer } from "@effect/vitest"
@@ -40,12 +40,77 @@ describe("Writeback: a single-user run without the full run's stages (issue #21)
           )
           const summary = F.summaryOf(events)
           assert.strictEqual(summary.updateFailed, 1)
+          assert.isFalse(F.users(events)[0]?.transient, "a 422 is this person's failure")
           assert.strictEqual(summary.total, 1)
           // A streak of one failure trips SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=1.
           assert.isTrue(summary.aborted)
           assert.match(summary.abortReason, /1 consecutive DFØ failures/)
           assert.strictEqual(summary.dfoRequests, 2)
         })
+      )
+
+      it.effect(
+        "a FAILED user carries whether DFØ's client called its failure transient (the event consumer pauses on it)",
+        () =>
+          Effect.gen(function* () {
+            const emulator = yield* DfoEmulator
+            const path = "/00200010"
+            emulator.reset()
+            const stale = emulator.employee("00200010")
+            const cases: ReadonlyArray<
+              readonly [string, ReadonlyArray<ScriptedResponse>, boolean, ReadonlyArray<string>]
+            > = [
+              [
+                "a read answered 503 after its retry",
+                [{ method: "GET", path, status: 503, times: 2 }],
+                true,
+                ["GET 503", "GET 503"]
+              ],
+              [
+                "a write answered 503, retried",
+                [{ method: "PUT", path, status: 503, times: 2 }],
+                true,
+                ["GET 200", "PUT 503", "GET 200", "PUT 503"]
+              ],
+              [
+                "the re-read before a retried write answered 503",
+                [
+                  // The first read answered as DFØ would; the re-reads not at all.
+                  { method: "GET", path, body: { ansatt: [stale] } },
+                  { method: "PUT", path, status: 503 },
+                  { method: "GET", path, status: 503, times: 2 }
+                ],
+                true,
+                ["GET 200", "PUT 503", "GET 503", "GET 503"]
+              ],
+              [
+                "a 404 that is not DFØ's IKKE ANSATT",
+                [{ method: "GET", path, status: 404, times: 2 }],
+                false,
+                ["GET 404"]
+              ],
+              [
+                "a write DFØ rejected (400)",
+                [{ method: "PUT", path, status: 400, faultText: "ugyldig" }],
+                false,
+                ["GET 200", "PUT 400"]
+              ]
+            ]
+            for (const [what, script, transient, seen] of cases) {
+              emulator.reset()
+              emulator.script(...script)
+              const [user] = F.users(yield* runOne({}))
+              assert.strictEqual(user?.outcome, "FAILED", what)
+              assert.strictEqual(user?.transient, transient, what)
+              assert.deepStrictEqual(
+                requests(emulator)
+                  .map((r) => r.replace(/ \d{8}/, ""))
+                  .slice(-seen.length),
+                seen,
+                what
+              )
+            }
+          })
       )
 
       it.effect("a stop signal that never comes does not hold the run", () =>

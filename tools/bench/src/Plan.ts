@@ -3,7 +3,7 @@ import { defaultMapping, requestedAttributes } from "@dfo-writeback/domain"
 import type { Params } from "./internal/protocol.js"
 
 export type Group =
-  "floors" | "stream" | "dfo-client" | "full-run" | "incremental" | "original" | "grpc"
+  "floors" | "stream" | "dfo-client" | "full-run" | "incremental" | "original" | "grpc" | "events"
 
 export interface ScenarioSpec {
   readonly name: string
@@ -23,6 +23,8 @@ export interface ScenarioSpec {
     readonly latencyMs: number
     readonly listSize?: number
   }
+  /** Needs the throw-away RabbitMQ (one for the whole bench). */
+  readonly broker?: boolean
   /**
    * Entries modified just before each run (an attribute the run ignores), so an
    * incremental run's window finds them; the directory is loaded with an old timestamp.
@@ -45,6 +47,11 @@ export interface Sizes {
     readonly clients: number
     readonly fullRuns: number
   }
+  readonly events: {
+    /** Distinct people, one relevant event each, in each phase. */
+    readonly relevant: number
+    readonly irrelevant: number
+  }
 }
 
 export const fullSizes: Sizes = {
@@ -52,7 +59,8 @@ export const fullSizes: Sizes = {
   changeRun: 10_000,
   dfoList: 200_000,
   dfoRequests: { fast: 5_000, slow: 2_000 },
-  grpc: { sequential: 1_000, concurrentCalls: 2_000, clients: 32, fullRuns: 2 }
+  grpc: { sequential: 1_000, concurrentCalls: 2_000, clients: 32, fullRuns: 2 },
+  events: { relevant: 2_000, irrelevant: 20_000 }
 }
 
 export const quickSizes: Sizes = {
@@ -60,7 +68,8 @@ export const quickSizes: Sizes = {
   changeRun: 2_000,
   dfoList: 8_000,
   dfoRequests: { fast: 1_000, slow: 200 },
-  grpc: { sequential: 200, concurrentCalls: 200, clients: 32, fullRuns: 2 }
+  grpc: { sequential: 200, concurrentCalls: 200, clients: 32, fullRuns: 2 },
+  events: { relevant: 300, irrelevant: 3_000 }
 }
 
 /** The seed of the generated people; the same everywhere, so backends and children agree. */
@@ -68,6 +77,12 @@ export const seed = 1
 
 /** Emulator latency of the change runs and the original's shape. */
 export const slowLatencyMs = 20
+
+/**
+ * The relevant events' latency phase runs at half the rate the server drained them at, at
+ * most this: under its capacity, so each event meets an idle consumer (latency, not queue).
+ */
+export const eventRatePerSec = 300
 
 /** `SAP_CONCURRENCY` of the change runs, which their time target divides by. */
 export const changeConcurrency = 8
@@ -114,7 +129,9 @@ export const names = {
   incremental: (changed: number, n: number) => `incremental-${changed}-of-${sizeLabel(n)}`,
   change: (share: number, n: number) => `full-change-${percentLabel(share)}-${sizeLabel(n)}`,
   original: (share: number, n: number) => `original-${percentLabel(share)}-${sizeLabel(n)}`,
-  grpc: (n: number) => `grpc-single-user-${sizeLabel(n)}`
+  grpc: (n: number) => `grpc-single-user-${sizeLabel(n)}`,
+  eventsRelevant: (n: number) => `events-relevant-${sizeLabel(n)}`,
+  eventsIrrelevant: (n: number) => `events-irrelevant-${sizeLabel(n)}`
 }
 
 export const changeShares = [0.01, 0.1] as const
@@ -226,6 +243,31 @@ export const scenarios = (sizes: Sizes): ReadonlyArray<ScenarioSpec> => {
       ldap: true,
       dfo: { changeShare: 0, latencyMs: 0 },
       params: { kind: "grpc", ...sizes.grpc }
+    },
+    {
+      name: names.eventsRelevant(sizes.events.relevant),
+      group: "events",
+      title: `SCIM MODIFY ["emails"] events through RabbitMQ to the built server, debounce 0, emulator 0 ms: all at once, then event → PUT at a steady rate (≤ ${eventRatePerSec}/s); server CPU`,
+      users: n,
+      ldap: true,
+      dfo: { changeShare: 0, latencyMs: 0 },
+      broker: true,
+      params: {
+        kind: "events-relevant",
+        people: sizes.events.relevant,
+        maxRatePerSec: eventRatePerSec
+      }
+    },
+    {
+      name: names.eventsIrrelevant(sizes.events.irrelevant),
+      group: "events",
+      title:
+        'SCIM MODIFY ["displayName"] events published as fast as RabbitMQ takes them, drained by the built server; server CPU',
+      users: n,
+      ldap: true,
+      dfo: { changeShare: 0, latencyMs: 0 },
+      broker: true,
+      params: { kind: "events-irrelevant", events: sizes.events.irrelevant }
     }
   ]
 }

@@ -59,7 +59,7 @@ export const markdown = (report: Report): string => {
       ])
     ),
     "",
-    "Issue #21's targets:",
+    "Targets (issues #21 and #22):",
     "",
     targetTable("target", report.targets)
   ]

@@ -67,7 +67,7 @@ export interface Report {
   readonly repetitions: { readonly all: number; readonly original: number }
   readonly scenarios: ReadonlyArray<ScenarioResult>
   readonly ratios: ReadonlyArray<Ratio>
-  /** Issue #21's targets, each met or not from this run's medians. */
+  /** Issues #21's and #22's targets, each met or not from this run's medians. */
   readonly targets: ReadonlyArray<Target>
   /** What a run must do whatever its speed (request counts, no failed calls). */
   readonly checks: ReadonlyArray<Target>

@@ -1,6 +1,6 @@
 /**
- * Issues #21's and #22's targets, the ratios issue #3 asks for and the checks every run
- * must pass, all computed from the medians of one bench run.
+ * Issues #21's and #22's targets, the ratios issue #3 asks for and the checks every run must pass,
+ * all computed from the medians of one bench run.
  */
 import { round } from "./internal/timing.js"
 import {
@@ -119,6 +119,7 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
       ? undefined
       : (applyRun.cpuMs - unchanged.cpuMs) / applyUpdates
 
+  const events = eventTargets(sizes, grpc, find)
   const targets: ReadonlyArray<Target> = [
     target(
       "single user in-process, emulator at 0 ms: p50",
@@ -196,6 +197,7 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
       150,
       "×"
     ),
+    ...events.targets,
     // Issue #22: an incremental run pays for its changes, not for the directory.
     target(
       `incremental run, ${incremental.changed} of ${largest} changed: wall / full run unchanged`,
@@ -257,5 +259,70 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
       )
     )
   }
+  checks.push(...events.checks)
   return { ratios, targets, checks }
+}
+
+/** How much slower than a single-user run in-process an event may reach DFØ (issue #22). */
+const eventAllowanceMs = { p50: 5, p99: 25 }
+
+/**
+ * Issue #22's: event → PUT over the in-process single-user p50 of the same bench run, and
+ * events a second through one server; every event written (or ignored) exactly once.
+ */
+const eventTargets = (
+  sizes: Sizes,
+  grpc: ScenarioResult | undefined,
+  find: (name: string) => ScenarioResult | undefined
+) => {
+  const relevant = find(names.eventsRelevant(sizes.events.relevant))
+  const irrelevant = find(names.eventsIrrelevant(sizes.events.irrelevant))
+  const single = metric(grpc, "inProcessP50Ms")
+  const singleName = names.grpc(sizes.changeRun)
+  const over = (allowance: number) => ({
+    limit: single === undefined ? undefined : single + allowance,
+    basis:
+      single === undefined
+        ? `${singleName} did not run: no in-process single-user p50 to add ${allowance} ms to`
+        : `${single} ms in-process single-user p50 (${singleName}) + ${allowance} ms`
+  })
+  const p50 = over(eventAllowanceMs.p50)
+  const p99 = over(eventAllowanceMs.p99)
+  const label = "event → PUT reaching DFØ, debounce 0, emulator 0 ms"
+  const targets = [
+    target(`${label}: p50`, metric(relevant, "eventToPutP50Ms"), "<=", p50.limit, "ms", p50.basis),
+    target(`${label}: p99`, metric(relevant, "eventToPutP99Ms"), "<=", p99.limit, "ms", p99.basis),
+    target(
+      "relevant SCIM events per second through one server",
+      metric(relevant, "eventsPerSec"),
+      ">=",
+      500,
+      "events/s",
+      "all published at once, every PUT done"
+    ),
+    target(
+      "irrelevant SCIM MODIFY events per second through one server",
+      metric(irrelevant, "eventsPerSec"),
+      ">=",
+      5000,
+      "events/s",
+      "published as fast as the broker takes them, until all are acknowledged"
+    )
+  ]
+  // Like the gRPC calls' check: the worst repetition, not the median.
+  const checks = [relevant, irrelevant].flatMap((run) =>
+    run === undefined
+      ? []
+      : [
+          target(
+            `${run.name}: events not written (or ignored) exactly once`,
+            Math.max(...run.repetitions.map((r) => r.metrics["failedEvents"] ?? 0)),
+            "==",
+            0,
+            "events",
+            "the highest repetition"
+          )
+        ]
+  )
+  return { targets, checks }
 }

@@ -1,13 +1,15 @@
 // `npm run bench` / `npm run bench:quick`: starts the throw-away backends (slapd, the DFØ
-// emulator) here, runs each scenario in a child process of its own so its peak RSS is its
+// emulator, RabbitMQ) here, runs each scenario in a child process of its own so its peak RSS is its
 // own, and writes bench/report.json plus the table in docs/benchmarks.md.
 // Usage: node tools/bench/dist/main.js [--quick] [--only name|group,...] [--out file]
 //        [--repeat N] [--repeat-original N]
 // --quick writes bench/report.quick.json, --only bench/report.partial.json; neither touches
 // the doc.
+import { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import { DfoEmulator } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { Population } from "@dfo-writeback/population"
+import { ChildProcess } from "@dfo-writeback/testkit"
 import { Cause, Duration, Effect, Exit, Scope } from "effect"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
@@ -15,7 +17,7 @@ import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { runChild } from "./internal/child.js"
 import { describeMachine } from "./internal/machine.js"
-import type { LdapBackend, ScenarioInput } from "./internal/protocol.js"
+import type { BrokerBackend, LdapBackend, ScenarioInput } from "./internal/protocol.js"
 import { now } from "./internal/timing.js"
 import { spread, touch } from "./internal/touch.js"
 import {
@@ -51,7 +53,7 @@ const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group
 
   --quick            small sizes; writes bench/report.quick.json only
   --only             chosen scenarios or groups (floors, stream, dfo-client, full-run,
-                     original, grpc); writes bench/report.partial.json
+                     original, grpc, events); writes bench/report.partial.json
   --out              where to write the JSON report instead
   --repeat           runs of each scenario; the report shows medians (default
                      ${defaultRepetitions.all}, with --quick ${quickRepetitions.all})
@@ -59,7 +61,8 @@ const usage = `usage: node tools/bench/dist/main.js [--quick] [--only name,group
                      (default: as --repeat)
 Without flags: every scenario at full size (about 18 minutes); writes bench/report.json and
 the tables in docs/benchmarks.md. BENCH_NODE_FLAGS passes Node flags (e.g. --cpu-prof) to
-each scenario's process.`
+each scenario's process, BENCH_SERVER_NODE_FLAGS to the built server the grpc and events
+scenarios start.`
 
 const { values } = parseArgs({
   options: {
@@ -156,6 +159,15 @@ const program = Effect.gen(function* () {
       modifyTimestamp: loadedAt
     }).pipe(Effect.orDie, Scope.extend(outer))
   )
+  // One broker for the bench, started on first use (6–8 s); each scenario declares its own queue.
+  const broker = yield* Effect.cached(
+    BrokerTestbed.scoped().pipe(
+      Effect.map((started): BrokerBackend => ({ url: started.url })),
+      Effect.provide(ChildProcess.layer),
+      Effect.orDie,
+      Scope.extend(outer)
+    )
+  )
 
   const runOne = (spec: ScenarioSpec) =>
     Effect.scoped(
@@ -164,7 +176,13 @@ const program = Effect.gen(function* () {
         const ldap: LdapBackend | undefined =
           bed === undefined
             ? undefined
-            : { url: bed.url, bindDn: bed.bindDn, password: bed.password, baseDn: bed.baseDn }
+            : {
+                url: bed.url,
+                bindDn: bed.bindDn,
+                password: bed.password,
+                baseDn: bed.baseDn,
+                admin: { dn: bed.adminDn, password: bed.adminPassword }
+              }
         const emulator =
           spec.dfo === undefined
             ? undefined
@@ -192,7 +210,14 @@ const program = Effect.gen(function* () {
           ...(ldap === undefined ? {} : { ldap }),
           ...(emulator === undefined
             ? {}
-            : { dfo: { baseUrl: emulator.baseUrl, apiKey: emulator.apiKey } })
+            : {
+                dfo: {
+                  baseUrl: emulator.baseUrl,
+                  apiKey: emulator.apiKey,
+                  adminUrl: emulator.adminUrl
+                }
+              }),
+          ...(spec.broker === true ? { broker: yield* broker } : {})
         }
         const output = yield* runChild(spec.name, input, childTimeout)
         return repetitionOf(spec, output, emulator?.stats().byMethod)

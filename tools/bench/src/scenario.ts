@@ -9,6 +9,14 @@ const required = <A>(value: A | undefined, what: string): A => {
   return value
 }
 
+/** The slapd, emulator and broker an events scenario runs the server over. */
+const eventBackends = (input: ScenarioInput) =>
+  [
+    required(input.ldap, "LDAP"),
+    required(input.dfo, "DFØ"),
+    required(input.broker, "the broker")
+  ] as const
+
 /** The population's people the backends hold, rebuilt from their seed. */
 const people = async (input: ScenarioInput) => {
   const { Population } = await import("@dfo-writeback/population")
@@ -60,6 +68,20 @@ const measure = async (input: ScenarioInput): Promise<Measured> => {
           usernames
         })
       )
+    }
+    case "events-relevant": {
+      const { eventsRelevant } = await import("./scenarios/EventsRelevant.js")
+      return Effect.runPromise(
+        eventsRelevant(...eventBackends(input), {
+          users: input.users,
+          seed: input.seed,
+          ...params
+        })
+      )
+    }
+    case "events-irrelevant": {
+      const { eventsIrrelevant } = await import("./scenarios/EventsIrrelevant.js")
+      return Effect.runPromise(eventsIrrelevant(...eventBackends(input), params.events))
     }
   }
 }

@@ -68,6 +68,18 @@ const bench = [
     }
   ),
   run(
+    names.eventsRelevant(2_000),
+    { metrics: { eventToPutP50Ms: 6, eventToPutP99Ms: 20, eventsPerSec: 450, failedEvents: 0 } },
+    { metrics: { eventToPutP50Ms: 7, eventToPutP99Ms: 30, eventsPerSec: 520, failedEvents: 1 } },
+    { metrics: { eventToPutP50Ms: 8, eventToPutP99Ms: 29, eventsPerSec: 600, failedEvents: 0 } }
+  ),
+  run(
+    names.eventsIrrelevant(20_000),
+    { metrics: { eventsPerSec: 5200, failedEvents: 0 } },
+    { metrics: { eventsPerSec: 4900, failedEvents: 0 } },
+    { metrics: { eventsPerSec: 5100, failedEvents: 0 } }
+  ),
+  run(
     names.dfoClient(0),
     { metrics: { c8OverheadUsPerRequest: 50, c32OverheadUsPerRequest: 80 } },
     { metrics: { c8OverheadUsPerRequest: 40, c32OverheadUsPerRequest: 55 } },
@@ -101,15 +113,24 @@ describe("evaluate", () => {
       // 1700 + 1.2 × (2 × 88 × 20 / 8) = 2228.
       ["1 % to change, 10000 users, 20 ms latency: time", 2300, "<=", 2228, "not met"],
       ["original script's shape / ours, 10000 users, 1 % to change", 165.22, ">=", 150, "met"],
+      // Over the in-process p50's median, 2 ms: 2 + 5 and 2 + 25.
+      ["event → PUT reaching DFØ, debounce 0, emulator 0 ms: p50", 7, "<=", 7, "met"],
+      ["event → PUT reaching DFØ, debounce 0, emulator 0 ms: p99", 29, "<=", 27, "not met"],
+      ["relevant SCIM events per second through one server", 520, ">=", 500, "met"],
+      ["irrelevant SCIM MODIFY events per second through one server", 5100, ">=", 5000, "met"],
       // 280 / 3000 ms.
       ["incremental run, 50 of 50000 changed: wall / full run unchanged", 0.09, "<=", 0.1, "met"]
     ])
+    assert.strictEqual(
+      targets[11]?.basis,
+      "2 ms in-process single-user p50 (grpc-single-user-10k) + 5 ms"
+    )
     assert.strictEqual(
       targets[8]?.basis,
       "(1800 − 1000 ms CPU) / 848 updates (full-change-10pct-10k)"
     )
     assert.strictEqual(targets[9]?.basis, "1700 ms unchanged + 1.2 × (2 × 88 updates × 20 ms / 8)")
-    assert.strictEqual(targets[11]?.basis, "280 / 3000 ms wall; CPU 250 / 3000 ms")
+    assert.strictEqual(targets[15]?.basis, "280 / 3000 ms wall; CPU 250 / 3000 ms")
   })
 
   it("holds each check for every repetition, showing the worst", () => {
@@ -132,7 +153,10 @@ describe("evaluate", () => {
       ],
       ["server RSS growth around full runs over gRPC", 8, 20, "met"],
       // The median is 0; the second repetition failed two calls.
-      ["single user over gRPC: failed calls", 2, 0, "not met"]
+      ["single user over gRPC: failed calls", 2, 0, "not met"],
+      // The median is 0; the second repetition wrote one event wrongly or not at all.
+      ["events-relevant-2k: events not written (or ignored) exactly once", 1, 0, "not met"],
+      ["events-irrelevant-20k: events not written (or ignored) exactly once", 0, 0, "met"]
     ])
   })
 
@@ -145,12 +169,16 @@ describe("evaluate", () => {
         "met",
         "not met",
         "not met",
-        ...Array<string>(5).fill("not measured")
+        ...Array<string>(9).fill("not measured")
       ]
     )
     assert.isUndefined(partial.targets[7]?.value)
     assert.strictEqual(partial.targets[7]?.limit, 250)
     assert.deepStrictEqual(partial.checks, [])
+    assert.strictEqual(
+      partial.targets[11]?.basis,
+      "grpc-single-user-10k did not run: no in-process single-user p50 to add 5 ms to"
+    )
     assert.deepStrictEqual(partial.ratios, [
       { name: "full run unchanged / bare ldapts (50000)", value: 2, cpu: 2.5 }
     ])

@@ -1,13 +1,17 @@
 // `npm run demo`: the whole job on a laptop. A throw-away slapd with 200 people of the
 // shared population, the DFØ emulator holding their HR records (most in sync, a few stale),
-// then the CLI: a dry run, the real run, and a second run that finds nothing to do.
+// then the CLI: a dry run, the real run, and a second run that finds nothing to do; last,
+// writeback-server consuming a throw-away RabbitMQ carries one change from an event to DFØ.
 import { startEmulator } from "@dfo-writeback/dfo-emulator"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { ChildProcess } from "@dfo-writeback/testkit"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as EventStep from "./EventStep.js"
 import { explain, oddEntries, population, rules } from "./Scenario.js"
 
 const cli = fileURLToPath(new URL("../../../apps/cli/bin/writeback.js", import.meta.url))
@@ -32,13 +36,16 @@ const main = async () => {
     )
     console.log(`DFØ API      ${emulator.baseUrl} (${emulator.employees().length} employees)`)
     console.log(`\n${explain().join("\n")}`)
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const settings: Record<string, string> = {
       ...testbed.environment,
       ...emulator.environment,
       SAP_WRITEBACK_BRUKERIDENT: String(rules.writebackBrukerident),
       SAP_WRITEBACK_BUSINESS_ROLE_EXCEPTION: rules.businessRoleExceptions.join(","),
-      SAP_MAX_RPS: "200",
+      SAP_MAX_RPS: "200"
+    }
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...settings,
       LOG_LEVEL: process.env["LOG_LEVEL"] ?? "warn",
       LOG_FORMAT: process.env["LOG_FORMAT"] ?? "text"
     }
@@ -117,6 +124,19 @@ const main = async () => {
       console.log(`exit code ${code}; DFØ saw ${JSON.stringify(emulator.stats().byMethod)}`)
       if (code !== expected) process.exitCode = code === 0 ? 1 : code
     }
+
+    console.log(bold("\n== 6. Events: one change travels from Felles IAM to DFØ"))
+    await Effect.runPromise(
+      EventStep.run({ testbed, emulator, settings, print: (line) => console.log(line) }).pipe(
+        Effect.catchAll((error) =>
+          Effect.sync(() => {
+            console.error(`demo failed: ${error.message}`)
+            process.exitCode = 1
+          })
+        ),
+        Effect.provide(ChildProcess.layer)
+      )
+    )
   } finally {
     await emulator.stop()
     await testbed.stop()

@@ -17,9 +17,35 @@ const runDemo = () =>
 const column = (output: string, label: string) =>
   [...output.matchAll(new RegExp(`^\\s+${label}\\s+(\\d+)$`, "gm"))].map((m) => Number(m[1]))
 
+/** Step 6: a SCIM event carries a changed e-mail to DFØ; DFØ's echo of it writes nothing. */
+const assertEventStep = (output: string) => {
+  const step = output.slice(output.indexOf("== 6. Events"))
+  assert.match(step, /^== 6\. Events: one change travels from Felles IAM to DFØ/, output)
+  const [, , newMail = ""] =
+    /work e-mail \(idautoPersonSystem2ID\)\n +(\S+) → (\S+)\n/.exec(step) ?? []
+  assert.match(newMail, /^\S+@uni\.no$/, step)
+  const put = /DFØ got PUT …\/(\d{8}) \{"epost":"([^"]+)"\} (\d+) ms after the event/.exec(step)
+  const [, sapId = "", written, latency] = put ?? []
+  assert.strictEqual(written, newMail, step)
+  assert.isBelow(Number(latency), 10_000, "the change reaches DFØ within seconds")
+  const audit = (phase: string) =>
+    new RegExp(
+      `^  \\S+ INFO  audit (?=.* caller=events:scim\\b)(?=.* sap_id=${sapId}\\b)(?=.* audit_phase=${phase}\\b)`,
+      "m"
+    )
+  assert.match(step, audit("intent"))
+  assert.match(step, audit("done"))
+  assert.include(step, `DFØ's epost for ${sapId} is now ${newMail}`)
+  assert.match(step, /run finished .*caller=events:dfo .*unchanged=1\b/)
+  assert.include(step, 'Nothing written: UNCHANGED, no PUT (DFØ saw {"GET":1})')
+  assert.include(step, "writeback-server stopped on SIGTERM (exit 0); RabbitMQ stopped")
+  // The broker's URL carries its password: never shown.
+  assert.notMatch(output, /amqp:\/\/[^\s@]+:[^\s@]+@/)
+}
+
 describe("npm run demo", () => {
   it.live(
-    "dry run, real run, idempotent second run and one user, all exit 0",
+    "dry run, real run, idempotent second run, one user, a plan and an event, all exit 0",
     () =>
       Effect.gen(function* () {
         const { code, output } = yield* runDemo()
@@ -51,7 +77,8 @@ describe("npm run demo", () => {
           output,
           /\[PLAN_STALE\] the plan no longer holds: DFØ's epost is now "set-by-hr@uni\.no"/
         )
+        assertEventStep(output)
       }),
-    120_000
+    180_000
   )
 })

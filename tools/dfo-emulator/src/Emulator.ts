@@ -93,7 +93,7 @@ export interface Hooks {
 /** One request in the log. */
 export interface LogEntry {
   readonly seq: number
-  /** Arrival, milliseconds since the epoch. */
+  /** Arrival, milliseconds since the epoch, to the microsecond (`performance.timeOrigin + now()`). */
   readonly time: number
   readonly method: string
   /** The path as requested (base path included), without the query. */

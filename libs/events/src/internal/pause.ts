@@ -9,7 +9,12 @@ import { Clock, Duration, Effect, Option, Ref, Schedule } from "effect"
 export interface Pause {
   /** Waits while consumption is paused (the probe, when one is due, passes). */
   readonly await: Effect.Effect<void>
-  /** Pauses (or keeps paused) for `reason`; the next probe waits the next backoff. */
+  /**
+   * Pauses (or keeps paused) for `reason`. A probe's failure, or the first failure of a
+   * wave, makes the next probe wait the next backoff; the rest of the wave (runs under way
+   * when the outage began) changes nothing, so prefetched messages failing together do
+   * not stretch a short outage into a long pause.
+   */
   readonly pause: (reason: string) => Effect.Effect<void>
   /** A run worked: consumption goes on. */
   readonly resume: Effect.Effect<void>
@@ -54,6 +59,7 @@ export const make = (max: Duration.DurationInput = "5 minutes"): Effect.Effect<P
       pause: (reason) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Ref.update(state, (current) => {
+            if (current.reason !== undefined && !current.probing) return { ...current, reason }
             const strikes = current.strikes + 1
             return { reason, strikes, until: now + backoff(strikes, cap), probing: false }
           })

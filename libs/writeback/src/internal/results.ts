@@ -75,7 +75,8 @@ export const failed = (
     errorCode: error.code satisfies ErrorCode,
     changes: changeSet?.changes ?? [],
     keptFields: changeSet?.keptFields ?? [],
-    message: error.message
+    message: error.message,
+    transient: error.transient
   })
 
 const keptNote = (changeSet: ChangeSet) => changeSet.keptBecause.map((why) => `; ${why}`).join("")

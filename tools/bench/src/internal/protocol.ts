@@ -6,12 +6,22 @@ export interface LdapBackend {
   readonly bindDn: string
   readonly password: string
   readonly baseDn: string
+  /** The directory's manager, for scenarios that change entries (and put them back). */
+  readonly admin?: { readonly dn: string; readonly password: string }
 }
 
 /** The DFØ emulator a scenario talks to. */
 export interface DfoBackend {
   readonly baseUrl: string
   readonly apiKey: string
+  /** Its admin API (request log with arrival times, counters). */
+  readonly adminUrl?: string
+}
+
+/** The throw-away RabbitMQ a scenario publishes events to. */
+export interface BrokerBackend {
+  /** `amqp://user:password@127.0.0.1:port/`. */
+  readonly url: string
 }
 
 /** Each kind of measurement and its own parameters. */
@@ -38,6 +48,14 @@ export type Params =
       readonly clients: number
       readonly fullRuns: number
     }
+  | {
+      readonly kind: "events-relevant"
+      /** Distinct people, one SCIM MODIFY event each, in each phase. */
+      readonly people: number
+      /** The latency phase's highest rate, events a second. */
+      readonly maxRatePerSec: number
+    }
+  | { readonly kind: "events-irrelevant"; readonly events: number }
 
 export type Kind = Params["kind"]
 
@@ -48,6 +66,7 @@ export interface ScenarioInput {
   readonly seed: number
   readonly ldap?: LdapBackend
   readonly dfo?: DfoBackend
+  readonly broker?: BrokerBackend
 }
 
 /** What a scenario measured; the child prints it as its one JSON line. */

@@ -4,6 +4,12 @@ import { cpuMs } from "./cpu.js"
 /** Milliseconds on the monotonic clock. */
 export const now = (): number => performance.now()
 
+/**
+ * Milliseconds since the epoch to the microsecond, comparable with another process's on the
+ * same host (the DFØ emulator's request log uses the same clock).
+ */
+export const epochMs = (): number => performance.timeOrigin + performance.now()
+
 /** What a timed part took: wall time, and this process's user + system CPU time. */
 export interface Elapsed {
   readonly wallMs: number

@@ -17,7 +17,7 @@ const candidates = {
 }
 
 const toError = (error: { readonly message: string }) =>
-  new BrokerTestbedError({ message: error.message })
+  new BrokerTestbedError({ message: error.message, reason: "not-installed" })
 
 export const installHint =
   "rabbitmq-server is not installed: run `sudo apt-get install -y rabbitmq-server` (Debian/Ubuntu)"

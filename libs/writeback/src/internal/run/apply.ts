@@ -31,6 +31,8 @@ const auditLost = (run: UserContext) => (error: Audit.AuditLogError) =>
 interface Attempted {
   readonly error: SapUpdateError
   readonly state: Next.WriteState
+  /** The re-read before a retry failed after its own retries: not tried again. */
+  readonly reread?: true
 }
 
 /**
@@ -69,7 +71,8 @@ export const write = (
         status: error.status,
         faultText: error.faultText,
         attempts: Math.max(state.sent, error.attempts),
-        reason: error.reason
+        reason: error.reason,
+        transient: error.transient
       }),
       state.last
     )
@@ -147,12 +150,14 @@ export const write = (
     run.counted(run.dfo.get(sapId)).pipe(
       Effect.mapError((error): Attempted => ({
         state,
+        reread: true,
         error: new SapUpdateError({
           sapId,
           status: error.status,
           faultText: error.faultText,
           attempts: state.sent,
-          reason: `the write was not confirmed, and re-reading the employee before retrying failed: ${error.reason}`
+          reason: `the write was not confirmed, and re-reading the employee before retrying failed: ${error.reason}`,
+          transient: error.transient
         })
       })),
       Effect.flatMap(
@@ -168,7 +173,9 @@ export const write = (
     // run allow; any other failure, or the last, is the user's result.
     const retried = (attempted: Attempted): Effect.Effect<UserResult> =>
       Effect.flatMap(
-        attempted.error.transient ? run.stop.running : Effect.succeed(false),
+        attempted.error.transient && attempted.reread === undefined
+          ? run.stop.running
+          : Effect.succeed(false),
         (again) =>
           again
             ? driver.next(attempted.error).pipe(

@@ -1,0 +1,59 @@
+/**
+ * The built server consuming SCIM events from a queue of the bench's own (CONTRACT §8),
+ * over the bench's slapd and emulator, with `/metrics` on, and the events it is sent.
+ */
+import { Prometheus } from "@dfo-writeback/testkit"
+import { Effect, type Scope } from "effect"
+import * as EventQueue from "./eventQueue.js"
+import { environment } from "./program.js"
+import type { BrokerBackend, DfoBackend, LdapBackend } from "./protocol.js"
+import * as Server from "./server.js"
+
+export interface EventsServer {
+  readonly server: Server.RunningServer
+  readonly queue: EventQueue.EventQueue
+}
+
+export const scoped = (
+  ldap: LdapBackend,
+  dfo: DfoBackend,
+  broker: BrokerBackend
+): Effect.Effect<EventsServer, Server.ServerStartError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const queue = yield* EventQueue.scoped(broker.url)
+    // Each event its own run at once (no debounce), and the limiter opened so the figures
+    // are the consumer's, not SAP_MAX_RPS's.
+    const server = yield* Server.scoped(
+      environment(ldap, dfo, {
+        SAP_MAX_RPS: "100000",
+        GRPC_LISTEN: "127.0.0.1:0",
+        GRPC_AUTH_TOKENS: "bench-token-5c7e02",
+        METRICS_LISTEN: "127.0.0.1:0",
+        EVENTS_AMQP_URL: broker.url,
+        EVENTS_SCIM_QUEUE: queue.name,
+        EVENTS_DEBOUNCE_MS: "0"
+      })
+    )
+    return { server, queue }
+  })
+
+/** A SCIM MODIFY event as Felles IAM publishes it (CONTRACT §8), naming `attributes`. */
+export const scimModify = (idautoId: string, attributes: ReadonlyArray<string>) => ({
+  schemas: ["urn:ietf:params:scim:schemas:notify:2.0:Event"],
+  type: "MODIFY",
+  time: new Date().toISOString(),
+  resourceUris: [`https://iga.example.no/scim/v2/Users/${idautoId}`],
+  attributes
+})
+
+/** `dfo_writeback_events_total{source="scim",result}` from the server's `/metrics`. */
+export const counted = (
+  server: Server.RunningServer,
+  result: "run" | "ignored" | "requeued" | "dead_lettered"
+): Effect.Effect<number> =>
+  Effect.promise(async () => {
+    if (server.metricsAddress === undefined) throw new Error("the server serves no /metrics")
+    const response = await fetch(`http://${server.metricsAddress}/metrics`)
+    const samples = Prometheus.parse(await response.text())
+    return Prometheus.total(samples, "dfo_writeback_events_total", { source: "scim", result })
+  })

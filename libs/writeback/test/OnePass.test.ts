@@ -6,8 +6,8 @@ import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { AllUsersRequest, countsAddUp, type WritebackEvent } from "@dfo-writeback/domain"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, layer } from "@effect/vitest"
-import { Chunk, Effect, Either, Layer, Stream, Tracer } from "effect"
-import { Writeback, type WritebackConfig } from "../src/index.js"
+import { Effect, Either, Layer } from "effect"
+import type { Writeback, WritebackConfig } from "../src/index.js"
 import * as F from "./fixtures.js"
 
 const pageSize = 4
@@ -53,29 +53,12 @@ const fresh = Effect.gen(function* () {
   return emulator
 })
 
-/** A run's events, and the names of the spans it opened (the directory's searches). */
+/** A run over this suite's directory, paged `pageSize` entries at a time. */
 const run = (
   request: AllUsersRequest,
   options: Writeback.RunOptions = {},
   overrides: Partial<WritebackConfig.WritebackSettings> = {}
-) =>
-  Effect.gen(function* () {
-    const program = yield* F.program(overrides, { directory: { pageSize } })
-    const native = yield* Effect.tracer
-    const spans: Array<string> = []
-    const tracer = Tracer.make({
-      span: (name, ...rest) => {
-        spans.push(name)
-        return native.span(name, ...rest)
-      },
-      context: (f, fiber) => native.context(f, fiber)
-    })
-    const events = yield* Effect.gen(function* () {
-      const writeback = yield* Writeback.Service
-      return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request, options)))
-    }).pipe(Effect.provide(program), Effect.withTracer(tracer))
-    return { events, spans }
-  })
+) => F.runTraced(request, options, overrides, { directory: { pageSize } })
 
 const real = (maxUpdates = 0) => new AllUsersRequest({ logOnly: false, maxUpdates })
 

@@ -1,6 +1,7 @@
 import { DfoEmployees } from "@dfo-writeback/dfo-api"
 import { DfoEmulator, type Emulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import {
+  type AllUsersRequest,
   defaultMapping,
   type RunSummary,
   type UserResult,
@@ -9,7 +10,7 @@ import {
 import { LdapTestbed, type TestbedEntry } from "@dfo-writeback/ldap-testbed"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
 import { assert } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Chunk, Effect, Layer, Redacted, Stream, Tracer } from "effect"
 import { Writeback, WritebackConfig } from "../src/index.js"
 
 /** A Portal LDAP person made to hit exactly one rule of CONTRACT §4. */
@@ -174,6 +175,34 @@ export const program = (
         )
       )
     )
+  })
+
+/**
+ * A run of the program over the suite's slapd and emulator: its events, and the names of
+ * the spans it opened (which searches of the directory it made, and how many).
+ */
+export const runTraced = (
+  request: AllUsersRequest,
+  options: Writeback.RunOptions = {},
+  overrides: Partial<WritebackConfig.WritebackSettings> = {},
+  clients: Clients = {}
+) =>
+  Effect.gen(function* () {
+    const layer = yield* program(overrides, clients)
+    const native = yield* Effect.tracer
+    const spans: Array<string> = []
+    const tracer = Tracer.make({
+      span: (name, ...rest) => {
+        spans.push(name)
+        return native.span(name, ...rest)
+      },
+      context: (f, fiber) => native.context(f, fiber)
+    })
+    const events = yield* Effect.gen(function* () {
+      const writeback = yield* Writeback.Service
+      return Chunk.toReadonlyArray(yield* Stream.runCollect(writeback.run(request, options)))
+    }).pipe(Effect.provide(layer), Effect.withTracer(tracer))
+    return { events, spans }
   })
 
 export const users = (events: ReadonlyArray<WritebackEvent>) =>

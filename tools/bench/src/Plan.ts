@@ -2,7 +2,8 @@
 import { defaultMapping, requestedAttributes } from "@dfo-writeback/domain"
 import type { Params } from "./internal/protocol.js"
 
-export type Group = "floors" | "stream" | "dfo-client" | "full-run" | "original" | "grpc" | "events"
+export type Group =
+  "floors" | "stream" | "dfo-client" | "full-run" | "incremental" | "original" | "grpc" | "events"
 
 export interface ScenarioSpec {
   readonly name: string
@@ -24,6 +25,11 @@ export interface ScenarioSpec {
   }
   /** Needs the throw-away RabbitMQ (one for the whole bench). */
   readonly broker?: boolean
+  /**
+   * Entries modified just before each run (an attribute the run ignores), so an
+   * incremental run's window finds them; the directory is loaded with an old timestamp.
+   */
+  readonly modified?: number
   readonly params: Params
 }
 
@@ -81,6 +87,12 @@ export const eventRatePerSec = 300
 /** `SAP_CONCURRENCY` of the change runs, which their time target divides by. */
 export const changeConcurrency = 8
 
+/**
+ * The incremental scenario (issue #22's target): the entries changed within its window, and
+ * the window a site runs every 10 minutes.
+ */
+export const incremental = { changed: 50, windowSeconds: 15 * 60 } as const
+
 /** How many times each scenario runs; the report shows the median of each figure. */
 export interface Repetitions {
   readonly all: number
@@ -114,6 +126,7 @@ export const names = {
   unchanged: (n: number) => `full-unchanged-${sizeLabel(n)}`,
   largeList: (n: number, employees: number) =>
     `full-unchanged-${sizeLabel(n)}-dfo${sizeLabel(employees)}`,
+  incremental: (changed: number, n: number) => `incremental-${changed}-of-${sizeLabel(n)}`,
   change: (share: number, n: number) => `full-change-${percentLabel(share)}-${sizeLabel(n)}`,
   original: (share: number, n: number) => `original-${percentLabel(share)}-${sizeLabel(n)}`,
   grpc: (n: number) => `grpc-single-user-${sizeLabel(n)}`,
@@ -188,6 +201,16 @@ export const scenarios = (sizes: Sizes): ReadonlyArray<ScenarioSpec> => {
       ldap: true,
       dfo: { changeShare: 0, latencyMs: 0, listSize: sizes.dfoList },
       params: { kind: "full-run", env: {} }
+    },
+    {
+      name: names.incremental(incremental.changed, largest),
+      group: "incremental",
+      title: `incremental run (--changed-since ${incremental.windowSeconds / 60}m), ${incremental.changed} entries modified just before it, emulator 0 ms, defaults`,
+      users: largest,
+      ldap: true,
+      modified: incremental.changed,
+      dfo: { changeShare: 0, latencyMs: 0 },
+      params: { kind: "full-run", env: {}, changedSinceSeconds: incremental.windowSeconds }
     },
     ...changeShares.map((share): ScenarioSpec => ({
       name: names.change(share, n),

@@ -3,7 +3,14 @@
  * all computed from the medians of one bench run.
  */
 import { round } from "./internal/timing.js"
-import { changeConcurrency, changeShares, names, type Sizes, slowLatencyMs } from "./Plan.js"
+import {
+  changeConcurrency,
+  changeShares,
+  incremental,
+  names,
+  type Sizes,
+  slowLatencyMs
+} from "./Plan.js"
 import type { Ratio, ScenarioResult, Target } from "./Report.js"
 
 /** A figure against its limit; `undefined` for either when the run did not measure it. */
@@ -73,6 +80,12 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
   ratio(`streamAll / bare ldapts (${largest})`, stream, floor)
   ratio(`full run unchanged / ldapsearch (${largest})`, bigRun, find(names.ldapsearch(largest)))
   ratio(`full run unchanged / bare ldapts (${largest})`, bigRun, floor)
+  const incrementalRun = find(names.incremental(incremental.changed, largest))
+  ratio(
+    `incremental, ${incremental.changed} changed / full run unchanged (${largest})`,
+    incrementalRun,
+    bigRun
+  )
 
   const unchanged = find(names.unchanged(n))
   const oneShare = changeShares[0]
@@ -184,7 +197,18 @@ export const evaluate = (sizes: Sizes, results: ReadonlyArray<ScenarioResult>): 
       150,
       "×"
     ),
-    ...events.targets
+    ...events.targets,
+    // Issue #22: an incremental run pays for its changes, not for the directory.
+    target(
+      `incremental run, ${incremental.changed} of ${largest} changed: wall / full run unchanged`,
+      over(incrementalRun?.wallMs, bigRun?.wallMs),
+      "<=",
+      0.1,
+      "×",
+      incrementalRun === undefined || bigRun === undefined
+        ? undefined
+        : `${incrementalRun.wallMs} / ${bigRun.wallMs} ms wall; CPU ${incrementalRun.cpuMs} / ${bigRun.cpuMs} ms`
+    )
   ]
 
   // A check holds for every repetition, so it shows the worst one, not the median.

@@ -51,7 +51,12 @@ const measure = async (input: ScenarioInput): Promise<Measured> => {
     case "full-run": {
       const { fullRun } = await import("./scenarios/FullRun.js")
       return Effect.runPromise(
-        fullRun(required(input.ldap, "LDAP"), required(input.dfo, "DFØ"), params.env)
+        fullRun(
+          required(input.ldap, "LDAP"),
+          required(input.dfo, "DFØ"),
+          params.env,
+          params.changedSinceSeconds
+        )
       )
     }
     case "grpc": {

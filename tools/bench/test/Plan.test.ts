@@ -14,4 +14,16 @@ describe("select", () => {
       ["events-irrelevant-3k", true, "events-irrelevant"]
     ])
   })
+
+  it("--only incremental runs the incremental scenario over the largest directory, 50 entries modified", () => {
+    const chosen = (sizes: typeof fullSizes) =>
+      select(scenarios(sizes), ["incremental"]).map((s) => [
+        s.name,
+        s.users,
+        s.modified,
+        s.params.kind === "full-run" ? s.params.changedSinceSeconds : undefined
+      ])
+    assert.deepStrictEqual(chosen(fullSizes), [["incremental-50-of-50k", 50_000, 50, 900]])
+    assert.deepStrictEqual(chosen(quickSizes), [["incremental-50-of-2k", 2000, 50, 900]])
+  })
 })

@@ -50,6 +50,12 @@ export interface TestbedOptions {
   readonly domain?: string
   /** Load this population's people instead of `users`/`seed`/`mix`/`domain`. */
   readonly population?: Population.Population
+  /**
+   * Every generated entry's `modifyTimestamp` (generalized time, e.g. `20250101000000Z`;
+   * slapadd keeps one it is given), so an incremental run's window holds only entries
+   * changed after the load. Default: the time of the load.
+   */
+  readonly modifyTimestamp?: string
   /** Exact entries loaded after the generated ones (DN derived from `idautoID` if absent). */
   readonly entries?: ReadonlyArray<TestbedEntry>
   /** Port for `ldap://` (default: a free one). */
@@ -173,7 +179,14 @@ const build = (options: TestbedOptions, scope: Scope.Scope) =>
       })
     const ldifFile = join(dir, "seed.ldif")
     yield* files("seed LDIF", () =>
-      writeSeedLdif(ldifFile, suffix, service, employees, options.entries ?? [])
+      writeSeedLdif(
+        ldifFile,
+        suffix,
+        service,
+        employees,
+        options.entries ?? [],
+        options.modifyTimestamp
+      )
     )
     // -q skips consistency checks: the LDIF is ours, and it makes 50 000 entries a few seconds.
     yield* runOrFail(tools.slapadd, ["-q", "-f", configFile, "-b", suffix, "-l", ldifFile])

@@ -38,6 +38,8 @@ export type Params =
       readonly kind: "full-run"
       /** CONTRACT §6 variables over the defaults (SAP_CONCURRENCY, SAP_BULK_LIST, ...). */
       readonly env: Readonly<Record<string, string>>
+      /** An incremental run's window (`changed_since_seconds`); a full run without it. */
+      readonly changedSinceSeconds?: number
     }
   | {
       readonly kind: "grpc"

@@ -2,7 +2,7 @@
  * One full run (`process_all`) of the writeback program in-process, built from the
  * contract's environment like the CLI builds it and run as the CLI runs it for a person
  * (`unchangedResults: "count"`: UNCHANGED users are counted, not streamed), drained to
- * its summary.
+ * its summary. With `changedSinceSeconds`, an incremental run (`--changed-since`).
  */
 import { DfoMetrics } from "@dfo-writeback/dfo-api"
 import { AllUsersRequest, type RunSummary } from "@dfo-writeback/domain"
@@ -15,7 +15,8 @@ import { timed } from "../internal/timed.js"
 export const fullRun = (
   ldap: LdapBackend,
   dfo: DfoBackend,
-  overrides: Readonly<Record<string, string>>
+  overrides: Readonly<Record<string, string>>,
+  changedSinceSeconds?: number
 ): Effect.Effect<Measured, unknown> => {
   const logs = silentJsonLogs()
   return Effect.gen(function* () {
@@ -23,9 +24,16 @@ export const fullRun = (
     let summary: RunSummary | undefined
     const [elapsed] = yield* timed(
       Stream.runForEach(
-        writeback.run(new AllUsersRequest({ logOnly: false, maxUpdates: 0 }), {
-          unchangedResults: "count"
-        }),
+        writeback.run(
+          new AllUsersRequest({
+            logOnly: false,
+            maxUpdates: 0,
+            changedSinceSeconds: changedSinceSeconds ?? 0
+          }),
+          {
+            unchangedResults: "count"
+          }
+        ),
         (event) =>
           Effect.sync(() => {
             if (event._tag === "RunSummary") summary = event

@@ -6,15 +6,17 @@ import { ldifRecord } from "./ldif.js"
 
 /**
  * The LDIF `slapadd` loads: the suffix, the accounts OU, the service account, the people
- * and the explicit entries.
+ * (stamped `modifyTimestamp` when given) and the explicit entries.
  */
 export const writeSeedLdif = async (
   file: string,
   suffix: string,
   service: Account,
   employees: ReadonlyArray<Employee>,
-  entries: ReadonlyArray<TestbedEntry>
+  entries: ReadonlyArray<TestbedEntry>,
+  modifyTimestamp?: string
 ): Promise<void> => {
+  const stamp = modifyTimestamp === undefined ? {} : { modifyTimestamp }
   const handle = await open(file, "w")
   try {
     await handle.write(
@@ -33,7 +35,7 @@ export const writeSeedLdif = async (
       chunk = ""
     }
     for (const employee of employees) {
-      chunk += ldifRecord(employee.dn, employeeEntry(employee))
+      chunk += ldifRecord(employee.dn, { ...employeeEntry(employee), ...stamp })
       if (chunk.length > 1 << 20) await flush()
     }
     for (const entry of entries) {

@@ -35,10 +35,14 @@ export const changed = (
   )
 
 /**
- * Check 6a for the held candidates an incremental run decided alone: the directory-wide
- * pass says another entry claims the id, but it lies outside the window, so it was never
- * read. One extra search each, as a single-user run makes (rules 1–6 applied to the
- * others), turns such a candidate into a duplicate; nothing is written for it.
+ * Check 6a, one search each (`othersClaiming`, as a single-user run makes: rules 1–6
+ * applied to the others), for the candidates an incremental run decided without seeing
+ * every claim: with a few changed entries, every one that would be written or reported
+ * (no pass over the directory's ids is made); with many, the held ones left alone in the
+ * window, whose id the pass found claimed again outside it. Another claimant turns such a
+ * candidate into a duplicate naming the others; nothing is written for it. Two changed
+ * entries with one id both end so: the first by its search, the second by the planner.
+ * Writes wait for the whole plan (the guard), so every search is done before the first.
  */
 export const confirmAlone = (
   run: RunContext,

@@ -101,7 +101,7 @@ const followScimEvent = (scene: Scene, person: Subject) =>
       })
     }
     print(
-      `DFØ got PUT …/${sapId} ${JSON.stringify(put.body)} ${put.time - sent.getTime()} ms ` +
+      `DFØ got PUT …/${sapId} ${JSON.stringify(put.body)} ${Math.round(put.time - sent.getTime())} ms ` +
         `after the event (the ${debounceMs} ms debounce included)`
     )
     print("The server's audit lines:")

@@ -84,6 +84,13 @@ export interface Service {
   readonly findByEmployeeId: (
     id: string
   ) => Effect.Effect<ReadonlyArray<PortalUser>, LdapConnectionError>
+  /**
+   * `findByEmployeeId` for several ids with few searches (an incremental run's changed
+   * entries): the entries claiming each id, by its key (`employeeKey`).
+   */
+  readonly findByEmployeeIds: (
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<PortalUser>>, LdapConnectionError>
   /** Opens a connection of its own, binds and closes it: the server's health probe. */
   readonly check: () => Effect.Effect<void, LdapConnectionError>
 }
@@ -160,6 +167,12 @@ export const config: Config.Config<Omit<Options, "mapping">> = Config.all({
   }),
   Config.map(({ caFile, ...rest }) => ({ ...rest, caFile: Option.getOrUndefined(caFile) }))
 )
+
+/**
+ * Ids asked for in one duplicate-id search: an incremental run's few hundred changed
+ * entries take a few searches, each filter a few kilobytes.
+ */
+const idsPerSearch = 50
 
 /**
  * The directory over ldapts. Lookups and the employee id search share one bound connection,
@@ -243,42 +256,80 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     /**
      * Paged, since a short id's digits match many entries, but on the shared connection
      * (one such search at a time): a page at a time, each with its own time limit. A
-     * connection that drops mid-way is replaced and the search starts over on it.
+     * connection that drops mid-way is replaced and the search starts over on it. Several
+     * ids are asked for in one search, `idsPerSearch` at a time, each entry kept for every
+     * one of them it claims.
      */
-    const findByEmployeeId = (id: string) =>
+    const findByEmployeeIds = (ids: ReadonlyArray<string>) =>
       Effect.suspend(() => {
-        const key = employeeKey(id.trim())
-        // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
-        // every value holding the digits is asked for, then the rule decides.
-        const filter = holdingDigitsFilter(mapping.sapId, key, employeeIdSpellings(key))
-        const claimsKey = (entry: Entry) =>
-          employeeIdsOf(entry).some((raw) => claimedEmployeeKeys(raw).includes(key))
-        const found: Array<Entry> = []
-        let owner: Client | undefined
-        let pages: AsyncGenerator<SearchResult> | undefined
-        const page = (client: Client) => {
-          if (pages === undefined || client !== owner) {
-            owner = client
-            found.length = 0
-            pages = client.searchPaginated(baseDn, {
-              scope: "sub",
-              filter,
-              attributes,
-              paged: { pageSize }
-            })
-          }
-          return pages.next()
-        }
-        const rest: Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> = Effect.flatMap(
-          shared.use(page, pageSettled),
-          (next) => {
-            if (next.done) return Effect.succeed(found)
-            for (const entry of next.value.searchEntries) if (claimsKey(entry)) found.push(entry)
-            return rest
-          }
+        const keys = [...new Set(ids.map((id) => employeeKey(id.trim())))]
+        const found = new Map(keys.map((key) => [key, [] as Array<PortalUser>]))
+        const chunks = Array.from({ length: Math.ceil(keys.length / idsPerSearch) }, (_, i) =>
+          keys.slice(i * idsPerSearch, (i + 1) * idsPerSearch)
         )
-        return pagedLock.withPermits(1)(rest)
-      }).pipe(Effect.flatMap(decodeAll), Effect.withSpan("PortalDirectory.findByEmployeeId"))
+        return Effect.as(
+          Effect.forEach(chunks, (chunk) => claimsOf(chunk, found), { discard: true }),
+          found as ReadonlyMap<string, ReadonlyArray<PortalUser>>
+        )
+      }).pipe(Effect.withSpan("PortalDirectory.findByEmployeeIds"))
+
+    /** One paged search for `keys`' claimants, added to `found` by the keys they claim. */
+    const claimsOf = (keys: ReadonlyArray<string>, found: Map<string, Array<PortalUser>>) => {
+      // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
+      // every value holding the digits is asked for, then the rule decides.
+      const filter = holdingDigitsFilter(
+        mapping.sapId,
+        keys.map((key) => ({ digits: key, spellings: employeeIdSpellings(key) }))
+      )
+      const asked = new Set(keys)
+      const claimed = (entry: Entry) =>
+        employeeIdsOf(entry).flatMap((raw) =>
+          claimedEmployeeKeys(raw).filter((key) => asked.has(key))
+        )
+      const entries: Array<Entry> = []
+      let owner: Client | undefined
+      let pages: AsyncGenerator<SearchResult> | undefined
+      const page = (client: Client) => {
+        if (pages === undefined || client !== owner) {
+          owner = client
+          entries.length = 0
+          pages = client.searchPaginated(baseDn, {
+            scope: "sub",
+            filter,
+            attributes,
+            paged: { pageSize }
+          })
+        }
+        return pages.next()
+      }
+      const rest: Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> = Effect.flatMap(
+        shared.use(page, pageSettled),
+        (next) => {
+          if (next.done) return Effect.succeed(entries)
+          for (const entry of next.value.searchEntries) {
+            if (claimed(entry).length > 0) entries.push(entry)
+          }
+          return rest
+        }
+      )
+      return pagedLock
+        .withPermits(1)(rest)
+        .pipe(
+          Effect.flatMap((held) =>
+            Either.map(decodeAll(held), (users) =>
+              users.forEach((user, i) => {
+                const entry = held[i] as Entry
+                for (const key of new Set(claimed(entry))) found.get(key)?.push(user)
+              })
+            )
+          )
+        )
+    }
+
+    const findByEmployeeId = (id: string) =>
+      Effect.map(findByEmployeeIds([id]), (found) => found.get(employeeKey(id.trim())) ?? []).pipe(
+        Effect.withSpan("PortalDirectory.findByEmployeeId")
+      )
 
     const paging = { baseDn, pageSize }
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
@@ -299,7 +350,14 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       yield* Effect.scoped(connect(settings))
     })
 
-    return PortalDirectory.of({ findByKey, streamAll, streamEmployeeIds, findByEmployeeId, check })
+    return PortalDirectory.of({
+      findByKey,
+      streamAll,
+      streamEmployeeIds,
+      findByEmployeeId,
+      findByEmployeeIds,
+      check
+    })
   })
 
 /** The directory from plain options (tests, benchmarks). */

@@ -88,6 +88,40 @@ layer(LdapTestbed.layer({ users, seed: 9, tls: true, entries: explicit }), {
       })
     )
 
+    it.effect("finds the claimants of several employee ids with few searches, by key", () =>
+      Effect.gen(function* () {
+        const t = yield* LdapTestbed.LdapTestbed
+        const directory = yield* PortalDirectory.PortalDirectory
+        const found = yield* directory.findByEmployeeIds([
+          "30202",
+          "00030202",
+          "960606",
+          "99999999"
+        ])
+        assert.deepStrictEqual([...found.keys()].sort(), ["30202", "960606", "99999999"])
+        assert.deepStrictEqual(
+          found
+            .get("30202")
+            ?.map((u) => u.idautoId)
+            .sort(),
+          ["claim-bare", "claim-padded"]
+        )
+        assert.deepStrictEqual(
+          found.get("960606")?.map((u) => u.idautoId),
+          ["emp-tab"]
+        )
+        assert.deepStrictEqual(found.get("99999999"), [])
+        // More ids than one search asks for (50): each still finds its own entry.
+        const people = t.employees.filter((e) => e.payrollId !== undefined).slice(0, 120)
+        const byKey = yield* directory.findByEmployeeIds(people.map((p) => p.payrollId ?? ""))
+        for (const person of people) {
+          const key = (person.payrollId ?? "").replace(/^0+(?=\d)/, "")
+          const found = (byKey.get(key) ?? []).map((u) => u.idautoId ?? "")
+          assert.include(found, person.idautoId, person.payrollId)
+        }
+      })
+    )
+
     it.effect("finds a person by employee-id, by numeric value (CONTRACT §2)", () =>
       Effect.gen(function* () {
         const directory = yield* PortalDirectory.PortalDirectory

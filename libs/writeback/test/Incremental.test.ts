@@ -1,8 +1,8 @@
 // Incremental runs (CONTRACT §8, issue #22 point 4) against a real slapd, which sets each
 // entry's modifyTimestamp itself: only entries modified within the window are examined,
 // check 6a still sees a claimant outside it, the mass-update guard counts the window's
-// writes. A few changes are checked with one search each (no pass over every id) and
-// read one GET each; more than 500 take the pass over the ids and DFØ's list.
+// writes. A few changes are checked with one search for their ids (no pass over every id)
+// and read one GET each; more than 500 take the pass over the ids and DFØ's list.
 import { DfoEmulator, makeEmployee } from "@dfo-writeback/dfo-emulator"
 import { AllUsersRequest, countsAddUp, type RunStarted } from "@dfo-writeback/domain"
 import { LdapTestbed, type TestbedEntry } from "@dfo-writeback/ldap-testbed"
@@ -17,7 +17,8 @@ const people = {
   twinIn: F.person("twinin", "00600003"),
   twinOut: F.person("twinout", "600003"),
   pairA: F.person("paira", "00600005"),
-  pairB: F.person("pairb", "0600005")
+  pairB: F.person("pairb", "0600005"),
+  pairOut: F.person("pairout", "600005")
 }
 const entries = Object.values(people)
 /** Every employee differs from the directory: whatever is examined would be written. */
@@ -75,8 +76,9 @@ describe("an incremental run (CONTRACT §8)", () => {
           const emulator = yield* DfoEmulator
           yield* modify(people.changed, people.other, people.twinIn)
           emulator.reset()
-          // A few changed entries: each candidate checked with one search of its own, as a
-          // single-user run makes, and no pass over every entry's id. Dry runs too.
+          // A few changed entries: their candidates' ids checked with one search for all of
+          // them, as broad as a single-user run's, and no pass over every entry's id. Dry
+          // runs too.
           const dry = yield* F.runTraced(
             new AllUsersRequest({ logOnly: true, maxUpdates: 0, changedSinceSeconds: 600 })
           )
@@ -90,7 +92,8 @@ describe("an incremental run (CONTRACT §8)", () => {
           )
           assert.include(byName(dry.events).get("twinin")?.[1], F.idautoIdOf(people.twinOut))
           assert.strictEqual(count(dry.spans, "PortalDirectory.streamEmployeeIds"), 0)
-          assert.strictEqual(count(dry.spans, "PortalDirectory.findByEmployeeId"), 3)
+          assert.strictEqual(count(dry.spans, "PortalDirectory.findByEmployeeIds"), 1)
+          assert.strictEqual(count(dry.spans, "PortalDirectory.findByEmployeeId"), 0)
           assert.deepStrictEqual(F.writes(emulator), [])
 
           // The mass-update guard counts the window's planned writes: two, above one.
@@ -140,7 +143,7 @@ describe("an incremental run (CONTRACT §8)", () => {
     )
 
     it.effect(
-      "two changed entries claiming one id are both duplicates naming each other, nothing written",
+      "two changed entries claiming one id are both duplicates naming each other and the claimant outside the window, nothing written",
       () =>
         Effect.gen(function* () {
           const emulator = yield* DfoEmulator
@@ -154,6 +157,7 @@ describe("an incremental run (CONTRACT §8)", () => {
           ] as const) {
             assert.strictEqual(outcomes.get(name)?.[0], "SKIPPED/DUPLICATE_EMPLOYEE_ID", name)
             assert.include(outcomes.get(name)?.[1], F.idautoIdOf(other), name)
+            assert.include(outcomes.get(name)?.[1], F.idautoIdOf(people.pairOut), name)
           }
           assert.notInclude(
             F.writes(emulator).map((w) => w.id),

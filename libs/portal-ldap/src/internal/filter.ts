@@ -33,13 +33,18 @@ export const equalsAnyFilter = (attribute: string, values: ReadonlyArray<string>
   anyOf(attribute, values.map(escapeFilterValue))
 
 /**
- * Entries whose `attribute` holds `digits` anywhere (`*digits*`), or equals one of
- * `spellings`: the equality terms still answer on a directory whose attribute has no
- * substring matching rule.
+ * Entries whose `attribute` holds one of the `digits` anywhere (`*digits*`), or equals
+ * one of its `spellings`: the equality terms still answer on a directory whose attribute
+ * has no substring matching rule.
  */
 export const holdingDigitsFilter = (
   attribute: string,
-  digits: string,
-  spellings: ReadonlyArray<string>
+  digits: ReadonlyArray<{ readonly digits: string; readonly spellings: ReadonlyArray<string> }>
 ): string =>
-  anyOf(attribute, [...spellings.map(escapeFilterValue), `*${escapeFilterValue(digits)}*`])
+  anyOf(
+    attribute,
+    digits.flatMap(({ digits, spellings }) => [
+      ...spellings.map(escapeFilterValue),
+      `*${escapeFilterValue(digits)}*`
+    ])
+  )

@@ -267,13 +267,14 @@ export const all = (
           Effect.logInfo(
             changed.many
               ? `more than ${Incremental.listThreshold} entries changed: reading DFØ's list of all employees`
-              : `at most ${Incremental.listThreshold} entries changed: one search for other claimants of each id, one read of each employee`
+              : `at most ${Incremental.listThreshold} entries changed: searches for other claimants of their ids, one read of each employee`
           )
         )
       }
       const onePass = run.dryRun === undefined && changed === undefined
-      // A few changed entries are checked one search each: reading every id of the
-      // directory instead cost 16–35 % of a full run's time at 50 000 entries (#22).
+      // A few changed entries are checked by searches for their ids (50 to a search):
+      // reading every id of the directory instead cost 16–35 % of a full run's time at
+      // 50 000 entries (#22).
       const searchEach = changed !== undefined && !changed.many
       const claimedBySeveral = onePass || searchEach ? new Set<string>() : yield* claimedIds(run)
       const listed = yield* employeeList(run, run.settings.bulkList && (changed?.many ?? true))

@@ -1,7 +1,7 @@
 import type { LdapConnectionError, PageDecision, PortalUser } from "@dfo-writeback/domain"
 import { Chunk, Effect, type Scope, Sink, Stream } from "effect"
 import type { RunContext } from "./context.js"
-import { othersClaiming } from "./planned.js"
+import { othersClaimingEach } from "./planned.js"
 
 /**
  * Up to this many changed entries an incremental run reads each employee on its own;
@@ -35,25 +35,36 @@ export const changed = (
   )
 
 /**
- * Check 6a, one search each (`othersClaiming`, as a single-user run makes: rules 1–6
- * applied to the others), for the candidates an incremental run decided without seeing
- * every claim: with a few changed entries, every one that would be written or reported
- * (no pass over the directory's ids is made); with many, the held ones left alone in the
- * window, whose id the pass found claimed again outside it. Another claimant turns such a
- * candidate into a duplicate naming the others; nothing is written for it. Two changed
- * entries with one id both end so: the first by its search, the second by the planner.
- * Writes wait for the whole plan (the guard), so every search is done before the first.
+ * Check 6a for the candidates an incremental run decided without seeing every claim: with
+ * a few changed entries, every one that would be written or reported (no pass over the
+ * directory's ids is made); with many, the held ones left alone in the window, whose id
+ * the pass found claimed again outside it. The search is as broad as a single-user run's
+ * (`othersClaiming`: rules 1–6 applied to the others), for up to 50 ids at once
+ * (`othersClaimingEach`). Another claimant turns a candidate into a duplicate naming the
+ * others, and a duplicate the planner found in the window learns of those outside it;
+ * nothing is written for either. Writes wait for the whole plan (the guard), so every
+ * search is done before the first write.
  */
 export const confirmAlone = (
   run: RunContext,
   decisions: ReadonlyArray<PageDecision>
-): Effect.Effect<Array<PageDecision>, LdapConnectionError> =>
-  Effect.forEach(decisions, (decision) =>
-    decision._tag === "Ineligible" || decision._tag === "Duplicate" || decision._tag === "Held"
-      ? Effect.succeed(decision)
-      : Effect.map(othersClaiming(run, decision.candidate), (others): PageDecision =>
-          others.length === 0
-            ? decision
-            : { _tag: "Duplicate", candidate: decision.candidate, others }
-        )
+): Effect.Effect<Array<PageDecision>, LdapConnectionError> => {
+  const open = decisions.flatMap((decision) =>
+    decision._tag === "Ineligible" || decision._tag === "Held" ? [] : [decision.candidate]
   )
+  if (open.length === 0) return Effect.succeed([...decisions])
+  return Effect.map(othersClaimingEach(run, open), (othersOf) => {
+    const found = new Map(open.map((candidate, i) => [candidate, othersOf[i] ?? []]))
+    return decisions.map((decision): PageDecision => {
+      if (decision._tag === "Ineligible" || decision._tag === "Held") return decision
+      const searched = found.get(decision.candidate) ?? []
+      // A duplicate the planner found names the claimants in the window; the search adds
+      // those outside it.
+      const others =
+        decision._tag === "Duplicate" ? [...new Set([...decision.others, ...searched])] : searched
+      return others.length === 0
+        ? decision
+        : { _tag: "Duplicate", candidate: decision.candidate, others }
+    })
+  })
+}

@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { HealthV1 } from "@dfo-writeback/contract"
 import { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import { makeEmployee } from "@dfo-writeback/dfo-emulator"
+import { Messages } from "@dfo-writeback/population"
 import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import {
@@ -15,9 +16,7 @@ import {
   eventsHealth,
   institution,
   linesOf as linesIn,
-  notification,
   puts as putsIn,
-  scimEvent,
   waitFor,
   waitForHealth
 } from "./utils/events.js"
@@ -82,7 +81,9 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           yield* waitForHealth(fixture.server.address, SERVING)
           yield* fixture.publish(
             queues.scim,
-            scimEvent("MODIFY", eve.idautoId, ['emails[type eq "work"].value'])
+            Messages.scimEvent("MODIFY", eve.idautoId, {
+              attributes: [Messages.workEmailAttribute]
+            })
           )
           yield* waitFor("eve's PUT", () => puts(fixture, eve.sapId).length === 1)
           assert.deepStrictEqual(puts(fixture, eve.sapId)[0]?.body, { epost: eve.mail })
@@ -99,7 +100,7 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           const dfoRuns = () =>
             linesOf(fixture, "event run").filter((line) => line["source"] === "dfo").length
           const runsBefore = dfoRuns()
-          yield* fixture.publish(queues.dfo, notification(eve.sapId))
+          yield* fixture.publish(queues.dfo, Messages.dfoNotification(eve.sapId))
           yield* waitFor("the notification's run", () => dfoRuns() > runsBefore)
           const finished = fixture.server
             .logs()
@@ -132,7 +133,7 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
         Effect.gen(function* () {
           const fixture = yield* Services
           fixture.emulator.setEmployee(makeEmployee({ id: nils.sapId }))
-          yield* fixture.publish(queues.dfo, notification(String(Number(nils.sapId))))
+          yield* fixture.publish(queues.dfo, Messages.dfoNotification(String(Number(nils.sapId))))
           yield* waitFor("nils's PUT", () => puts(fixture, nils.sapId).length === 1)
           assert.deepStrictEqual(puts(fixture, nils.sapId)[0]?.body, {
             eksternIdent: "nils@uni.no",
@@ -146,7 +147,9 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           const ignoredBefore = linesOf(fixture, "event ignored").length
           yield* fixture.publish(
             queues.scim,
-            scimEvent("MODIFY", nils.idautoId, ["name.givenName", 'phoneNumbers[type eq "work"]'])
+            Messages.scimEvent("MODIFY", nils.idautoId, {
+              attributes: ["name.givenName", 'phoneNumbers[type eq "work"]']
+            })
           )
           yield* waitFor(
             "the ignored event",
@@ -167,7 +170,7 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
           // The gateway knows no key: every call answers 401.
           const keys = fixture.emulator.apiKeys()
           fixture.emulator.setApiKeys([])
-          yield* fixture.publish(queues.dfo, notification(ola.sapId))
+          yield* fixture.publish(queues.dfo, Messages.dfoNotification(ola.sapId))
           yield* waitForHealth(fixture.server.address, NOT_SERVING)
           // The line may reach us after the health answer does.
           yield* waitFor("the pause's reason in the log", () =>

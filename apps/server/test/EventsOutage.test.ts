@@ -4,6 +4,7 @@
 import { HealthV1 } from "@dfo-writeback/contract"
 import { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import { makeEmployee } from "@dfo-writeback/dfo-emulator"
+import { Messages } from "@dfo-writeback/population"
 import { assert, layer } from "@effect/vitest"
 import { Poll } from "@dfo-writeback/testkit"
 import { Context, Effect, Layer, Option } from "effect"
@@ -89,7 +90,7 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
 
           emulator.setFaults({ errorRate: 1 })
           for (const person of outage)
-            yield* broker.publish(queue, Events.notification(person.sapId))
+            yield* broker.publish(queue, Messages.dfoNotification(person.sapId))
           yield* Events.waitForHealth(running.address, NOT_SERVING)
           const failedReads = () =>
             outage.flatMap((person) => requestsFor(fixture, person)).filter((r) => r.status === 503)
@@ -160,7 +161,7 @@ layer(Layer.orDie(services), { excludeTestServices: true, timeout: "120 seconds"
             GRPC_SHUTDOWN_DRAIN_MS: "3000"
           })
           for (const person of drain)
-            yield* broker.publish(queue, Events.notification(person.sapId))
+            yield* broker.publish(queue, Messages.dfoNotification(person.sapId))
           yield* Events.waitFor("a write reaching DFØ", () =>
             drain.some((person) => Events.puts(emulator, person.sapId).length > 0)
           )

@@ -1,18 +1,10 @@
 import { BrokerTestbed, Topology } from "@dfo-writeback/broker-testbed"
+import { Messages } from "@dfo-writeback/population"
 import { Poll } from "@dfo-writeback/testkit"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Exit, Redacted, Ref, Scope } from "effect"
 import { Connection } from "rabbitmq-client"
 import { EventConsumer, type EventMessage, type EventsConfig } from "../src/index.js"
-
-const notify = "urn:ietf:params:scim:schemas:notify:2.0:Event"
-const scimEvent = (type: string, id: string, attributes?: ReadonlyArray<string>) => ({
-  schemas: [notify],
-  type,
-  time: new Date().toISOString(),
-  resourceUris: [`https://iga.example.no/scim/v2/Users/${id}`],
-  ...(attributes === undefined ? {} : { attributes })
-})
 
 /** A client for the test's side of the broker: the institution's topology and publisher. */
 const client = Effect.gen(function* () {
@@ -101,10 +93,14 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
             runEvent
           )
           yield* publish(connection, "t1.scim", [
-            ...Array.from({ length: 5 }, () => scimEvent("MODIFY", "person-a", ["emails"])),
-            scimEvent("MODIFY", "person-b", ["name.givenName", "phoneNumbers"]),
-            scimEvent("DELETE", "person-c"),
-            scimEvent("ADD", "person-d")
+            ...Array.from({ length: 5 }, () =>
+              Messages.scimEvent("MODIFY", "person-a", { attributes: ["emails"] })
+            ),
+            Messages.scimEvent("MODIFY", "person-b", {
+              attributes: ["name.givenName", "phoneNumbers"]
+            }),
+            Messages.scimEvent("DELETE", "person-c"),
+            Messages.scimEvent("ADD", "person-d")
           ])
           yield* publish(connection, "t1.dfo", [{ id: "00030202", uri: "dfo:ansatte" }])
           yield* waitFor(
@@ -167,7 +163,7 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
           "the consumer to serve",
           Effect.map(consumer.status, (s) => s.serving)
         )
-        yield* publish(connection, "t3.scim", [scimEvent("ADD", "person-e")])
+        yield* publish(connection, "t3.scim", [Messages.scimEvent("ADD", "person-e")])
         yield* waitFor(
           "the pause",
           Effect.map(
@@ -175,7 +171,7 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
             (s) => !s.serving && s.reason.includes("LDAP_CONNECTION_FAILED")
           )
         )
-        yield* publish(connection, "t3.scim", [scimEvent("ADD", "person-f")])
+        yield* publish(connection, "t3.scim", [Messages.scimEvent("ADD", "person-f")])
         yield* waitFor(
           "both people run and the queue empty",
           Effect.gen(function* () {
@@ -279,7 +275,7 @@ layer(BrokerTestbed.layer(), { excludeTestServices: true, timeout: "120 seconds"
           "the consumer to serve",
           Effect.map(consumer.status, (s) => s.serving)
         )
-        yield* publish(connection, "t4.scim", [scimEvent("ADD", "person-g")])
+        yield* publish(connection, "t4.scim", [Messages.scimEvent("ADD", "person-g")])
         yield* waitFor(
           "the run",
           Effect.map(Ref.get(runs), (done) => done.includes("idautoID:person-g"))

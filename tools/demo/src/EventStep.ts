@@ -10,12 +10,11 @@ import type { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import type { Emulator } from "@dfo-writeback/dfo-emulator"
 import type { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import type { Person } from "@dfo-writeback/population"
-import { canonicalId } from "@dfo-writeback/population"
+import { canonicalId, Messages } from "@dfo-writeback/population"
 import type { ChildProcess, Poll } from "@dfo-writeback/testkit"
 import type { CommandExecutor } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import * as DirectoryChange from "./DirectoryChange.js"
-import { dfoNotification, scimModify } from "./EventBodies.js"
 import * as Institution from "./Institution.js"
 import { expected, population } from "./Scenario.js"
 import * as WritebackServer from "./WritebackServer.js"
@@ -87,7 +86,10 @@ const followScimEvent = (scene: Scene, person: Subject) =>
 
     const mark = yield* server.lineCount
     const sent = new Date()
-    const event = scimModify(person.idautoId, sent)
+    const event = Messages.scimEvent("MODIFY", person.idautoId, {
+      attributes: [Messages.workEmailAttribute],
+      time: sent
+    })
     yield* institution.publish(Institution.queues.scim, event)
     print(`Felles IAM → ${Institution.queues.scim}: SCIM MODIFY Users/${person.idautoId}`)
     print(`      attributes ${JSON.stringify(event.attributes)} (names only, no values)`)
@@ -123,7 +125,7 @@ const followOwnNotification = (scene: Scene, sapId: string) =>
     const { emulator, institution, print, server } = scene
     emulator.resetLog()
     const mark = yield* server.lineCount
-    const body = dfoNotification(sapId, new Date())
+    const body = Messages.dfoNotification(sapId, new Date())
     yield* institution.publish(Institution.queues.dfo, body)
     print(`DFØ → ${Institution.queues.dfo}: ${JSON.stringify(body)} (our own write's echo)`)
     const finished = yield* server.waitForLine(

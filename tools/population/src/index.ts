@@ -1,5 +1,6 @@
 export * from "./Checks.js"
 export * from "./DfoRecord.js"
+export * as Messages from "./Messages.js"
 export * from "./Person.js"
 export * as Population from "./Population.js"
 export * from "./Rules.js"

@@ -30,16 +30,6 @@ export const entry = (person: Person, name: string) => ({
   idautoPersonAppRoles2: "Active Directory"
 })
 
-export const scimEvent = (type: string, idautoId: string, attributes?: ReadonlyArray<string>) => ({
-  schemas: ["urn:ietf:params:scim:schemas:notify:2.0:Event"],
-  type,
-  time: new Date().toISOString(),
-  resourceUris: [`https://iga.example.no/scim/v2/Users/${idautoId}`],
-  ...(attributes === undefined ? {} : { attributes })
-})
-
-export const notification = (id: string) => ({ id, uri: "dfo:ansatte", gyldigEtter: "2026-12-07" })
-
 /** The institution's side of the broker: its queues (README "Events"), a publisher, depths. */
 export interface Institution {
   readonly url: string

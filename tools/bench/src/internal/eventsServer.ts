@@ -37,15 +37,6 @@ export const scoped = (
     return { server, queue }
   })
 
-/** A SCIM MODIFY event as Felles IAM publishes it (CONTRACT §8), naming `attributes`. */
-export const scimModify = (idautoId: string, attributes: ReadonlyArray<string>) => ({
-  schemas: ["urn:ietf:params:scim:schemas:notify:2.0:Event"],
-  type: "MODIFY",
-  time: new Date().toISOString(),
-  resourceUris: [`https://iga.example.no/scim/v2/Users/${idautoId}`],
-  attributes
-})
-
 /** `dfo_writeback_events_total{source="scim",result}` from the server's `/metrics`. */
 export const counted = (
   server: Server.RunningServer,

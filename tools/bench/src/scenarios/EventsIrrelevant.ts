@@ -3,6 +3,7 @@
  * as fast as the broker takes them: how fast the built server drains them (each is read,
  * acknowledged, logged and counted, with no LDAP or DFØ call) and its CPU per event.
  */
+import { Messages } from "@dfo-writeback/population"
 import { Poll } from "@dfo-writeback/testkit"
 import { Effect } from "effect"
 import { cpuMs, cpuOfMs } from "../internal/cpu.js"
@@ -27,7 +28,8 @@ export const eventsIrrelevant = (
       const started = now()
       const { server, queue } = yield* EventsServer.scoped(ldap, dfo, broker)
       // People no directory holds: were an event ever run, it could write nothing.
-      const body = (i: number) => EventsServer.scimModify(`bench-irrelevant-${i}`, ["displayName"])
+      const body = (i: number) =>
+        Messages.scimEvent("MODIFY", `bench-irrelevant-${i}`, { attributes: ["displayName"] })
       const ignored = (count: number) =>
         Poll.until(
           Effect.map(EventsServer.counted(server, "ignored"), (n) => n >= count),

@@ -6,7 +6,7 @@
  * the server keeps up with, each one's time to its PUT reaching the emulator (latency).
  * The server's CPU beside each.
  */
-import { expectedOutcomes, type Person, Population } from "@dfo-writeback/population"
+import { expectedOutcomes, Messages, type Person, Population } from "@dfo-writeback/population"
 import { Poll } from "@dfo-writeback/testkit"
 import { Effect } from "effect"
 import { cpuOfMs } from "../internal/cpu.js"
@@ -90,7 +90,8 @@ export const eventsRelevant = (
           publishAll(
             queue,
             who.length,
-            (i) => EventsServer.scimModify((who[i] as Person).idautoId, ["emails"]),
+            (i) =>
+              Messages.scimEvent("MODIFY", (who[i] as Person).idautoId, { attributes: ["emails"] }),
             rate
           ),
           (times): ReadonlyArray<Sent> =>

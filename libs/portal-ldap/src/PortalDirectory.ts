@@ -1,7 +1,6 @@
 import {
   AmbiguousKey,
   type AttributeMapping,
-  claimedEmployeeKeys,
   ConfiguredMapping,
   defaultMapping,
   employeeIdSpellings,
@@ -27,7 +26,8 @@ import {
   type Scope,
   Stream
 } from "effect"
-import type { Client, Entry, SearchResult } from "ldapts"
+import type { Entry } from "ldapts"
+import * as ClaimSearch from "./internal/claimSearch.js"
 import { connect } from "./internal/connection.js"
 import { makeDecoder } from "./internal/decode.js"
 import { pagedSearch } from "./internal/pagedSearch.js"
@@ -36,7 +36,6 @@ import {
   allPeopleFilter,
   changedSinceFilter,
   equalsAnyFilter,
-  holdingDigitsFilter,
   keyFilter
 } from "./internal/filter.js"
 import {
@@ -169,12 +168,6 @@ export const config: Config.Config<Omit<Options, "mapping">> = Config.all({
 )
 
 /**
- * Ids asked for in one duplicate-id search: an incremental run's few hundred changed
- * entries take a few searches, each filter a few kilobytes.
- */
-const idsPerSearch = 50
-
-/**
  * The directory over ldapts. Lookups and the employee id search share one bound connection,
  * opened on first use and reopened when it drops; each stream opens its own.
  */
@@ -185,11 +178,11 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const baseDn = options.baseDn ?? defaultBaseDn
     const pageSize = options.pageSize ?? declared.pageSize.default
     const attributes = [...requestedAttributes(mapping)]
-    const { decode, decodeAll } = makeDecoder(settings, mapping)
+    const decoder = makeDecoder(settings, mapping)
+    const { decode, decodeAll } = decoder
     const shared = yield* makeShared(settings)
 
     const lookupSettled = LdapMetrics.recorder("lookup")
-    const pageSettled = LdapMetrics.recorder("page")
     /** One unpaged search on the shared connection: one timer, one span, the histogram. */
     const lookup = (filter: string) =>
       shared
@@ -251,87 +244,14 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       employeeIds: employeeIdsOf(entry)
     })
 
-    // slapd keeps one paged search per connection: a second would void the first's cookie.
-    const pagedLock = yield* Effect.makeSemaphore(1)
-    /**
-     * Paged, since a short id's digits match many entries, but on the shared connection
-     * (one such search at a time): a page at a time, each with its own time limit. A
-     * connection that drops mid-way is replaced and the search starts over on it. Several
-     * ids are asked for in one search, `idsPerSearch` at a time, each entry kept for every
-     * one of them it claims.
-     */
-    const findByEmployeeIds = (ids: ReadonlyArray<string>) =>
-      Effect.suspend(() => {
-        const keys = [...new Set(ids.map((id) => employeeKey(id.trim())))]
-        const found = new Map(keys.map((key) => [key, [] as Array<PortalUser>]))
-        const chunks = Array.from({ length: Math.ceil(keys.length / idsPerSearch) }, (_, i) =>
-          keys.slice(i * idsPerSearch, (i + 1) * idsPerSearch)
-        )
-        return Effect.as(
-          Effect.forEach(chunks, (chunk) => claimsOf(chunk, found), { discard: true }),
-          found as ReadonlyMap<string, ReadonlyArray<PortalUser>>
-        )
-      }).pipe(Effect.withSpan("PortalDirectory.findByEmployeeIds"))
-
-    /** One paged search for `keys`' claimants, added to `found` by the keys they claim. */
-    const claimsOf = (keys: ReadonlyArray<string>, found: Map<string, Array<PortalUser>>) => {
-      // LDAP's matching keeps a TAB or a byte-order mark that the rule reads as a claim:
-      // every value holding the digits is asked for, then the rule decides.
-      const filter = holdingDigitsFilter(
-        mapping.sapId,
-        keys.map((key) => ({ digits: key, spellings: employeeIdSpellings(key) }))
-      )
-      const asked = new Set(keys)
-      const claimed = (entry: Entry) =>
-        employeeIdsOf(entry).flatMap((raw) =>
-          claimedEmployeeKeys(raw).filter((key) => asked.has(key))
-        )
-      const entries: Array<Entry> = []
-      let owner: Client | undefined
-      let pages: AsyncGenerator<SearchResult> | undefined
-      const page = (client: Client) => {
-        if (pages === undefined || client !== owner) {
-          owner = client
-          entries.length = 0
-          pages = client.searchPaginated(baseDn, {
-            scope: "sub",
-            filter,
-            attributes,
-            paged: { pageSize }
-          })
-        }
-        return pages.next()
-      }
-      const rest: Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> = Effect.flatMap(
-        shared.use(page, pageSettled),
-        (next) => {
-          if (next.done) return Effect.succeed(entries)
-          for (const entry of next.value.searchEntries) {
-            if (claimed(entry).length > 0) entries.push(entry)
-          }
-          return rest
-        }
-      )
-      return pagedLock
-        .withPermits(1)(rest)
-        .pipe(
-          Effect.flatMap((held) =>
-            Either.map(decodeAll(held), (users) =>
-              users.forEach((user, i) => {
-                const entry = held[i] as Entry
-                for (const key of new Set(claimed(entry))) found.get(key)?.push(user)
-              })
-            )
-          )
-        )
-    }
+    const paging = { baseDn, pageSize }
+    const findByEmployeeIds = yield* ClaimSearch.make(shared, paging, attributes, mapping, decoder)
 
     const findByEmployeeId = (id: string) =>
       Effect.map(findByEmployeeIds([id]), (found) => found.get(employeeKey(id.trim())) ?? []).pipe(
         Effect.withSpan("PortalDirectory.findByEmployeeId")
       )
 
-    const paging = { baseDn, pageSize }
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
       pagedSearch(settings, paging, allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
         Either.right(entries.map(claimOf))

@@ -5,10 +5,15 @@
  * came to as the consumer needs to know it. Single-user runs take no lease and do not pass
  * the server's full-run gate.
  */
-import { type RunError, type RunSummary, SingleUserRequest } from "@dfo-writeback/domain"
+import {
+  type RunError,
+  type RunSummary,
+  SingleUserRequest,
+  type WritebackEvent
+} from "@dfo-writeback/domain"
 import { EventConsumer, EventMetrics, type EventsConfig } from "@dfo-writeback/events"
 import { RunMetrics, Writeback } from "@dfo-writeback/writeback"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 
 /** A FAILED user as the consumer needs it: what to log, and whether DFØ was unreachable. */
 export interface Failure {
@@ -24,6 +29,21 @@ export interface Seen {
 }
 
 const unseen: Seen = { failure: undefined, summary: undefined }
+
+/** What the consumer has seen once `event` has passed. */
+const see = (seen: Seen, event: WritebackEvent): Seen => {
+  switch (event._tag) {
+    case "UserResult":
+      // The message already starts with the error code.
+      return event.outcome === "FAILED"
+        ? { ...seen, failure: { reason: event.message, transient: event.transient } }
+        : seen
+    case "RunSummary":
+      return { ...seen, summary: event }
+    case "RunStarted":
+      return seen
+  }
+}
 
 /** Aborts that every other person's run would meet as well (`RunMetrics.abortReasonOf`). */
 const outageAborts: ReadonlySet<RunMetrics.AbortReason> = new Set([
@@ -72,32 +92,26 @@ export const verdictOfError = (error: RunError): EventConsumer.Verdict => {
 export const make: Effect.Effect<EventConsumer.RunEvent, never, Writeback.Service> = Effect.map(
   Writeback.Service,
   (writeback) => (trigger) =>
-    writeback
-      .run(
-        new SingleUserRequest({
-          keyField: trigger.keyField,
-          keyValue: trigger.keyValue,
-          logOnly: false
-        }),
-        { caller: `events:${trigger.source}` }
-      )
-      .pipe(
-        Stream.runFold(unseen, (seen, event): Seen => {
-          switch (event._tag) {
-            case "UserResult":
-              // The message already starts with the error code.
-              return event.outcome === "FAILED"
-                ? { ...seen, failure: { reason: event.message, transient: event.transient } }
-                : seen
-            case "RunSummary":
-              return { ...seen, summary: event }
-            case "RunStarted":
-              return seen
-          }
-        }),
-        Effect.map(verdictOf),
-        Effect.catchAll((error) => Effect.succeed(verdictOfError(error)))
-      )
+    Effect.suspend(() => {
+      let seen = unseen
+      return writeback
+        .runSingle(
+          new SingleUserRequest({
+            keyField: trigger.keyField,
+            keyValue: trigger.keyValue,
+            logOnly: false
+          }),
+          (event) =>
+            Effect.sync(() => {
+              seen = see(seen, event)
+            }),
+          { caller: `events:${trigger.source}` }
+        )
+        .pipe(Effect.map(() => seen))
+    }).pipe(
+      Effect.map(verdictOf),
+      Effect.catchAll((error) => Effect.succeed(verdictOfError(error)))
+    )
 )
 
 /**

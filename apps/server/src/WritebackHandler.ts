@@ -147,27 +147,40 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
         Callers.permits(caller.scope, request),
         (reason) => new PermissionDenied({ caller: caller.name, reason })
       )
-      yield* sendEvents(
-        call,
-        (stop) =>
-          writeback.run(request, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
-        request._tag === "AllUsers" ? { mayWrite: !request.logOnly } : undefined
-      )
+      const options = (stop: Effect.Effect<string> | undefined) => ({
+        caller: caller.name,
+        ...(stop === undefined ? {} : { stop })
+      })
+      yield* request._tag === "SingleUser"
+        ? sendEvents(
+            call,
+            (stop, emit) => writeback.runSingle(request, emit, options(stop)),
+            undefined
+          )
+        : sendEvents(
+            call,
+            (stop, emit) => Stream.runForEach(writeback.run(request, options(stop)), emit),
+            { mayWrite: !request.logOnly }
+          )
     })
 
     /**
-     * Streams a run's events to the call; a full run (`exclusive`) holds the server's one
-     * full-run slot and, when it may write, the lease, whose loss stops it.
+     * Sends a run's events to the call as `events` hands them over; a full run
+     * (`exclusive`) holds the server's one full-run slot and, when it may write, the lease,
+     * whose loss stops it.
      */
     const sendEvents = (
       call: AnyCall,
-      events: (stop: Effect.Effect<string> | undefined) => Stream.Stream<WritebackEvent, CallError>,
+      events: (
+        stop: Effect.Effect<string> | undefined,
+        emit: (event: WritebackEvent) => Effect.Effect<void, StreamStalled>
+      ) => Effect.Effect<void, CallError>,
       exclusive: { readonly mayWrite: boolean } | undefined
     ): Effect.Effect<void, CallError> =>
       Effect.gen(function* () {
         let summary: RunSummary | undefined
         const run = (stop: Effect.Effect<string> | undefined) =>
-          Stream.runForEach(events(stop), (event) => {
+          events(stop, (event) => {
             switch (event._tag) {
               case "RunStarted": {
                 const metadata = new grpc.Metadata()
@@ -209,8 +222,11 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
       })
       yield* sendEvents(
         call,
-        (stop) =>
-          writeback.apply(plan, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
+        (stop, emit) =>
+          Stream.runForEach(
+            writeback.apply(plan, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
+            emit
+          ),
         { mayWrite: true }
       )
     })

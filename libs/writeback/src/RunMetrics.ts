@@ -7,7 +7,7 @@ import {
   type WritebackEvent,
   type WritebackRequest
 } from "@dfo-writeback/domain"
-import { Cause, Effect, Exit, Metric, MetricBoundaries, Option, Stream } from "effect"
+import { Cause, Effect, Exit, FiberId, Metric, MetricBoundaries, Option, Stream } from "effect"
 
 /**
  * Runs and users as `/metrics` and the CLI's textfile show them (issue #12), measured from
@@ -220,6 +220,68 @@ const recordFullRun = (
     }
   })
 
+/** What a run has shown so far, and how it counts its metrics (`track`, `trackEffect`). */
+interface Tracker {
+  /** Counts a run's events as they pass: one update per outcome and reason in `events`. */
+  readonly see: (events: Iterable<WritebackEvent>) => void
+  /** The run's own series, once it has ended, however it ended. */
+  readonly finished: (exit: Exit.Exit<unknown, RunError>) => Effect.Effect<void>
+}
+
+const tracker = (request: WritebackRequest, kind: RunKind): Tracker => {
+  const startedAt = performance.now()
+  let summary: RunSummary | undefined
+  let readOnly = false
+  let userFailed = false
+  const byOutcome = new Map<Outcome, number>()
+  return {
+    see: (events) => {
+      const counted = new Map<Metric.Metric.Counter<number>, number>()
+      for (const event of events) {
+        switch (event._tag) {
+          case "RunStarted":
+            readOnly = event.readOnly
+            break
+          case "UserResult": {
+            if (event.outcome === "FAILED") userFailed = true
+            byOutcome.set(event.outcome, (byOutcome.get(event.outcome) ?? 0) + 1)
+            const counter = userCounter(event.outcome, event.skipReason ?? event.errorCode)
+            counted.set(counter, (counted.get(counter) ?? 0) + 1)
+            break
+          }
+          case "RunSummary":
+            summary = event
+            break
+        }
+      }
+      for (const [counter, n] of counted) counter.unsafeUpdate(n, [])
+    },
+    finished: (exit) =>
+      Effect.suspend(() => {
+        const { result, code } = resultOf(exit, summary, userFailed)
+        const abortReason =
+          result === "aborted" ? abortReasonOf(summary?.abortReason ?? "") : undefined
+        const fullRun = kind === "all" && !request.logOnly
+        const success = fullRun && !readOnly && (result === "done" || result === "user_failed")
+        return Effect.all(
+          [
+            Metric.increment(runCounter(kind, result, code)),
+            abortReason === undefined
+              ? Effect.void
+              : Metric.increment(abortCounter(kind, abortReason)),
+            Metric.update(
+              Metric.tagged(runDuration, "kind", kind),
+              (performance.now() - startedAt) / 1000
+            ),
+            fullRun ? recordFullRun(result, abortReason, byOutcome) : Effect.void,
+            success ? Metric.set(lastSuccessfulFullRun, Date.now() / 1000) : Effect.void
+          ],
+          { discard: true }
+        )
+      })
+  }
+}
+
 /**
  * Counts a run's users as their results pass and the run itself when its stream ends,
  * however it ends. Only a full run (`kind` `all`) that may write moves the full-run
@@ -233,59 +295,47 @@ export const track =
     events: Stream.Stream<WritebackEvent, RunError, R>
   ): Stream.Stream<WritebackEvent, RunError, R> =>
     Stream.suspend(() => {
-      const startedAt = performance.now()
-      let summary: RunSummary | undefined
-      let readOnly = false
-      let userFailed = false
-      const byOutcome = new Map<Outcome, number>()
-      const finished = (exit: Exit.Exit<unknown, RunError>) =>
-        Effect.suspend(() => {
-          const { result, code } = resultOf(exit, summary, userFailed)
-          const abortReason =
-            result === "aborted" ? abortReasonOf(summary?.abortReason ?? "") : undefined
-          const fullRun = kind === "all" && !request.logOnly
-          const success = fullRun && !readOnly && (result === "done" || result === "user_failed")
-          return Effect.all(
-            [
-              Metric.increment(runCounter(kind, result, code)),
-              abortReason === undefined
-                ? Effect.void
-                : Metric.increment(abortCounter(kind, abortReason)),
-              Metric.update(
-                Metric.tagged(runDuration, "kind", kind),
-                (performance.now() - startedAt) / 1000
-              ),
-              fullRun ? recordFullRun(result, abortReason, byOutcome) : Effect.void,
-              success ? Metric.set(lastSuccessfulFullRun, Date.now() / 1000) : Effect.void
-            ],
-            { discard: true }
-          )
-        })
+      const counting = tracker(request, kind)
       return events.pipe(
         // Counted as the chunks pass, so a scrape during a long run sees its progress; one
         // update per outcome and reason in a chunk (a page of the directory), not per user.
         Stream.mapChunks((chunk) => {
-          const counted = new Map<Metric.Metric.Counter<number>, number>()
-          for (const event of chunk) {
-            switch (event._tag) {
-              case "RunStarted":
-                readOnly = event.readOnly
-                break
-              case "UserResult": {
-                if (event.outcome === "FAILED") userFailed = true
-                byOutcome.set(event.outcome, (byOutcome.get(event.outcome) ?? 0) + 1)
-                const counter = userCounter(event.outcome, event.skipReason ?? event.errorCode)
-                counted.set(counter, (counted.get(counter) ?? 0) + 1)
-                break
-              }
-              case "RunSummary":
-                summary = event
-                break
-            }
-          }
-          for (const [counter, n] of counted) counter.unsafeUpdate(n, [])
+          counting.see(chunk)
           return chunk
         }),
-        Stream.ensuringWith(finished)
+        Stream.ensuringWith(counting.finished)
       )
     })
+
+/**
+ * `track` for a run that hands its events to `emit` one by one
+ * (`Writeback.Service.runSingle`): `run` is given `emit` with the counting around it. A
+ * failure of `emit` itself (the caller's) counts as in a stream, where the consumer's
+ * failure interrupts the run: `cancelled`.
+ */
+export const trackEach = <A, E, R>(
+  request: WritebackRequest,
+  emit: (event: WritebackEvent) => Effect.Effect<void, E, R>,
+  run: (
+    emit: (event: WritebackEvent) => Effect.Effect<void, E, R>
+  ) => Effect.Effect<A, RunError | E, R>
+): Effect.Effect<A, RunError | E, R> =>
+  Effect.suspend(() => {
+    const counting = tracker(request, kindOf(request))
+    let consumerFailed = false
+    const counted = (event: WritebackEvent) => {
+      counting.see([event])
+      return Effect.tapError(emit(event), () =>
+        Effect.sync(() => {
+          consumerFailed = true
+        })
+      )
+    }
+    return Effect.onExit(run(counted), (exit) =>
+      counting.finished(
+        Exit.isFailure(exit) && consumerFailed
+          ? Exit.interrupt(FiberId.none)
+          : (exit as Exit.Exit<A, RunError>)
+      )
+    )
+  })

@@ -1,5 +1,5 @@
 import { DfoEmulator, type Emulator, type ScriptedResponse } from "@dfo-writeback/dfo-emulator"
-import { SingleUserRequest } from "@dfo-writeback/domain"
+import { SingleUserRequest, type WritebackEvent } from "@dfo-writeback/domain"
 import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import { assert, describe, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Schedule, Stream } from "effect"
@@ -13,12 +13,26 @@ const services = Layer.mergeAll(
 
 const fresh = new SingleUserRequest({ keyField: "username", keyValue: "fresh", logOnly: false })
 
-const runOne = (overrides: Parameters<typeof F.program>[0], options: Writeback.RunOptions = {}) =>
+/** `run`'s stream, or `runSingle` handing each event over (the server's and the consumer's way). */
+type Via = "stream" | "emit"
+
+const runOne = (
+  overrides: Parameters<typeof F.program>[0],
+  options: Writeback.RunOptions = {},
+  via: Via = "stream"
+) =>
   Effect.gen(function* () {
     const program = yield* F.program(overrides)
-    return yield* Effect.flatMap(Writeback.Service, (writeback) =>
-      Stream.runCollect(writeback.run(fresh, options))
-    ).pipe(Effect.map(Chunk.toReadonlyArray), Effect.provide(program))
+    return yield* Effect.flatMap(Writeback.Service, (writeback) => {
+      if (via === "stream") {
+        return Effect.map(Stream.runCollect(writeback.run(fresh, options)), Chunk.toReadonlyArray)
+      }
+      const events: Array<WritebackEvent> = []
+      return Effect.as(
+        writeback.runSingle(fresh, (event) => Effect.sync(() => void events.push(event)), options),
+        events
+      )
+    }).pipe(Effect.provide(program))
   })
 
 const requests = (emulator: Emulator) =>
@@ -28,25 +42,27 @@ describe("Writeback: a single-user run without the full run's stages (issue #21)
   layer(services, { timeout: "60 seconds", excludeTestServices: true })(
     "over slapd and DFØ",
     (it) => {
-      it.effect("its events and summary follow the full run's rules for its one user", () =>
-        Effect.gen(function* () {
-          const emulator = yield* DfoEmulator
-          emulator.reset()
-          emulator.script({ method: "PUT", path: "/00200010", status: 422, faultText: "nei" })
-          const events = yield* runOne({ abortAfterConsecutiveFailures: 1 })
-          assert.deepStrictEqual(
-            events.map((e) => e._tag),
-            ["RunStarted", "UserResult", "RunSummary"]
-          )
-          const summary = F.summaryOf(events)
-          assert.strictEqual(summary.updateFailed, 1)
-          assert.isFalse(F.users(events)[0]?.transient, "a 422 is this person's failure")
-          assert.strictEqual(summary.total, 1)
-          // A streak of one failure trips SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=1.
-          assert.isTrue(summary.aborted)
-          assert.match(summary.abortReason, /1 consecutive DFØ failures/)
-          assert.strictEqual(summary.dfoRequests, 2)
-        })
+      it.effect.each<Via>(["stream", "emit"])(
+        "its events and summary follow the full run's rules for its one user (%s)",
+        (via) =>
+          Effect.gen(function* () {
+            const emulator = yield* DfoEmulator
+            emulator.reset()
+            emulator.script({ method: "PUT", path: "/00200010", status: 422, faultText: "nei" })
+            const events = yield* runOne({ abortAfterConsecutiveFailures: 1 }, {}, via)
+            assert.deepStrictEqual(
+              events.map((e) => e._tag),
+              ["RunStarted", "UserResult", "RunSummary"]
+            )
+            const summary = F.summaryOf(events)
+            assert.strictEqual(summary.updateFailed, 1)
+            assert.isFalse(F.users(events)[0]?.transient, "a 422 is this person's failure")
+            assert.strictEqual(summary.total, 1)
+            // A streak of one failure trips SAP_ABORT_AFTER_CONSECUTIVE_FAILURES=1.
+            assert.isTrue(summary.aborted)
+            assert.match(summary.abortReason, /1 consecutive DFØ failures/)
+            assert.strictEqual(summary.dfoRequests, 2)
+          })
       )
 
       it.effect(

@@ -12,7 +12,7 @@ import {
 import { SingleUserRequest } from "@dfo-writeback/domain"
 import { Writeback } from "@dfo-writeback/writeback"
 import * as grpc from "@grpc/grpc-js"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import { summarize } from "../internal/percentile.js"
 import { environment, programLayer, silentJsonLogs } from "../internal/program.js"
 import type { DfoBackend, LdapBackend, Measured } from "../internal/protocol.js"
@@ -140,15 +140,21 @@ export const grpcSingleUser = (
       const logs = silentJsonLogs()
       const inProcess = yield* Effect.gen(function* () {
         const writeback = yield* Writeback.Service
+        // As the server and the event consumer run one user: each event handed over, no stream.
         const one = (i: number) =>
-          Stream.runDrain(
-            writeback.run(
-              new SingleUserRequest({ keyField: "username", keyValue: username(i), logOnly: false })
+          writeback
+            .runSingle(
+              new SingleUserRequest({
+                keyField: "username",
+                keyValue: username(i),
+                logOnly: false
+              }),
+              () => Effect.void
             )
-          ).pipe(
-            Effect.as(true),
-            Effect.catchAll(() => Effect.succeed(false))
-          )
+            .pipe(
+              Effect.as(true),
+              Effect.catchAll(() => Effect.succeed(false))
+            )
         yield* sequentially(warmUp, one)
         return yield* sequentially(params.sequential, one)
       }).pipe(Effect.provide(Layer.fresh(programLayer(env))), Effect.provide(logs.layer))

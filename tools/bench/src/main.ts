@@ -196,7 +196,7 @@ const program = Effect.gen(function* () {
         }
         if (bed !== undefined && spec.modified !== undefined) {
           yield* touch(
-            bed,
+            LdapTestbed.manager(bed),
             spread(
               bed.employees.map((e) => e.dn),
               spec.modified

@@ -8,13 +8,12 @@
 import { randomBytes } from "node:crypto"
 import type { BrokerTestbed } from "@dfo-writeback/broker-testbed"
 import type { Emulator } from "@dfo-writeback/dfo-emulator"
-import type { LdapTestbed } from "@dfo-writeback/ldap-testbed"
+import { LdapTestbed } from "@dfo-writeback/ldap-testbed"
 import type { Person } from "@dfo-writeback/population"
 import { canonicalId, Messages } from "@dfo-writeback/population"
 import type { ChildProcess, Poll } from "@dfo-writeback/testkit"
 import type { CommandExecutor } from "@effect/platform"
 import { Effect, Schema } from "effect"
-import * as DirectoryChange from "./DirectoryChange.js"
 import * as Institution from "./Institution.js"
 import { expected, population } from "./Scenario.js"
 import * as WritebackServer from "./WritebackServer.js"
@@ -30,7 +29,7 @@ export class EventStepError extends Schema.TaggedError<EventStepError>()("EventS
 export type Failure =
   | BrokerTestbed.BrokerTestbedError
   | Institution.InstitutionError
-  | DirectoryChange.DirectoryChangeError
+  | LdapTestbed.LdapTestbedError
   | ChildProcess.ChildProcessError
   | Poll.PollTimeout
   | EventStepError
@@ -80,7 +79,11 @@ const followScimEvent = (scene: Scene, person: Subject) =>
     const sapId = canonicalId(person.payrollId)
     const newMail = person.workEmail.replace("@", ".ny@")
     emulator.resetLog()
-    yield* DirectoryChange.replace(scene.testbed, person.dn, "idautoPersonSystem2ID", newMail)
+    // As RapidIdentity makes a change: on the live directory, as its manager (the service
+    // account only reads).
+    yield* LdapTestbed.replaceAttributes(LdapTestbed.manager(scene.testbed), [
+      { dn: person.dn, attribute: "idautoPersonSystem2ID", values: [newMail] }
+    ])
     print(`LDAP: ${person.cn}'s work e-mail (idautoPersonSystem2ID)`)
     print(`      ${person.workEmail} → ${newMail}`)
 

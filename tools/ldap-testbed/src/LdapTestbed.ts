@@ -22,7 +22,7 @@ import {
   generateCertificates as certificates,
   type CertificateFiles
 } from "./internal/certificates.js"
-import { write } from "./internal/directory.js"
+import { type Manager, write } from "./internal/directory.js"
 import { LdapTestbedError } from "./internal/error.js"
 import { ensureSlapd } from "./internal/install.js"
 import { runOrFail } from "./internal/run.js"
@@ -31,6 +31,7 @@ import * as Slapd from "./internal/slapd.js"
 import { slapdConfig } from "./internal/slapdConfig.js"
 
 export type { CertificateFiles } from "./internal/certificates.js"
+export { type AttributeChange, type Manager, replaceAttributes } from "./internal/directory.js"
 export { LdapTestbedError } from "./internal/error.js"
 
 /** The RapidIdentity `idautoPerson` schema the testbed loads. */
@@ -273,6 +274,13 @@ export const generateCertificates = (dir: string): Promise<CertificateFiles> =>
  * run on (under `it.scoped`'s TestClock, the wait for slapd to answer would never end).
  */
 const realTime = Clock.make()
+
+/** The testbed's directory as its manager sees it, for `replaceAttributes`. */
+export const manager = (testbed: Testbed): Manager => ({
+  url: testbed.url,
+  dn: testbed.adminDn,
+  password: testbed.adminPassword
+})
 
 /** `start` for Effect code: the testbed lives as long as the scope. */
 export const scoped = (

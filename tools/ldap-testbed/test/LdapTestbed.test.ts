@@ -162,6 +162,41 @@ layer(LdapTestbed.layer({ users: 300, seed: 42, tls: true, entries: explicitEntr
     })
   )
 
+  it.effect("replaces attributes as the manager, naming no value when refused", () =>
+    Effect.gen(function* () {
+      const t = yield* LdapTestbed.LdapTestbed
+      const [first, second] = t.employees
+      assert.isDefined(first)
+      assert.isDefined(second)
+      yield* LdapTestbed.replaceAttributes(
+        LdapTestbed.manager(t),
+        [
+          { dn: first.dn, attribute: "idautoPersonSystem2ID", values: ["first@bench.uni.no"] },
+          { dn: second.dn, attribute: "description", values: ["one", "two"] }
+        ],
+        { inFlight: 2 }
+      )
+      const read = (dn: string) =>
+        withClient(t.url, service(t), (c) => c.search(dn, { scope: "base" })).pipe(
+          Effect.map(({ searchEntries }) => searchEntries[0])
+        )
+      assert.deepStrictEqual(values(yield* read(first.dn), "idautoPersonSystem2ID"), [
+        "first@bench.uni.no"
+      ])
+      assert.deepStrictEqual(values(yield* read(second.dn), "description").sort(), ["one", "two"])
+
+      const missing = "idautoID=nobody,ou=Accounts,dc=meta"
+      const refused = yield* Effect.flip(
+        LdapTestbed.replaceAttributes(LdapTestbed.manager(t), [
+          { dn: missing, attribute: "idautoPersonSystem2ID", values: ["secret@bench.uni.no"] }
+        ])
+      )
+      assert.strictEqual(refused._tag, "LdapTestbedError")
+      assert.include(refused.message, missing)
+      assert.notInclude(refused.message, "secret@bench.uni.no")
+    })
+  )
+
   it.effect("speaks StartTLS and LDAPS with the generated CA", () =>
     Effect.gen(function* () {
       const t = yield* LdapTestbed.LdapTestbed

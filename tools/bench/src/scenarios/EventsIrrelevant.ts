@@ -23,22 +23,13 @@ export const eventsIrrelevant = (
   broker: BrokerBackend,
   events: number
 ): Effect.Effect<Measured, Server.ServerStartError> =>
-  Effect.scoped(
+  EventsServer.measure(ldap, dfo, broker, ({ queue, server, started }) =>
     Effect.gen(function* () {
-      const started = now()
-      const { server, queue } = yield* EventsServer.scoped(ldap, dfo, broker)
       // People no directory holds: were an event ever run, it could write nothing.
       const body = (i: number) =>
         Messages.scimEvent("MODIFY", `bench-irrelevant-${i}`, { attributes: ["displayName"] })
       const ignored = (count: number) =>
-        Poll.until(
-          Effect.map(EventsServer.counted(server, "ignored"), (n) => n >= count),
-          {
-            what: `${count} ignored events`,
-            timeout: "120 seconds",
-            interval: "20 millis"
-          }
-        ).pipe(Effect.orDie)
+        EventsServer.awaitCounted(server, "ignored", count, "120 seconds")
 
       yield* publishAll(queue, warmUp, body)
       yield* ignored(warmUp)

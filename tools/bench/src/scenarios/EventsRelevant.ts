@@ -63,9 +63,8 @@ export const eventsRelevant = (
   broker: BrokerBackend,
   params: RelevantParams
 ): Effect.Effect<Measured, Server.ServerStartError> =>
-  Effect.scoped(
+  EventsServer.measure(ldap, dfo, broker, ({ queue, server, started }) =>
     Effect.gen(function* () {
-      const started = now()
       const all = changeable(params.users, params.seed)
       if (all.length < warmUp + params.people) {
         return yield* Effect.dieMessage(
@@ -83,7 +82,6 @@ export const eventsRelevant = (
         () =>
           setWorkEmails(ldap, emails(phaseRestored ? warm : [...warm, ...people], originalEmail))
       )
-      const { server, queue } = yield* EventsServer.scoped(ldap, dfo, broker)
 
       const send = (who: ReadonlyArray<Person>, mailOf: (p: Person) => string, rate?: number) =>
         Effect.map(
@@ -107,12 +105,9 @@ export const eventsRelevant = (
           Poll.until(
             Effect.map(EmulatorAdmin.putCount(dfo), (n) => n >= puts),
             { what: `${puts} PUTs in the emulator`, timeout: "120 seconds", interval: "20 millis" }
-          ),
-          Poll.until(
-            Effect.map(EventsServer.counted(server, "run"), (n) => n >= runs),
-            { what: `${runs} event runs`, timeout: "30 seconds", interval: "20 millis" }
-          )
-        ).pipe(Effect.orDie)
+          ).pipe(Effect.orDie),
+          EventsServer.awaitCounted(server, "run", runs, "30 seconds")
+        )
       const serverCpu = () => cpuOfMs(server.pid) ?? 0
 
       yield* send(warm, benchEmail)

@@ -1,8 +1,10 @@
-// The testbed's own LDAP client steps: a bind to see that slapd answers, and adds and
-// replaces on the live directory as its rootdn.
+// The testbed's own LDAP client steps: a bind to see that slapd answers, and adds,
+// replaces and attribute changes on the live directory as its rootdn.
+import { Effect } from "effect"
 import type { TestbedEntry } from "../Employees.js"
-import { Client } from "ldapts"
+import { Attribute, Change, Client } from "ldapts"
 import { complete } from "./entries.js"
+import { LdapTestbedError } from "./error.js"
 
 export interface Account {
   readonly dn: string
@@ -42,3 +44,59 @@ export const write = async (
     await client.unbind().catch(() => undefined)
   }
 }
+
+/** A directory and its manager (rootdn), who may change any entry. */
+export interface Manager extends Account {
+  readonly url: string
+}
+
+/** One attribute of one entry, to be replaced by `values`. */
+export interface AttributeChange {
+  readonly dn: string
+  readonly attribute: string
+  readonly values: ReadonlyArray<string>
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * Replaces each attribute as the manager, `inFlight` modifies at a time on one bound
+ * connection (slapd takes them in parallel). The first refusal stops the rest; an error
+ * names the entry and attribute, never the values (they may be e-mail addresses).
+ */
+export const replaceAttributes = (
+  manager: Manager,
+  changes: ReadonlyArray<AttributeChange>,
+  options: { readonly inFlight?: number } = {}
+): Effect.Effect<void, LdapTestbedError> =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => new Client({ url: manager.url, connectTimeout: 2000, timeout: 10_000 })),
+    (client) =>
+      Effect.zipRight(
+        Effect.tryPromise({
+          try: () => client.bind(manager.dn, manager.password),
+          catch: (error) =>
+            new LdapTestbedError({ message: `binding as ${manager.dn}: ${reason(error)}` })
+        }),
+        Effect.forEach(
+          changes,
+          ({ dn, attribute, values }) =>
+            Effect.tryPromise({
+              try: () =>
+                client.modify(
+                  dn,
+                  new Change({
+                    operation: "replace",
+                    modification: new Attribute({ type: attribute, values: [...values] })
+                  })
+                ),
+              catch: (error) =>
+                new LdapTestbedError({
+                  message: `replacing ${attribute} of ${dn}: ${reason(error)}`
+                })
+            }),
+          { concurrency: options.inFlight ?? 1, discard: true }
+        )
+      ),
+    (client) => Effect.promise(() => client.unbind().catch(() => undefined))
+  )

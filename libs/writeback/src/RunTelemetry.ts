@@ -49,7 +49,13 @@ const observeSingle = <E, R>(
         ? Effect.zipRight(Effect.annotateCurrentSpan("run_id", event.runId), counted(event))
         : counted(event)
     )
-  ).pipe(Effect.withSpan("Writeback.run", { attributes: attributesOf(request) }))
+  ).pipe(
+    Effect.withSpan("Writeback.run", {
+      // The call site is always this line: a stack trace would only cost (issue #21).
+      captureStackTrace: false,
+      attributes: attributesOf(request)
+    })
+  )
 
 /**
  * The writeback program with every run observed (`observe`), and every run and user series

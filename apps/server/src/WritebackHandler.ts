@@ -139,7 +139,10 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
     const writeback = yield* Writeback.Service
     const gate = yield* RunGate.make(limits.lease)
 
-    const stream = Effect.fn("WritebackService.Writeback")(function* (call: Call) {
+    // One call site, a span per call: a stack trace would only cost (issue #21).
+    const stream = Effect.fn("WritebackService.Writeback", { captureStackTrace: false })(function* (
+      call: Call
+    ) {
       const request = yield* validateRequest(fromProtoRequest(call.request))
       const caller = callerOf(call.metadata)
       // Before anything is read: a request outside the token's scope costs LDAP and DFØ nothing.

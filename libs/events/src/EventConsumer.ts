@@ -99,7 +99,13 @@ export const make = (
           case "Run":
             return yield* settle(source, queue, message, reading.triggers)
         }
-      }).pipe(Effect.withSpan("EventConsumer.message", { attributes: { source, queue } }))
+      }).pipe(
+        Effect.withSpan("EventConsumer.message", {
+          // One call site, thousands of messages a second: a stack trace would only cost.
+          captureStackTrace: false,
+          attributes: { source, queue }
+        })
+      )
 
     const consumers = yield* Effect.sync(() =>
       queues.map(({ source, queue }) => {

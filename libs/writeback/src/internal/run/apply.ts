@@ -17,6 +17,7 @@ import { drift } from "../drift.js"
 import * as Results from "../results.js"
 import type * as Plan from "../../Plan.js"
 import type { RunContext, UserContext } from "./context.js"
+import * as InFlight from "./inFlight.js"
 import * as Next from "./nextWrite.js"
 import { othersClaiming, type Planned } from "./planned.js"
 
@@ -295,16 +296,13 @@ export const each = <A, E>(
   items: Iterable<A>,
   f: (item: A) => Effect.Effect<UserResult, E>
 ): Stream.Stream<UserResult, E> =>
-  Stream.fromIterable(items).pipe(
-    Stream.mapEffect(
-      (item) =>
-        Effect.flatMap(run.ledger.running, (running) =>
-          running
-            ? Effect.asSome(Effect.flatMap(f(item), (result) => run.settle([result])))
-            : Effect.succeedNone
-        ),
-      { concurrency: run.settings.concurrency, unordered: true }
-    ),
+  InFlight.unordered(items, run.settings.concurrency, (item) =>
+    Effect.flatMap(run.ledger.running, (running) =>
+      running
+        ? Effect.asSome(Effect.flatMap(f(item), (result) => run.settle([result])))
+        : Effect.succeedNone
+    )
+  ).pipe(
     Stream.filterMap((results) => results),
     Stream.flattenChunks
   )

@@ -13,6 +13,7 @@ import {
 import { Chunk, Effect, Either, Fiber, Option, type Scope, Stream } from "effect"
 import * as Results from "../results.js"
 import * as Claims from "./claims.js"
+import * as InFlight from "./inFlight.js"
 import * as Incremental from "./incremental.js"
 import type { RunContext, UserContext } from "./context.js"
 import type { Planned } from "./planned.js"
@@ -145,29 +146,23 @@ const readEach = (
   claims: Claims.Claims,
   reads: ReadonlyArray<Candidate>
 ): Stream.Stream<Step> =>
-  Stream.fromIterable(reads).pipe(
-    Stream.mapEffect(
-      (candidate) =>
-        Effect.flatMap(run.ledger.running, (running) =>
-          running
-            ? Effect.flatMap(read(run, candidate), (outcome) =>
-                Either.isRight(outcome)
-                  ? Effect.succeed(
-                      claims.plan(outcome.right)
-                        ? Option.some<Step>({ _tag: "Planned", planned: outcome.right })
-                        : Option.none()
-                    )
-                  : Effect.map(
-                      claims.settle([], [{ candidate, result: outcome.left }], []),
-                      (chunk) => Option.some<Step>({ _tag: "Results", results: chunk })
-                    )
-              )
-            : Effect.succeedNone
-        ),
-      { concurrency: run.settings.concurrency, unordered: true }
-    ),
-    Stream.filterMap((step) => step)
-  )
+  InFlight.unordered(reads, run.settings.concurrency, (candidate) =>
+    Effect.flatMap(run.ledger.running, (running) =>
+      running
+        ? Effect.flatMap(read(run, candidate), (outcome) =>
+            Either.isRight(outcome)
+              ? Effect.succeed(
+                  claims.plan(outcome.right)
+                    ? Option.some<Step>({ _tag: "Planned", planned: outcome.right })
+                    : Option.none()
+                )
+              : Effect.map(claims.settle([], [{ candidate, result: outcome.left }], []), (chunk) =>
+                  Option.some<Step>({ _tag: "Results", results: chunk })
+                )
+          )
+        : Effect.succeedNone
+    )
+  ).pipe(Stream.filterMap((step) => step))
 
 /** Elements while the run has not stopped; stops reading upstream once it has. */
 const whileRunning =

@@ -3,7 +3,7 @@
  * never overlap in this process (CONTRACT §8). Every caller waits for the run that covers
  * its event: a message is acknowledged only once that run has an outcome.
  */
-import { Deferred, type Duration, Effect, FiberSet, type Scope, SynchronizedRef } from "effect"
+import { Deferred, Duration, Effect, FiberSet, type Scope, SynchronizedRef } from "effect"
 
 interface Pending<V> {
   /** Callers waiting for the next run of this person. */
@@ -39,10 +39,15 @@ export const make = <K, V>(
         return [waiting, next] as const
       })
 
+    // EVENTS_DEBOUNCE_MS=0 waits for nothing but the submissions of the same tick: a timer
+    // of 0 ms is one of at least 1 ms in Node, on every event's way to its run.
+    const window = Duration.decode(debounce)
+    const settle = Duration.isZero(window) ? Effect.yieldNow() : Effect.sleep(window)
+
     const loop = (id: string, key: K): Effect.Effect<void> =>
       Effect.gen(function* () {
         for (;;) {
-          yield* Effect.sleep(debounce)
+          yield* settle
           const batch = yield* takeBatch(id)
           if (batch.length === 0) return
           const verdict = yield* run(key)

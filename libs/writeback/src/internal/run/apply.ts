@@ -169,26 +169,29 @@ export const write = (
       )
     )
 
-  return Effect.flatMap(Schedule.driver(run.dfo.retrySchedule), (driver) => {
-    // A transient failure goes round again (re-read, decide) while the schedule and the
-    // run allow; any other failure, or the last, is the user's result.
-    const retried = (attempted: Attempted): Effect.Effect<UserResult> =>
-      Effect.flatMap(
-        attempted.error.transient && attempted.reread === undefined
-          ? run.stop.running
-          : Effect.succeed(false),
-        (again) =>
-          again
-            ? driver.next(attempted.error).pipe(
-                Effect.matchEffect({
-                  onFailure: () => failed(attempted),
-                  onSuccess: () => Effect.catchAll(reread(attempted.state), retried)
-                })
-              )
-            : failed(attempted)
-      )
-    return Effect.catchAll(step(Next.start(wanted, reviewed), planned.employee), retried)
-  })
+  // The schedule starts only once a write has failed: most writes succeed at once.
+  const retried = (first: Attempted): Effect.Effect<UserResult> =>
+    Effect.flatMap(Schedule.driver(run.dfo.retrySchedule), (driver) => {
+      // A transient failure goes round again (re-read, decide) while the schedule and the
+      // run allow; any other failure, or the last, is the user's result.
+      const next = (attempted: Attempted): Effect.Effect<UserResult> =>
+        Effect.flatMap(
+          attempted.error.transient && attempted.reread === undefined
+            ? run.stop.running
+            : Effect.succeed(false),
+          (again) =>
+            again
+              ? driver.next(attempted.error).pipe(
+                  Effect.matchEffect({
+                    onFailure: () => failed(attempted),
+                    onSuccess: () => Effect.catchAll(reread(attempted.state), next)
+                  })
+                )
+              : failed(attempted)
+        )
+      return next(first)
+    })
+  return Effect.catchAll(step(Next.start(wanted, reviewed), planned.employee), retried)
 }
 
 /**

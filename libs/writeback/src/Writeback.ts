@@ -11,13 +11,15 @@ import {
   type WritebackRequest
 } from "@dfo-writeback/domain"
 import { PortalDirectory } from "@dfo-writeback/portal-ldap"
-import { Chunk, Clock, Context, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, Exit, Layer, Stream } from "effect"
 import * as Apply from "./internal/run/apply.js"
 import * as RunContext from "./internal/run/context.js"
 import * as Decide from "./internal/run/decide.js"
 import * as Guard from "./internal/run/guard.js"
 import * as Ledger from "./internal/run/ledger.js"
 import * as Single from "./internal/run/single.js"
+import { dryRunOf, logCancelled, logRunError, logStarted } from "./internal/run/runLog.js"
+import { stopReason } from "./internal/run/stopSignal.js"
 import * as Summary from "./internal/run/summary.js"
 import type * as Plan from "./Plan.js"
 import { WritebackConfig } from "./WritebackConfig.js"
@@ -158,111 +160,11 @@ const reviewedPlan = (
     Stream.concat(Apply.each(run, plan.users, (planned) => Apply.applyReviewed(run, planned)))
   )
 
-/** How a run-level error is logged: a key nobody has, or a bad request, is the caller's answer. */
-const logRunError = (error: RunError) =>
-  (error._tag === "UserNotFound"
-    ? Effect.logInfo(error.message)
-    : error._tag === "AmbiguousKey" || error._tag === "InvalidRequest"
-      ? Effect.logWarning(error.message)
-      : Effect.logError(error.message)
-  ).pipe(Effect.annotateLogs("code", error.code))
-
-/** Why a run writes nothing (`log-only request`, `SAP_READ_ONLY`), or `undefined`. */
-const dryRunOf = (logOnly: boolean, readOnly: boolean) =>
-  logOnly ? "log-only request" : readOnly ? "SAP_READ_ONLY" : undefined
-
-/** The run's first log line, with what kind of run it is. */
-const logStarted = (
-  run: RunContext.UserContext,
-  flags: {
-    readonly processAll: boolean
-    readonly logOnly: boolean
-    readonly changedSinceSeconds?: number
-  }
-) =>
-  run.annotate(
-    Effect.logInfo("run started").pipe(
-      Effect.annotateLogs({
-        process_all: flags.processAll,
-        log_only: flags.logOnly,
-        ...(flags.changedSinceSeconds ? { changed_since_seconds: flags.changedSinceSeconds } : {}),
-        read_only: run.settings.readOnly,
-        ...(run.plan === undefined ? {} : { plan_digest: run.plan.digest })
-      })
-    )
-  )
-
-const logCancelled = (runId: string) =>
-  Effect.logWarning("run cancelled: no new users are started").pipe(
-    Effect.annotateLogs("run_id", runId)
-  )
-
-/** The abort reason a run's `stop` completed with. */
-const stopReason = (reason: string | void): string =>
-  typeof reason === "string" ? reason : "interrupted"
-
-/** `effect`, stopped as `options.stop` asks: no further retry, the summary says why. */
-const stoppable = <A, E>(
-  effect: Effect.Effect<A, E>,
-  signal: Effect.Effect<string | void> | undefined,
-  stop: Ledger.Stop
-): Effect.Effect<A, E> =>
-  signal === undefined
-    ? effect
-    : // Forked here, not in an acquire (uninterruptible): its interruption must not wait
-      // for a signal that never comes.
-      Effect.flatMap(
-        Effect.fork(Effect.flatMap(signal, (reason) => stop.abort(stopReason(reason)))),
-        (watcher) => Effect.ensuring(effect, Fiber.interrupt(watcher))
-      )
-
 export const make = Effect.gen(function* () {
   const directory = yield* PortalDirectory.PortalDirectory
   const dfo = yield* DfoEmployees.DfoEmployees
   const settings = yield* WritebackConfig
-
-  /**
-   * A single-user run (CONTRACT §4 for one entry): its `RunStarted`, then the rest as one
-   * effect, with the same events, rules, audit lines and summary as a full run, without its
-   * stream of stages, ledger or settling.
-   */
-  const singleUser = (request: SingleUserRequest, options: RunOptions) => {
-    const runId = crypto.randomUUID()
-    const { logOnly } = request
-    const identity = {
-      runId,
-      caller: options.caller ?? "",
-      plan: undefined,
-      dryRun: dryRunOf(logOnly, settings.readOnly),
-      // One user, one result: the caller asked for it.
-      unchangedResults: "emit" as const
-    }
-    const rest = Effect.gen(function* () {
-      const startedAt = yield* Clock.currentTimeMillis
-      const stop = yield* Ledger.makeStop
-      const run = yield* RunContext.makeUser(identity, { settings, directory, dfo, stop })
-      yield* logStarted(run, { processAll: false, logOnly })
-      const result = yield* directory.findByKey(request.keyField, request.keyValue).pipe(
-        Effect.flatMap((user) => stoppable(Single.one(run, user), options.stop, stop)),
-        Effect.tapError((error) => run.annotate(logRunError(error)))
-      )
-      // The ledger's rules for one result: its counts, and a failure streak of one.
-      const [state, failure] = Ledger.record(
-        { ...Ledger.emptyLedger, abortReason: yield* stop.reason },
-        result,
-        settings.abortAfterConsecutiveFailures
-      )
-      yield* run.logResults([result], failure === undefined ? [] : [failure])
-      const summary = yield* Summary.summarize(run, state, { startedAt, logOnly })
-      return [result, summary] as const
-    }).pipe(Effect.onInterrupt(() => logCancelled(runId)))
-    // Typed values only: the class's validation would repeat the compiler's (8 µs a run).
-    const started = new RunStarted(
-      { runId, logOnly, readOnly: settings.readOnly, processAll: false },
-      true
-    )
-    return { started, rest }
-  }
+  const services = { settings, directory, dfo }
 
   /** A full run or a reviewed plan: the stages as one stream, counted by the ledger. */
   const execute = (
@@ -341,13 +243,13 @@ export const make = Effect.gen(function* () {
     run: (request, options = {}) =>
       request._tag === "SingleUser"
         ? Stream.suspend(() => {
-            const { started, rest } = singleUser(request, options)
+            const { started, rest } = Single.start(services, request, options)
             return Stream.concat(Stream.succeed(started), Stream.fromIterableEffect(rest))
           })
         : execute({ _tag: "Request", request }, options),
     runSingle: (request, emit, options = {}) =>
       Effect.suspend(() => {
-        const { started, rest } = singleUser(request, options)
+        const { started, rest } = Single.start(services, request, options)
         // Each `emit` called once the one before has run: a caller may act as it is called.
         return Effect.zipRight(
           emit(started),

@@ -84,7 +84,7 @@ export interface RunIdentity {
   readonly unchangedResults: UnchangedResults
 }
 
-interface Services {
+export interface Services {
   readonly settings: WritebackSettings
   readonly directory: PortalDirectory.Service
   readonly dfo: DfoEmployees.DfoEmployeesService

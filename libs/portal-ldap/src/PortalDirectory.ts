@@ -46,6 +46,7 @@ import {
   timeout
 } from "./internal/settings.js"
 import { makeShared } from "./internal/shared.js"
+import { hotSpan } from "./internal/spans.js"
 import * as LdapMetrics from "./LdapMetrics.js"
 import { settings as declared } from "./LdapSettings.js"
 
@@ -194,26 +195,36 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
         )
         .pipe(
           Effect.map(({ searchEntries }) => searchEntries),
-          Effect.withSpan("PortalDirectory.search")
+          Effect.withSpan("PortalDirectory.search", hotSpan)
         )
 
-    const findByKey = Effect.fn("PortalDirectory.findByKey")(function* (
+    /** One entry, or why not: no entry, or several. */
+    const theOne = (
       keyField: KeyField,
-      value: string
-    ) {
-      yield* Effect.annotateCurrentSpan("keyField", keyField)
-      // No entry has a blank key, and an empty assertion is not a valid filter.
-      if (value.trim() === "") return yield* new UserNotFound({ keyField, keyValue: value })
-      const entries = yield* keyField === "employee-id"
-        ? withEmployeeId(value)
-        : lookup(keyFilter(keyAttribute(mapping, keyField), value))
+      value: string,
+      entries: ReadonlyArray<Entry>
+    ): Effect.Effect<PortalUser, UserNotFound | AmbiguousKey | LdapConnectionError> => {
       const [entry, ...others] = entries
-      if (entry === undefined) return yield* new UserNotFound({ keyField, keyValue: value })
+      if (entry === undefined) return Effect.fail(new UserNotFound({ keyField, keyValue: value }))
       if (others.length > 0) {
-        return yield* new AmbiguousKey({ keyField, keyValue: value, matches: entries.length })
+        return Effect.fail(new AmbiguousKey({ keyField, keyValue: value, matches: entries.length }))
       }
-      return yield* decode(entry)
-    })
+      return decode(entry)
+    }
+
+    // Not `Effect.fn`, which captures a stack trace per call.
+    const findByKey = (keyField: KeyField, value: string) =>
+      Effect.suspend(() =>
+        // No entry has a blank key, and an empty assertion is not a valid filter.
+        value.trim() === ""
+          ? theOne(keyField, value, [])
+          : Effect.flatMap(
+              keyField === "employee-id"
+                ? withEmployeeId(value)
+                : lookup(keyFilter(keyAttribute(mapping, keyField), value)),
+              (entries) => theOne(keyField, value, entries)
+            )
+      ).pipe(Effect.withSpan("PortalDirectory.findByKey", { ...hotSpan, attributes: { keyField } }))
 
     /**
      * The entries holding employee id `value` by numeric value. Every zero-padding is asked
@@ -245,12 +256,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     })
 
     const paging = { baseDn, pageSize }
-    const findByEmployeeIds = yield* ClaimSearch.make(shared, paging, attributes, mapping, decoder)
-
-    const findByEmployeeId = (id: string) =>
-      Effect.map(findByEmployeeIds([id]), (found) => found.get(employeeKey(id.trim())) ?? []).pipe(
-        Effect.withSpan("PortalDirectory.findByEmployeeId")
-      )
+    const claims = yield* ClaimSearch.make(shared, paging, attributes, mapping, decoder)
 
     const streamEmployeeIds = (): Stream.Stream<EmployeeIdClaim, LdapConnectionError> =>
       pagedSearch(settings, paging, allPeopleFilter, [mapping.idautoId, mapping.sapId], (entries) =>
@@ -274,8 +280,8 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       findByKey,
       streamAll,
       streamEmployeeIds,
-      findByEmployeeId,
-      findByEmployeeIds,
+      findByEmployeeId: claims.forId,
+      findByEmployeeIds: claims.forIds,
       check
     })
   })

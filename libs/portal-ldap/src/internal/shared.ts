@@ -1,5 +1,5 @@
 import type { LdapConnectionError } from "@dfo-writeback/domain"
-import { Effect, Exit, Option, Ref, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import type { Client } from "ldapts"
 import { connect, type Connection, operation, type Settings } from "./connection.js"
 
@@ -23,18 +23,21 @@ interface Held {
 
 export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const current = yield* Ref.make(Option.none<Held>())
+    // A plain variable, not a `Ref`: it is read on every search, and only `reconnect`
+    // (under the lock) and the finalizer change it.
+    let current: Held | undefined
     const lock = yield* Effect.makeSemaphore(1)
-    const release = (held: Option.Option<Held>) =>
-      Option.match(held, {
-        onNone: () => Effect.void,
-        onSome: ({ scope }) => Scope.close(scope, Exit.void)
-      })
-    yield* Effect.addFinalizer(() => Effect.flatMap(Ref.getAndSet(current, Option.none()), release))
+    const release = (held: Held | undefined) =>
+      held === undefined ? Effect.void : Scope.close(held.scope, Exit.void)
+    const take = () => {
+      const held = current
+      current = undefined
+      return held
+    }
+    yield* Effect.addFinalizer(() => Effect.suspend(() => release(take())))
 
-    const live = Effect.map(Ref.get(current), (held) =>
-      Option.filter(held, ({ connection }) => connection.alive())
-    )
+    const live = (): Connection | undefined =>
+      current !== undefined && current.connection.alive() ? current.connection : undefined
 
     // Connecting is interruptible (its scope then drops the half-open socket); storing the
     // new connection is not, so an interrupted caller never leaks a bound one.
@@ -42,28 +45,19 @@ export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Sco
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           // Another caller may have reconnected while this one waited for the lock.
-          const existing = yield* live
-          if (Option.isSome(existing)) return existing.value.connection
-          yield* release(yield* Ref.getAndSet(current, Option.none()))
+          const existing = live()
+          if (existing !== undefined) return existing
+          yield* release(take())
           const scope = yield* Scope.make()
           const opened = yield* Effect.exit(restore(Scope.extend(connect(settings), scope)))
           if (Exit.isFailure(opened)) {
             yield* Scope.close(scope, opened)
             return yield* opened
           }
-          yield* Ref.set(current, Option.some({ connection: opened.value, scope }))
+          current = { connection: opened.value, scope }
           return opened.value
         })
       )
-    )
-
-    // The common case takes no lock: the connection is there and alive.
-    const acquire = Effect.flatMap(
-      live,
-      Option.match({
-        onNone: () => reconnect,
-        onSome: ({ connection }) => Effect.succeed(connection)
-      })
     )
 
     const search = <A>(
@@ -79,16 +73,27 @@ export const makeShared = (settings: Settings): Effect.Effect<Shared, never, Sco
         onTimeout: connection.destroy
       })
 
-    const use = <A>(f: (client: Client) => Promise<A>, settled?: (seconds: number) => void) =>
-      Effect.flatMap(acquire, (connection) =>
-        Effect.catchIf(
-          search(connection, f, settled),
-          // The server closed a connection we thought alive (restart, idle timeout): one
-          // more try on a fresh connection.
-          (error) => error.timeoutMs === undefined && !connection.alive(),
-          () => Effect.flatMap(acquire, (fresh) => search(fresh, f, settled))
-        )
+    const attempt = <A>(
+      connection: Connection,
+      f: (client: Client) => Promise<A>,
+      settled: ((seconds: number) => void) | undefined
+    ) =>
+      Effect.catchIf(
+        search(connection, f, settled),
+        // The server closed a connection we thought alive (restart, idle timeout): one
+        // more try on a fresh connection.
+        (error) => error.timeoutMs === undefined && !connection.alive(),
+        () => Effect.flatMap(reconnect, (fresh) => search(fresh, f, settled))
       )
+
+    // The common case takes no lock: the connection is there and alive.
+    const use = <A>(f: (client: Client) => Promise<A>, settled?: (seconds: number) => void) =>
+      Effect.suspend(() => {
+        const connection = live()
+        return connection === undefined
+          ? Effect.flatMap(reconnect, (fresh) => attempt(fresh, f, settled))
+          : attempt(connection, f, settled)
+      })
 
     return { use }
   })

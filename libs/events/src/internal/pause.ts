@@ -9,6 +9,8 @@ import { Clock, Duration, Effect, Option, Ref, Schedule } from "effect"
 export interface Pause {
   /** Waits while consumption is paused (the probe, when one is due, passes). */
   readonly await: Effect.Effect<void>
+  /** `await` without the wait: `true` when the caller may go on now (it may be the probe). */
+  readonly passes: Effect.Effect<boolean>
   /**
    * Pauses (or keeps paused) for `reason`. A probe's failure, or the first failure of a
    * wave, makes the next probe wait the next backoff; the rest of the wave (runs under way
@@ -51,6 +53,7 @@ export const make = (max: Duration.DurationInput = "5 minutes"): Effect.Effect<P
       })
     )
     return {
+      passes: pass,
       // Checked every 200 ms: a pause is seconds to minutes long.
       await: pass.pipe(
         Effect.repeat({ schedule: Schedule.spaced("200 millis"), until: (ok) => ok }),

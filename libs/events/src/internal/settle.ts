@@ -50,10 +50,14 @@ export const make = ({ options, pause, gate, stopping, broker }: Settling) => {
             ...(reason === undefined ? {} : { reason })
           })
         )
-      const started = yield* Effect.raceFirst(
-        Effect.as(pause.await, true),
-        Effect.as(Deferred.await(stopping), false)
-      )
+      // Most messages find consumption running: they go on without racing two fibers.
+      const started =
+        !(yield* Deferred.isDone(stopping)) &&
+        ((yield* pause.passes) ||
+          (yield* Effect.raceFirst(
+            Effect.as(pause.await, true),
+            Effect.as(Deferred.await(stopping), false)
+          )))
       if (!started) {
         yield* log("info", "event requeued: the server is stopping")
         return yield* end(source, "requeued", eventTime, ConsumerStatus.REQUEUE)

@@ -220,7 +220,7 @@ const recordFullRun = (
     }
   })
 
-/** What a run has shown so far, and how it counts its metrics (`track`, `trackEffect`). */
+/** What a run has shown so far, and how it counts its metrics (`track`, `trackEach`). */
 interface Tracker {
   /** Counts a run's events as they pass: one update per outcome and reason in `events`. */
   readonly see: (events: Iterable<WritebackEvent>) => void
@@ -335,7 +335,8 @@ export const trackEach = <A, E, R>(
       counting.finished(
         Exit.isFailure(exit) && consumerFailed
           ? Exit.interrupt(FiberId.none)
-          : (exit as Exit.Exit<A, RunError>)
+          : // Only `emit` fails with `E`: while it has not, a failure is the run's own.
+            (exit as Exit.Exit<A, RunError>)
       )
     )
   })

@@ -9,7 +9,6 @@ import {
 import { Clock, Effect, Either } from "effect"
 import * as Results from "../results.js"
 import type { RunOptions } from "../../Writeback.js"
-import * as Apply from "./apply.js"
 import { makeUser, type Services, type UserContext } from "./context.js"
 import * as Decide from "./decide.js"
 import * as Ledger from "./ledger.js"
@@ -17,6 +16,7 @@ import { othersClaiming } from "./planned.js"
 import { dryRunOf, logCancelled, logRunError, logStarted } from "./runLog.js"
 import { stoppable } from "./stopSignal.js"
 import * as Summary from "./summary.js"
+import { write } from "./write.js"
 
 /**
  * Checks 1–10 for one entry as one effect: no stream, ledger, page planner or settling
@@ -38,7 +38,7 @@ export const one = (
               Decide.read(run, candidate),
               Either.match({
                 onLeft: Effect.succeed,
-                onRight: (planned) => Apply.write(run, planned)
+                onRight: (planned) => write(run, planned)
               })
             )
       )

@@ -165,6 +165,47 @@ const listOf = (opened: Opened, maxBytes: number, clock: Clock.Clock) => {
 }
 
 /**
+ * One attempt of a small call: the exchange, its metrics and its answer read, with plain
+ * callbacks (issue #21: the per-request path is plain). Interrupting it aborts the request.
+ */
+const smallAttempt = <A>(
+  exchange: Exchange,
+  call: SmallCall<A>,
+  context: CallContext
+): Effect.Effect<A, AttemptFailure> =>
+  Effect.async<A, AttemptFailure>((resume) => {
+    const { method } = call
+    const retry = begin(context)
+    const start = performance.now()
+    const ended = { done: false }
+    const cancel = exchange.small(call, (ending: Ending) => {
+      ended.done = true
+      const seconds = (performance.now() - start) / 1000
+      if (ending._tag === "Failed") {
+        DfoMetrics.recordAttempt(method, "none", seconds, retry)
+        if (ending.timedOut && !call.health) DfoMetrics.countTimeout(method)
+        return resume(failed(context, method, call.path, ending.failure))
+      }
+      const { status } = ending.answer
+      DfoMetrics.recordAttempt(method, String(status), seconds, retry)
+      if (context.span?._tag === "Span") {
+        context.span.attribute("http.response.status_code", status)
+      }
+      if (status === 429) rateLimited(context, method)
+      const read = call.read(ending.answer, context.clock.unsafeCurrentTimeMillis())
+      resume(Either.isRight(read) ? read : failed(context, method, call.path, read.left))
+    })
+    // The canceler is what aborts on interruption; measured, it costs 4 µs an attempt.
+    // An attempt cut mid-request was still sent: it counts, with no answer status.
+    return Effect.sync(() => {
+      cancel()
+      if (!ended.done) {
+        DfoMetrics.recordAttempt(method, "none", (performance.now() - start) / 1000, retry)
+      }
+    })
+  })
+
+/**
  * The client's calls: each attempt waits for a token of `bucket` (when paced), then has
  * `timeoutMs` for its exchange; metrics and the run's tally are updated as it ends.
  */
@@ -224,38 +265,8 @@ export const makeCaller = (
   const small = <A>(call: SmallCall<A>): Effect.Effect<A, CallFailure> =>
     Effect.withFiberRuntime<A, CallFailure>((fiber) => {
       const context = contextOf(fiber)
-      const { method } = call
-      const attempt = Effect.async<A, AttemptFailure>((resume) => {
-        const retry = begin(context)
-        const start = performance.now()
-        const ended = { done: false }
-        const cancel = exchange.small(call, (ending: Ending) => {
-          ended.done = true
-          const seconds = (performance.now() - start) / 1000
-          if (ending._tag === "Failed") {
-            DfoMetrics.recordAttempt(method, "none", seconds, retry)
-            if (ending.timedOut && !call.health) DfoMetrics.countTimeout(method)
-            return resume(failed(context, method, call.path, ending.failure))
-          }
-          const { status } = ending.answer
-          DfoMetrics.recordAttempt(method, String(status), seconds, retry)
-          if (context.span?._tag === "Span") {
-            context.span.attribute("http.response.status_code", status)
-          }
-          if (status === 429) rateLimited(context, method)
-          const read = call.read(ending.answer, context.clock.unsafeCurrentTimeMillis())
-          resume(Either.isRight(read) ? read : failed(context, method, call.path, read.left))
-        })
-        // The canceler is what aborts on interruption; measured, it costs 4 µs an attempt.
-        // An attempt cut mid-request was still sent: it counts, with no answer status.
-        return Effect.sync(() => {
-          cancel()
-          if (!ended.done) {
-            DfoMetrics.recordAttempt(method, "none", (performance.now() - start) / 1000, retry)
-          }
-        })
-      })
-      return run(method, context, attempt, call.paced, call.retried, !call.health)
+      const attempt = smallAttempt(exchange, call, context)
+      return run(call.method, context, attempt, call.paced, call.retried, !call.health)
     })
 
   const late = () =>

@@ -66,6 +66,15 @@ describe("a lock-file lease (two real processes)", () => {
       }).pipe(Effect.scoped, Effect.provide(ChildProcess.layer))
   )
 
+  it.live("is free the moment its release ends: the next acquire never finds it held", () =>
+    Effect.gen(function* () {
+      const path = lockFile()
+      const lease = Lease.make(settings(path), "run", Lease.inCluster({}))
+      // Back to back, as a run ending and the next starting: each must find the lock free.
+      for (let round = 0; round < 10; round++) yield* Effect.scoped(lease.acquire)
+    })
+  )
+
   it.live("is lost when the lock's holder process ends under it", () =>
     Effect.gen(function* () {
       const path = lockFile()

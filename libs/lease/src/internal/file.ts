@@ -14,6 +14,9 @@ import type { Acquire } from "./held.js"
 /** flock's exit code when `--nonblock` finds the lock taken (`-E`). */
 const heldExit = 75
 
+/** How long a released child may take to end before it is killed (the lock goes with it). */
+const releaseWithinMs = 5000
+
 export const acquire = (path: string, lease: string, identity: string): Acquire =>
   Effect.gen(function* () {
     const lost = yield* Deferred.make<string>()
@@ -70,9 +73,17 @@ export const acquire = (path: string, lease: string, identity: string): Acquire 
           }
         })
       }),
+      // Released once the child has ended, when the kernel has let go of the lock: a run
+      // that starts right after this one ends must find it free. `cat` ends with its stdin.
       (proc) =>
-        Effect.sync(() => {
+        Effect.async<void>((resume) => {
           proc.removeAllListeners("exit")
+          if (proc.exitCode !== null || proc.signalCode !== null) return resume(Effect.void)
+          const stuck = setTimeout(() => proc.kill("SIGKILL"), releaseWithinMs)
+          proc.once("exit", () => {
+            clearTimeout(stuck)
+            resume(Effect.void)
+          })
           proc.stdin?.end()
         })
     )

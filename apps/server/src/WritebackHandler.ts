@@ -77,6 +77,12 @@ const write = (
     )
   })
 
+/** A run's options for a call: who asked, and the stop signal when it has one. */
+const runOptions = (caller: string, stop: Effect.Effect<string> | undefined) => ({
+  caller,
+  ...(stop === undefined ? {} : { stop })
+})
+
 const sendStatus = (call: AnyCall, status: CallStatus): void => {
   // grpc-js turns an emitted error into the call's status once buffered messages are sent.
   call.emit("error", { code: status.code, details: status.details, metadata: status.metadata })
@@ -150,19 +156,16 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
         Callers.permits(caller.scope, request),
         (reason) => new PermissionDenied({ caller: caller.name, reason })
       )
-      const options = (stop: Effect.Effect<string> | undefined) => ({
-        caller: caller.name,
-        ...(stop === undefined ? {} : { stop })
-      })
       yield* request._tag === "SingleUser"
         ? sendEvents(
             call,
-            (stop, emit) => writeback.runSingle(request, emit, options(stop)),
+            (stop, emit) => writeback.runSingle(request, emit, runOptions(caller.name, stop)),
             undefined
           )
         : sendEvents(
             call,
-            (stop, emit) => Stream.runForEach(writeback.run(request, options(stop)), emit),
+            (stop, emit) =>
+              Stream.runForEach(writeback.run(request, runOptions(caller.name, stop)), emit),
             { mayWrite: !request.logOnly }
           )
     })
@@ -226,10 +229,7 @@ export const make = (limits: Limits): Effect.Effect<WritebackHandler, never, Wri
       yield* sendEvents(
         call,
         (stop, emit) =>
-          Stream.runForEach(
-            writeback.apply(plan, { caller: caller.name, ...(stop === undefined ? {} : { stop }) }),
-            emit
-          ),
+          Stream.runForEach(writeback.apply(plan, runOptions(caller.name, stop)), emit),
         { mayWrite: true }
       )
     })

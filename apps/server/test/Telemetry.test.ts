@@ -315,6 +315,14 @@ describe("telemetry of the server process", () => {
           "PortalDirectory.search",
           "DfoEmployees.get"
         ])
+        // Made with `useSpan` (no current-span switch), they still sit where they belong.
+        const parentOf = (name: string) => {
+          const span = spans.find((s) => s.traceId === singleSpan?.traceId && s.name === name)
+          return span === undefined ? [] : ancestors(span)
+        }
+        assert.strictEqual(parentOf("PortalDirectory.search")[0], "PortalDirectory.findByKey")
+        assert.include(parentOf("PortalDirectory.findByKey"), "Writeback.run")
+        assert.include(parentOf("DfoEmployees.get"), "Writeback.run")
 
         // The run's own log lines (not the call log, written after the call) carry its trace id.
         const runLogs = server

@@ -24,7 +24,8 @@ import {
   Option,
   type Redacted,
   type Scope,
-  Stream
+  Stream,
+  type Tracer
 } from "effect"
 import type { Entry } from "ldapts"
 import * as ClaimSearch from "./internal/claimSearch.js"
@@ -184,19 +185,22 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
     const shared = yield* makeShared(settings)
 
     const lookupSettled = LdapMetrics.recorder("lookup")
-    /** One unpaged search on the shared connection: one timer, one span, the histogram. */
-    const lookup = (filter: string) =>
-      shared
-        .use(
-          (client) =>
-            // The limit only bounds what an ambiguous key can cost; 2 would already decide.
-            client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 }),
-          lookupSettled
+    /**
+     * One unpaged search on the shared connection: one timer, one span (a leaf under
+     * `parent`, see spans.ts), the histogram.
+     */
+    const lookup = (filter: string, parent: Tracer.AnySpan) =>
+      Effect.useSpan("PortalDirectory.search", { ...hotSpan, parent }, () =>
+        Effect.map(
+          shared.use(
+            (client) =>
+              // The limit only bounds what an ambiguous key can cost; 2 would already decide.
+              client.search(baseDn, { scope: "sub", filter, attributes, sizeLimit: 100 }),
+            lookupSettled
+          ),
+          ({ searchEntries }) => searchEntries
         )
-        .pipe(
-          Effect.map(({ searchEntries }) => searchEntries),
-          Effect.withSpan("PortalDirectory.search", hotSpan)
-        )
+      )
 
     /** One entry, or why not: no entry, or several. */
     const theOne = (
@@ -212,19 +216,22 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
       return decode(entry)
     }
 
-    // Not `Effect.fn`, which captures a stack trace per call.
+    // Not `Effect.fn`, which captures a stack trace per call; its search names it as parent.
     const findByKey = (keyField: KeyField, value: string) =>
-      Effect.suspend(() =>
-        // No entry has a blank key, and an empty assertion is not a valid filter.
-        value.trim() === ""
-          ? theOne(keyField, value, [])
-          : Effect.flatMap(
-              keyField === "employee-id"
-                ? withEmployeeId(value)
-                : lookup(keyFilter(keyAttribute(mapping, keyField), value)),
-              (entries) => theOne(keyField, value, entries)
-            )
-      ).pipe(Effect.withSpan("PortalDirectory.findByKey", { ...hotSpan, attributes: { keyField } }))
+      Effect.useSpan(
+        "PortalDirectory.findByKey",
+        { ...hotSpan, attributes: { keyField } },
+        (span) =>
+          // No entry has a blank key, and an empty assertion is not a valid filter.
+          value.trim() === ""
+            ? theOne(keyField, value, [])
+            : Effect.flatMap(
+                keyField === "employee-id"
+                  ? withEmployeeId(value, span)
+                  : lookup(keyFilter(keyAttribute(mapping, keyField), value), span),
+                (entries) => theOne(keyField, value, entries)
+              )
+      )
 
     /**
      * The entries holding employee id `value` by numeric value. Every zero-padding is asked
@@ -233,7 +240,8 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
      * value claiming the same id is not a match: check 6a's search finds it and refuses.
      */
     const withEmployeeId = (
-      value: string
+      value: string,
+      parent: Tracer.AnySpan
     ): Effect.Effect<ReadonlyArray<Entry>, LdapConnectionError> => {
       const id = readEmployeeId(value)
       if (Either.isLeft(id)) return Effect.succeed([])
@@ -243,7 +251,7 @@ export const make = (options: Options): Effect.Effect<Service, LdapConnectionErr
           onLeft: () => false,
           onRight: (d) => employeeKey(d) === key
         })
-      return lookup(equalsAnyFilter(mapping.sapId, employeeIdSpellings(key))).pipe(
+      return lookup(equalsAnyFilter(mapping.sapId, employeeIdSpellings(key)), parent).pipe(
         Effect.map((found) => found.filter((entry) => employeeIdsOf(entry).some(holdsKey)))
       )
     }

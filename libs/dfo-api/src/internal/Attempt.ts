@@ -77,8 +77,11 @@ export interface SmallCall<A> extends SmallRequest {
 }
 
 export interface Caller {
-  /** A small call's attempts, each answer read whole within the attempt's deadline. */
-  readonly small: <A>(call: SmallCall<A>) => Effect.Effect<A, CallFailure>
+  /**
+   * A small call's attempts, each answer read whole within the attempt's deadline; `span`
+   * (the call's, when it is not the fiber's current one) gets its status and failed attempts.
+   */
+  readonly small: <A>(call: SmallCall<A>, span?: Tracer.AnySpan) => Effect.Effect<A, CallFailure>
   /** `GET path` of the list, its success decoded as it streams, retried. */
   readonly list: (path: string, maxBytes: number) => Effect.Effect<EmployeeIndex, CallFailure>
 }
@@ -95,10 +98,13 @@ interface CallContext {
   attempts: number
 }
 
-const contextOf = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): CallContext => ({
+const contextOf = <A, E>(
+  fiber: Fiber.RuntimeFiber<A, E>,
+  span: Tracer.AnySpan | undefined
+): CallContext => ({
   tally: Option.getOrUndefined(fiber.getFiberRef(RequestTally.current)),
   clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
-  span: fiber.currentSpan,
+  span: span ?? fiber.currentSpan,
   attempts: 0
 })
 
@@ -262,9 +268,9 @@ export const makeCaller = (
     })
   }
 
-  const small = <A>(call: SmallCall<A>): Effect.Effect<A, CallFailure> =>
+  const small = <A>(call: SmallCall<A>, span?: Tracer.AnySpan): Effect.Effect<A, CallFailure> =>
     Effect.withFiberRuntime<A, CallFailure>((fiber) => {
-      const context = contextOf(fiber)
+      const context = contextOf(fiber, span)
       const attempt = smallAttempt(exchange, call, context)
       return run(call.method, context, attempt, call.paced, call.retried, !call.health)
     })
@@ -283,7 +289,7 @@ export const makeCaller = (
    */
   const list = (path: string, maxBytes: number): Effect.Effect<EmployeeIndex, CallFailure> =>
     Effect.withFiberRuntime<EmployeeIndex, CallFailure>((fiber) => {
-      const context = contextOf(fiber)
+      const context = contextOf(fiber, undefined)
       const attempt = Effect.suspend(() => {
         const retry = begin(context)
         // Only the wait for the answer is timed: the body may flow for longer (undici's

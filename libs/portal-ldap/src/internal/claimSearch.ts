@@ -157,21 +157,23 @@ export const make = (
         pageSettled
       )
 
-    const forId = (id: string) => {
-      const key = employeeKey(id.trim())
-      const asked = question(mapping, [key])
-      const found =
-        key.length < shortKeyDigits
-          ? paged(asked)
-          : Effect.flatMap(unpaged(asked), (entries) =>
-              entries === undefined
-                ? paged(asked)
-                : Effect.succeed(entries.filter((entry) => asked.claimed(entry).length > 0))
-            )
-      return Effect.flatMap(found, decoder.decodeAll).pipe(
-        Effect.withSpan("PortalDirectory.findByEmployeeId", hotSpan)
-      )
-    }
+    // A leaf span (`useSpan`, see spans.ts); only the rare paged fallback, whose pages have
+    // spans of their own, makes it their parent.
+    const forId = (id: string) =>
+      Effect.useSpan("PortalDirectory.findByEmployeeId", hotSpan, (span) => {
+        const key = employeeKey(id.trim())
+        const asked = question(mapping, [key])
+        const pagedUnder = Effect.withParentSpan(paged(asked), span)
+        const found =
+          key.length < shortKeyDigits
+            ? pagedUnder
+            : Effect.flatMap(unpaged(asked), (entries) =>
+                entries === undefined
+                  ? pagedUnder
+                  : Effect.succeed(entries.filter((entry) => asked.claimed(entry).length > 0))
+              )
+        return Effect.flatMap(found, decoder.decodeAll)
+      })
 
     return { forIds, forId }
   })

@@ -57,8 +57,11 @@ const settleCompared = (
     : Either.left(Results.wouldUpdate(candidate.user, decision.changeSet, run.dryRun))
 }
 
-/** Step 7 on its own: read the employee, then compare. */
-export const read = (
+/**
+ * Step 7 on its own: read the employee, then compare, in the caller's user span (a
+ * single-user run's; `read` opens one for a full run's user).
+ */
+export const readInSpan = (
   run: UserContext,
   candidate: Candidate
 ): Effect.Effect<Either.Either<Planned, UserResult>> =>
@@ -70,9 +73,15 @@ export const read = (
         Found: ({ employee }) => settleCompared(run, compare(candidate, employee))
       })
     ),
-    Effect.catchAll((error) => Effect.map(run.failed(candidate.user, error), Either.left)),
-    run.userSpan(candidate.user, "read")
+    Effect.catchAll((error) => Effect.map(run.failed(candidate.user, error), Either.left))
   )
+
+/** Step 7 on its own for a full run's user: read the employee, then compare, in a user span. */
+export const read = (
+  run: UserContext,
+  candidate: Candidate
+): Effect.Effect<Either.Either<Planned, UserResult>> =>
+  readInSpan(run, candidate).pipe(run.userSpan(candidate.user, "read"))
 
 /**
  * Steps 7–8 for a page's decisions: those DFØ's list answered are counted as one chunk

@@ -35,7 +35,7 @@ export const one = (
         others.length > 0
           ? Effect.succeed(Results.duplicate(user, candidate.sapId, others))
           : Effect.flatMap(
-              Decide.read(run, candidate),
+              Decide.readInSpan(run, candidate),
               Either.match({
                 onLeft: Effect.succeed,
                 onRight: (planned) => write(run, planned)

@@ -79,9 +79,9 @@ export interface SmallCall<A> extends SmallRequest {
 export interface Caller {
   /**
    * A small call's attempts, each answer read whole within the attempt's deadline; `span`
-   * (the call's, when it is not the fiber's current one) gets its status and failed attempts.
+   * (the call's) gets its status and failed attempts.
    */
-  readonly small: <A>(call: SmallCall<A>, span?: Tracer.AnySpan) => Effect.Effect<A, CallFailure>
+  readonly small: <A>(call: SmallCall<A>, span: Tracer.AnySpan) => Effect.Effect<A, CallFailure>
   /** `GET path` of the list, its success decoded as it streams, retried. */
   readonly list: (path: string, maxBytes: number) => Effect.Effect<EmployeeIndex, CallFailure>
 }
@@ -104,7 +104,7 @@ const contextOf = <A, E>(
 ): CallContext => ({
   tally: Option.getOrUndefined(fiber.getFiberRef(RequestTally.current)),
   clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
-  span: span ?? fiber.currentSpan,
+  span,
   attempts: 0
 })
 
@@ -268,7 +268,7 @@ export const makeCaller = (
     })
   }
 
-  const small = <A>(call: SmallCall<A>, span?: Tracer.AnySpan): Effect.Effect<A, CallFailure> =>
+  const small = <A>(call: SmallCall<A>, span: Tracer.AnySpan): Effect.Effect<A, CallFailure> =>
     Effect.withFiberRuntime<A, CallFailure>((fiber) => {
       const context = contextOf(fiber, span)
       const attempt = smallAttempt(exchange, call, context)
@@ -289,7 +289,8 @@ export const makeCaller = (
    */
   const list = (path: string, maxBytes: number): Effect.Effect<EmployeeIndex, CallFailure> =>
     Effect.withFiberRuntime<EmployeeIndex, CallFailure>((fiber) => {
-      const context = contextOf(fiber, undefined)
+      // The list's span (`DfoEmployees.list`) is the fiber's current one.
+      const context = contextOf(fiber, fiber.currentSpan)
       const attempt = Effect.suspend(() => {
         const retry = begin(context)
         // Only the wait for the answer is timed: the body may flow for longer (undici's

@@ -163,13 +163,13 @@ export const make = (
       Effect.useSpan("PortalDirectory.findByEmployeeId", hotSpan, (span) => {
         const key = employeeKey(id.trim())
         const asked = question(mapping, [key])
-        const pagedUnder = Effect.withParentSpan(paged(asked), span)
+        const pagedUnder = () => Effect.withParentSpan(paged(asked), span)
         const found =
           key.length < shortKeyDigits
-            ? pagedUnder
+            ? pagedUnder()
             : Effect.flatMap(unpaged(asked), (entries) =>
                 entries === undefined
-                  ? pagedUnder
+                  ? pagedUnder()
                   : Effect.succeed(entries.filter((entry) => asked.claimed(entry).length > 0))
               )
         return Effect.flatMap(found, decoder.decodeAll)
